@@ -1,0 +1,84 @@
+import { resolve } from 'node:path';
+
+/**
+ * The environment, parsed once into a typed, frozen Config. Names follow
+ * ../shared/spec/operator.md; nothing else in the app reads process.env.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  publicUrl: string;
+  adminToken: string | null;
+  bootstrapClientId: string | null;
+  bootstrapClientSecret: string | null;
+  webhookAllowPrivate: boolean;
+  rateLimitPerMinute: number;
+  logLevel: string;
+  tokenTtlSeconds: number;
+  bodyLimitBytes: number;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  }
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+const str = (env: Env, name: string): string | null => {
+  const raw = env[name]?.trim();
+  return raw ? raw : null;
+};
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = int(env, 'PORT', 8080);
+  const logLevel = str(env, 'LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const clientId = str(env, 'WASL_BOOTSTRAP_CLIENT_ID');
+  const clientSecret = str(env, 'WASL_BOOTSTRAP_CLIENT_SECRET');
+  if ((clientId === null) !== (clientSecret === null)) {
+    throw new ConfigError('WASL_BOOTSTRAP_CLIENT_ID and WASL_BOOTSTRAP_CLIENT_SECRET must be set together');
+  }
+  const publicUrl = (str(env, 'PUBLIC_URL') ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  try {
+    new URL(publicUrl);
+  } catch {
+    throw new ConfigError(`PUBLIC_URL is not a URL: "${publicUrl}"`);
+  }
+  return Object.freeze({
+    port,
+    host: str(env, 'HOST') ?? '0.0.0.0',
+    dataDir: resolve(str(env, 'DATA_DIR') ?? './data'),
+    databaseUrl: str(env, 'DATABASE_URL'),
+    publicUrl,
+    adminToken: str(env, 'WASL_ADMIN_TOKEN'),
+    bootstrapClientId: clientId,
+    bootstrapClientSecret: clientSecret,
+    webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+    rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 3000),
+    logLevel,
+    tokenTtlSeconds: int(env, 'TOKEN_TTL_SECONDS', 3600, 60),
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0),
+  });
+}

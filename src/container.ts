@@ -1,0 +1,53 @@
+import type { Config } from './config.js';
+import type { Db } from './db/store.js';
+import type { Clock } from './lib/clock.js';
+import { createKeysRepo } from './features/auth/keys.repo.js';
+import { createKeysService } from './features/auth/keys.service.js';
+import { createTokensService } from './features/auth/tokens.service.js';
+import { createBootstrapService } from './features/bootstrap/bootstrap.service.js';
+import { createSettingsRepo } from './features/bootstrap/settings.repo.js';
+import { createChannelsRepo } from './features/channels/channels.repo.js';
+import { createChannelsService } from './features/channels/channels.service.js';
+import { createServiceAccountsRepo } from './features/service-accounts/service-accounts.repo.js';
+import { createServiceAccountsService } from './features/service-accounts/service-accounts.service.js';
+import { createTagsRepo } from './features/tags/tags.repo.js';
+import { createTagsService } from './features/tags/tags.service.js';
+import { createWorkspaceUsersRepo } from './features/workspace-users/workspace-users.repo.js';
+import { createWorkspaceUsersService } from './features/workspace-users/workspace-users.service.js';
+import { createWorkspacesRepo } from './features/workspaces/workspaces.repo.js';
+import { createWorkspacesService } from './features/workspaces/workspaces.service.js';
+
+/** The one place that wires repos → services. */
+export function createContainer({ config, db, clock }: { config: Config; db: Db; clock: Clock }) {
+  const workspacesRepo = createWorkspacesRepo(db);
+  const workspaces = createWorkspacesService({ repo: workspacesRepo, clock });
+  const workspaceRegion = async (id: string) => (await workspacesRepo.findById(id))?.default_region;
+
+  const keys = createKeysService({ keysRepo: createKeysRepo(db), clock });
+  const serviceAccountsRepo = createServiceAccountsRepo(db);
+  // The tokens service learns of revocations through this late-bound callback (they need each other).
+  const revoked = { notify: (_id: string) => {} };
+  const serviceAccounts = createServiceAccountsService({
+    repo: serviceAccountsRepo,
+    clock,
+    workspaceExists: workspaces.exists,
+    onRevoked: (id) => revoked.notify(id),
+  });
+  const tokens = createTokensService({
+    keys,
+    accountState: serviceAccounts.state,
+    clock,
+    issuer: config.publicUrl,
+    ttlSeconds: config.tokenTtlSeconds,
+  });
+  revoked.notify = tokens.forget;
+
+  const users = createWorkspaceUsersService({ repo: createWorkspaceUsersRepo(db), clock, workspaceRegion });
+  const channels = createChannelsService({ repo: createChannelsRepo(db), clock, workspaceRegion });
+  const tags = createTagsService({ repo: createTagsRepo(db), clock });
+  const settings = createSettingsRepo(db);
+  const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts });
+
+  return { workspaces, keys, serviceAccounts, tokens, users, channels, tags, settings, bootstrap };
+}
+export type Container = ReturnType<typeof createContainer>;

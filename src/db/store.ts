@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { citext } from '@electric-sql/pglite/contrib/citext';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './types.js';
+import { lockDataDir } from './lock.js';
+
+export type Engine = 'pglite' | 'postgres';
+export type Db = Kysely<Database>;
+
+export interface Store {
+  db: Db;
+  engine: Engine;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/** Only these extensions: btree_gin beside pg_trgm gave wrong answers on PGlite (STACK.md). */
+const EXTENSIONS = { pg_trgm, citext };
+
+export type StoreOptions =
+  | { databaseUrl: string; poolSize?: number }
+  | { dataDir: string }
+  | { template: Blob }; // in-memory PGlite from a dumped data directory (tests, benchmarks)
+
+function kysely(pool: pg.Pool): Db {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  if ('databaseUrl' in options) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 10_000,
+    });
+    pool.on('error', () => {}); // an idle client's error is reported to its next user
+    const db = kysely(pool);
+    return { db, engine: 'postgres', pool, close: () => db.destroy() };
+  }
+
+  const release = 'dataDir' in options ? lockDataDir(options.dataDir) : () => {};
+  try {
+    const pglite =
+      'dataDir' in options
+        ? await PGlite.create(join(options.dataDir, 'pgdata'), { extensions: EXTENSIONS })
+        : await PGlite.create({ extensions: EXTENSIONS, loadDataDir: options.template });
+    // One connection: anything that uses the outer db inside a transaction would deadlock,
+    // so a connection time-out turns that bug into an error instead of a hang.
+    const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, connectionTimeoutMillis: 5_000 });
+    const db = kysely(pool);
+    let closed = false;
+    return {
+      db,
+      engine: 'pglite',
+      pool,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await db.destroy(); // ends the pool, which does not close PGlite itself
+        await pglite.close();
+        release();
+      },
+    };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+/** A migrated, empty embedded store as a tarball; each test file starts from a copy. */
+export async function dumpTemplate(migrate: (db: Db) => Promise<void>): Promise<Blob> {
+  const pglite = await PGlite.create({ extensions: EXTENSIONS });
+  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 });
+  const db = kysely(pool);
+  await migrate(db);
+  await db.destroy();
+  const dump = await pglite.dumpDataDir('none');
+  await pglite.close();
+  return dump;
+}

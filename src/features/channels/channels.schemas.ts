@@ -1,0 +1,134 @@
+import { Type } from 'typebox';
+import { ChannelType } from '../../http/enums.js';
+import { DateTime, IntEnum, Nullable, Paged, PagingQuery, Uuid } from '../../http/schemas.js';
+
+/** Spec §3.2 ChannelItem, field for field (its list is additionalProperties: false). */
+const PhoneNumber = Type.Object({
+  id: Uuid,
+  workspaceId: Uuid,
+  number: Type.String({ examples: ['+966500000001'] }),
+  phoneNumberStatus: Type.Integer({ description: '1 = Active, 2 = Inactive' }),
+  region: Nullable(Type.String()),
+  provider: Nullable(Type.String({ description: 'sandbox | cloud' })),
+});
+
+const SmartReconnectConfiguration = Type.Object({
+  enabled: Type.Boolean(),
+  windowMinutes: Type.Integer(),
+  sipRingTimeoutSeconds: Type.Integer(),
+  fallbackStrategy: Type.Integer({ description: '0 = None, 1 = Mobile, 2 = Voicemail' }),
+  mobileRingTimeoutSeconds: Type.Integer(),
+});
+
+const InboundAgentConfiguration = Type.Object({
+  enabled: Type.Boolean(),
+  agentId: Nullable(Type.String({ format: 'uuid' })),
+  sipRingTimeoutSeconds: Type.Integer(),
+});
+
+const WhatsAppInfo = Type.Object({
+  providerType: Type.Integer({ description: '1 = Meta Cloud API, 2 = Wasl sandbox' }),
+  sessionInfo: Nullable(
+    Type.Object({
+      id: Uuid,
+      sessionName: Type.String(),
+      status: Type.Integer(),
+      lastConnectedAt: Nullable(Type.String({ format: 'date-time' })),
+    }),
+  ),
+  businessAccountInfo: Nullable(
+    Type.Object({
+      id: Uuid,
+      phoneNumberId: Type.String(),
+      displayPhoneNumber: Type.String(),
+      provider: Type.Integer({ description: '1 = Meta Cloud API, 2 = Wasl sandbox' }),
+      status: Type.Integer({ description: '1 = Connected, 2 = Disconnected' }),
+      isActive: Type.Boolean(),
+      qualityRating: Nullable(Type.String()),
+    }),
+  ),
+});
+
+const channelItemFields = {
+  id: Uuid,
+  creationTime: DateTime,
+  creatorId: Uuid,
+  lastModificationTime: DateTime,
+  lastModifierId: Nullable(Type.String({ format: 'uuid' })),
+  workspaceId: Uuid,
+  name: Type.String(),
+  type: Type.Integer({ description: '1 = PhoneNumber, 2 = WhatsApp, 3 = PhoneNumberAndWhatsapp' }),
+  icon: Type.String(),
+  phoneNumber: Nullable(PhoneNumber),
+  smartReconnectConfiguration: SmartReconnectConfiguration,
+  inboundAgentConfiguration: Nullable(InboundAgentConfiguration),
+  postCallWebhookUrl: Nullable(Type.String()),
+  evaluationTemplateId: Nullable(Type.String()),
+  whatsAppInfo: Nullable(WhatsAppInfo),
+};
+
+export const ChannelItem = Type.Object(channelItemFields, { $id: 'ChannelItem' });
+
+export const ChannelListResponse = Paged(ChannelItem);
+
+export const CHANNEL_SORT_FIELDS = { Name: 'name', CreationTime: 'creation_time', Type: 'type' } as const;
+
+export const ListChannelsQuery = Type.Object({
+  ...PagingQuery(20, Object.keys(CHANNEL_SORT_FIELDS)),
+  type: Type.Optional(IntEnum(ChannelType, { description: 'Only channels of this type.' })),
+});
+
+/** What operators see: the Hatif shape plus the settings only they manage (secrets as flags). */
+export const AdminChannel = Type.Object(
+  {
+    ...channelItemFields,
+    whatsAppWebhookUrl: Nullable(Type.String()),
+    hasWebhookSecret: Type.Boolean(),
+    whatsApp: Nullable(
+      Type.Object({
+        provider: Type.String(),
+        phoneNumberId: Nullable(Type.String()),
+        graphBaseUrl: Nullable(Type.String()),
+        hasAccessToken: Type.Boolean(),
+        hasAppSecret: Type.Boolean(),
+        hasVerifyToken: Type.Boolean(),
+      }),
+    ),
+    voice: Nullable(Type.Object({ provider: Type.String() })),
+  },
+  { $id: 'AdminChannel' },
+);
+
+const Url = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 });
+
+const channelSettings = {
+  name: Type.String({ minLength: 1, maxLength: 200, examples: ['Main line'] }),
+  icon: Type.String({ maxLength: 64 }),
+  phoneNumber: Type.String({ maxLength: 32, description: 'E.164; generated for sandbox channels when omitted.' }),
+  whatsApp: Type.Object({
+    provider: Type.Union([Type.Literal('sandbox'), Type.Literal('cloud')]),
+    phoneNumberId: Type.Optional(Type.String({ maxLength: 64 })),
+    accessToken: Type.Optional(Type.String({ maxLength: 1000 })),
+    appSecret: Type.Optional(Type.String({ maxLength: 200 })),
+    verifyToken: Type.Optional(Type.String({ maxLength: 200 })),
+    graphBaseUrl: Type.Optional(Url),
+  }),
+  voice: Type.Object({ provider: Type.Literal('sandbox') }),
+  whatsAppWebhookUrl: Nullable(Url),
+  postCallWebhookUrl: Nullable(Url),
+  webhookSecret: Nullable(Type.String({ minLength: 16, maxLength: 200, description: 'HMAC key for X-Voxa-Signature.' })),
+};
+
+export const CreateChannelBody = Type.Object({
+  name: channelSettings.name,
+  type: IntEnum(ChannelType),
+  icon: Type.Optional(channelSettings.icon),
+  phoneNumber: Type.Optional(channelSettings.phoneNumber),
+  whatsApp: Type.Optional(channelSettings.whatsApp),
+  voice: Type.Optional(channelSettings.voice),
+  whatsAppWebhookUrl: Type.Optional(channelSettings.whatsAppWebhookUrl),
+  postCallWebhookUrl: Type.Optional(channelSettings.postCallWebhookUrl),
+  webhookSecret: Type.Optional(channelSettings.webhookSecret),
+});
+
+export const UpdateChannelBody = Type.Partial(CreateChannelBody);

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../lib/clock.js';
+import { hashSecret, randomToken, verifySecret } from '../../lib/crypto.js';
+import { newId } from '../../lib/ids.js';
+import { errors } from '../../http/errors.js';
+import type { ServiceAccountsRepo } from './service-accounts.repo.js';
+
+export const API_SCOPE = 'VoxaAPI';
+
+export interface AccountState {
+  version: number;
+  disabled: boolean;
+}
+
+/**
+ * Service accounts are a workspace's API credentials. Secrets are shown once and kept as scrypt
+ * hashes; rotating or disabling bumps `credential_version`, which every token carries.
+ */
+export function createServiceAccountsService(deps: {
+  repo: ServiceAccountsRepo;
+  clock: Clock;
+  workspaceExists: (id: string) => Promise<boolean>;
+  onRevoked: (serviceAccountId: string) => void;
+}) {
+  const { repo, clock } = deps;
+
+  const present = (row: { id: string; name: string; client_id: string; scopes: string[] }, clientSecret: string) => ({
+    id: row.id,
+    name: row.name,
+    clientId: row.client_id,
+    clientSecret,
+    scopes: row.scopes,
+  });
+
+  return {
+    async create(workspaceId: string, input: { name: string; clientId?: string; clientSecret?: string }) {
+      if (!(await deps.workspaceExists(workspaceId))) throw errors.notFound('Workspace', workspaceId);
+      const clientId = input.clientId ?? `wasl-${randomBytes(12).toString('hex')}`;
+      if (await repo.findByClientId(clientId)) {
+        throw errors.conflict('Wasl:ServiceAccount:DuplicateClientId', `A service account with client id ${clientId} already exists.`);
+      }
+      const clientSecret = input.clientSecret ?? randomToken(32);
+      const now = clock.now();
+      const row = await repo.insert({
+        id: newId(),
+        workspace_id: workspaceId,
+        name: input.name,
+        client_id: clientId,
+        secret_hash: await hashSecret(clientSecret),
+        scopes: [API_SCOPE],
+        creation_time: now,
+        last_modification_time: now,
+      });
+      return present(row, clientSecret);
+    },
+
+    async rotateSecret(id: string) {
+      const clientSecret = randomToken(32);
+      const row = await repo.setSecret(id, await hashSecret(clientSecret), clock.now());
+      if (!row) throw errors.notFound('ServiceAccount', id);
+      deps.onRevoked(id);
+      return { clientSecret };
+    },
+
+    async disable(id: string) {
+      const row = await repo.disable(id, clock.now());
+      if (!row) throw errors.notFound('ServiceAccount', id);
+      deps.onRevoked(id);
+    },
+
+    /** The account for these client credentials, or null; never says which half was wrong. */
+    async authenticate(clientId: string, clientSecret: string) {
+      const row = await repo.findByClientId(clientId);
+      if (!row || row.disabled_at) {
+        await hashSecret(clientSecret); // same cost either way: no timing oracle for client ids
+        return null;
+      }
+      return (await verifySecret(clientSecret, row.secret_hash)) ? row : null;
+    },
+
+    hasAny: async (workspaceId: string) => (await repo.countByWorkspace(workspaceId)) > 0,
+
+    async state(id: string): Promise<AccountState | undefined> {
+      const row = await repo.state(id);
+      return row && { version: row.credential_version, disabled: row.disabled_at !== null };
+    },
+
+    /**
+     * Start-up: make sure `clientId` exists in the workspace with exactly this secret, enabled.
+     * Idempotent: an unchanged account is left alone, so its tokens stay valid.
+     */
+    async ensure(workspaceId: string, clientId: string, clientSecret: string) {
+      const row = await repo.findByClientId(clientId);
+      if (!row) return { created: true, account: await this.create(workspaceId, { name: 'Default', clientId, clientSecret }) };
+      if (row.workspace_id !== workspaceId) {
+        throw new Error(`WASL_BOOTSTRAP_CLIENT_ID ${clientId} belongs to another workspace`);
+      }
+      if (!row.disabled_at && (await verifySecret(clientSecret, row.secret_hash))) return { created: false };
+      await repo.setSecret(row.id, await hashSecret(clientSecret), clock.now(), true);
+      deps.onRevoked(row.id);
+      return { created: false, updated: true };
+    },
+  };
+}
+export type ServiceAccountsService = ReturnType<typeof createServiceAccountsService>;

@@ -1,0 +1,17 @@
+import { Type } from 'typebox';
+import { DateTime, Paged, PagingQuery, Uuid } from '../../http/schemas.js';
+
+export const Workspace = Type.Object(
+  { id: Uuid, name: Type.String(), defaultRegion: Type.String(), creationTime: DateTime },
+  { $id: 'Workspace' },
+);
+
+export const CreateWorkspaceBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 200, examples: ['Acme Trading'] }),
+  defaultRegion: Type.Optional(
+    Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166 region for national phone numbers; default SA.', examples: ['SA'] }),
+  ),
+});
+
+export const ListWorkspacesQuery = Type.Object(PagingQuery(10));
+export const PagedWorkspaces = Paged(Workspace);
