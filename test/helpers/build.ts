@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { after } from 'node:test';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildApp, type WaslApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { openStore } from '../../src/db/store.js';
+import { createManualClock } from '../../src/lib/clock.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export interface Harness {
+  app: WaslApp;
+  clock: ReturnType<typeof createManualClock>;
+  config: Config;
+  /** Calls the admin API with the admin token. */
+  admin(method: InjectOptions['method'], url: string, body?: unknown): Promise<LightMyRequestResponse>;
+  /** A new workspace with a service account and a token: each test's own data. */
+  workspace(): Promise<Workspace>;
+}
+
+export interface Workspace {
+  id: string;
+  serviceAccountId: string;
+  clientId: string;
+  clientSecret: string;
+  token: string;
+  /** Calls the Hatif API with this workspace's token. */
+  api(method: InjectOptions['method'], url: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+}
+
+export const json = <T = any>(res: LightMyRequestResponse): T => JSON.parse(res.body) as T; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * The app on a fresh store (a copy of the migrated template on PGlite, the shared test database
+ * on PostgreSQL), with a manual clock and sandbox providers; closed when the test file ends.
+ */
+export async function build(overrides: Record<string, string> = {}): Promise<Harness> {
+  const config = loadConfig({ WASL_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', PUBLIC_URL: 'http://wasl.test', ...overrides });
+  const store = process.env.DATABASE_URL
+    ? await openStore({ databaseUrl: process.env.DATABASE_URL, poolSize: 4 })
+    : await openStore({ template: new Blob([readFileSync(requireEnv('WASL_TEST_TEMPLATE'))]) });
+  const clock = createManualClock(new Date());
+  const app = await buildApp({ config, db: store.db, engine: store.engine, clock, logger: false });
+  after(async () => {
+    await app.close();
+    await store.close();
+  });
+
+  const admin: Harness['admin'] = (method, url, body) =>
+    app.inject({ method, url, headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, ...(body === undefined ? {} : { payload: body as object }) });
+
+  return {
+    app,
+    clock,
+    config,
+    admin,
+    async workspace() {
+      const ws = json(await admin('POST', '/admin/v1/workspaces', { name: `ws-${Math.random().toString(36).slice(2)}` }));
+      const sa = json(await admin('POST', `/admin/v1/workspaces/${ws.id}/service-accounts`, { name: 'tests' }));
+      const token = await getToken(app, sa.clientId, sa.clientSecret);
+      return {
+        id: ws.id,
+        serviceAccountId: sa.id,
+        clientId: sa.clientId,
+        clientSecret: sa.clientSecret,
+        token,
+        api: (method, url, body, headers = {}) =>
+          app.inject({
+            method,
+            url,
+            headers: { authorization: `Bearer ${token}`, ...headers },
+            ...(body === undefined ? {} : typeof body === 'string' ? { payload: body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers } } : { payload: body as object }),
+          }),
+      };
+    },
+  };
+}
+
+export async function getToken(app: WaslApp, clientId: string, clientSecret: string): Promise<string> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/connect/token',
+    payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'VoxaAPI' }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  if (res.statusCode !== 200) throw new Error(`token request failed: ${res.statusCode} ${res.body}`);
+  return json(res).access_token;
+}
+
+function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests with npm test`);
+  return value;
+}
