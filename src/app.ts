@@ -64,7 +64,11 @@ export async function buildApp(deps: AppDeps) {
 
   const c = createContainer({ config, db, clock });
   await c.keys.init();
-  const storedAdminHash = config.adminToken ? sha256Hex(config.adminToken) : ((await c.settings.get<string>(ADMIN_TOKEN_KEY)) ?? null);
+  // Read when the app is ready, not now: on a first start the bootstrap creates it after buildApp.
+  let adminTokenHash = config.adminToken ? sha256Hex(config.adminToken) : null;
+  app.addHook('onReady', async () => {
+    adminTokenHash ??= (await c.settings.get<string>(ADMIN_TOKEN_KEY)) ?? null;
+  });
 
   let draining = false;
   const metrics = createMetrics();
@@ -120,7 +124,7 @@ export async function buildApp(deps: AppDeps) {
     workspaceUsersRoutes(hatif, c);
   });
 
-  const authenticateAdmin = createAdminAuth(() => storedAdminHash);
+  const authenticateAdmin = createAdminAuth(() => adminTokenHash);
   await app.register(async (scope) => {
     const admin = scope as unknown as App;
     admin.addHook('onRequest', authenticateAdmin);

@@ -3,7 +3,7 @@ import { after } from 'node:test';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type WaslApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { openStore } from '../../src/db/store.js';
+import { openStore, type Store } from '../../src/db/store.js';
 import { createManualClock } from '../../src/lib/clock.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -12,6 +12,7 @@ export interface Harness {
   app: WaslApp;
   clock: ReturnType<typeof createManualClock>;
   config: Config;
+  store: Store;
   /** Calls the admin API with the admin token. */
   admin(method: InjectOptions['method'], url: string, body?: unknown): Promise<LightMyRequestResponse>;
   /** A new workspace with a service account and a token: each test's own data. */
@@ -53,6 +54,7 @@ export async function build(overrides: Record<string, string> = {}): Promise<Har
     app,
     clock,
     config,
+    store,
     admin,
     async workspace() {
       const ws = json(await admin('POST', '/admin/v1/workspaces', { name: `ws-${Math.random().toString(36).slice(2)}` }));
