@@ -37,7 +37,7 @@ test('the token verifies independently against the published JWKS and metadata',
   await h.app.listen({ port: 0, host: '127.0.0.1' });
   const address = h.app.server.address() as { port: number };
   const base = `http://127.0.0.1:${address.port}`;
-  const meta = await (await fetch(`${base}/.well-known/openid-configuration`)).json();
+  const meta = (await (await fetch(`${base}/.well-known/openid-configuration`)).json()) as { issuer: string; grant_types_supported: string[] };
   assert.equal(meta.issuer, 'http://wasl.test');
   assert.deepEqual(meta.grant_types_supported, ['client_credentials']);
   const jwks = createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`));
