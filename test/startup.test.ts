@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { test } from 'node:test';
 import { freshStoreEnv, startServer, type Server } from './helpers/process.js';
 
@@ -76,4 +77,40 @@ test('a second process cannot open the same embedded data directory', { skip: Bo
   const third = await startServer(env);
   assert.equal((await fetch(`${third.base}/health/ready`)).status, 200, 'the lock is released on exit');
   assert.equal(await third.stop(), 0);
+});
+
+test('SIGTERM finishes the request in flight, refuses new ones, then exits 0', async () => {
+  const env = {
+    ...(await freshStoreEnv()),
+    PUBLIC_URL: 'http://wasl.local',
+    WASL_BOOTSTRAP_CLIENT_ID: 'drain-client',
+    WASL_BOOTSTRAP_CLIENT_SECRET: 'drain-secret-123456',
+    WASL_ADMIN_TOKEN: 'drain-admin-token-123',
+  };
+  const server = await startServer(env);
+  const bearer = await token(server, 'drain-client', 'drain-secret-123456');
+  const body = JSON.stringify({ name: 'sent during shutdown' });
+  const { port } = new URL(server.base);
+  // The request is in flight: headers and half the body sent, the rest after the signal.
+  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, method: 'POST', path: '/v1/tags/service-account', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.write(body.slice(0, 10));
+    setTimeout(() => {
+      server.proc.kill('SIGTERM');
+      setTimeout(() => req.end(body.slice(10)), 300);
+    }, 200);
+  });
+  const result = await answer;
+  assert.equal(result.status, 200, result.body);
+  assert.equal(JSON.parse(result.body).name, 'sent during shutdown');
+  await assert.rejects(fetch(`${server.base}/health/live`), 'no new connections are accepted');
+  assert.equal(await server.exited, 0);
 });
