@@ -1,10 +1,10 @@
-import pino from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/lock.js';
 import { migrateToLatest } from './db/migrate.js';
 import { openStore, type Store } from './db/store.js';
 import { systemClock } from './lib/clock.js';
+import { createLogger } from './lib/logger.js';
 
 // load config → open store → migrate → bootstrap → build app → listen; drain and close on SIGTERM.
 const started = performance.now();
@@ -22,7 +22,7 @@ try {
   throw err;
 }
 
-const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', '*.client_secret', '*.clientSecret'] });
+const logger = createLogger(config.logLevel);
 
 let store: Store;
 try {

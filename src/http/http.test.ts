@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { build, json } from '../../test/helpers/build.js';
+import { createLogger } from '../lib/logger.js';
 
 const h = await build();
 // A route that fails like a bug would; added before the app is ready, like any route.
@@ -121,4 +122,18 @@ test('/docs serves the documentation page without the internet', async () => {
   assert.doesNotMatch(res.body, /https:\/\/(unpkg|cdn)/);
   const bundle = await h.app.inject({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js' });
   assert.equal(bundle.statusCode, 200, 'its script is served locally');
+});
+
+test('logs are JSON with the request id, and never a secret or a token', async () => {
+  const lines: string[] = [];
+  const logger = createLogger('info', { write: (line: string) => void lines.push(line) });
+  const node = await build({}, { logger });
+  const ws = await node.workspace();
+  await ws.api('GET', '/v1/tags/service-account', undefined, { 'x-request-id': 'trace-me-1' });
+  const logged = lines.join('\n');
+  assert.ok(lines.every((l) => JSON.parse(l)), 'every line is JSON');
+  assert.ok(lines.some((l) => JSON.parse(l).reqId === 'trace-me-1'), 'the request id is on the request lines');
+  assert.doesNotMatch(logged, new RegExp(ws.clientSecret.replace(/[-]/g, '\\-')), 'no client secret');
+  assert.doesNotMatch(logged, new RegExp(ws.token.split('.')[2]!.slice(0, 40).replace(/[-]/g, '\\-')), 'no bearer token');
+  assert.doesNotMatch(logged, /test-admin-token/, 'no admin token');
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { after } from 'node:test';
-import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { FastifyBaseLogger, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type WaslApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openStore, type Store } from '../../src/db/store.js';
@@ -35,13 +35,13 @@ export const json = <T = any>(res: LightMyRequestResponse): T => JSON.parse(res.
  * The app on a fresh store (a copy of the migrated template on PGlite, the shared test database
  * on PostgreSQL), with a manual clock and sandbox providers; closed when the test file ends.
  */
-export async function build(overrides: Record<string, string> = {}): Promise<Harness> {
+export async function build(overrides: Record<string, string> = {}, options: { logger?: FastifyBaseLogger } = {}): Promise<Harness> {
   const config = loadConfig({ WASL_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', PUBLIC_URL: 'http://wasl.test', ...overrides });
   const store = process.env.DATABASE_URL
     ? await openStore({ databaseUrl: process.env.DATABASE_URL, poolSize: 4 })
     : await openStore({ template: new Blob([readFileSync(requireEnv('WASL_TEST_TEMPLATE'))]) });
   const clock = createManualClock(new Date());
-  const app = await buildApp({ config, db: store.db, engine: store.engine, clock, logger: false });
+  const app = await buildApp({ config, db: store.db, engine: store.engine, clock, logger: options.logger ?? false });
   after(async () => {
     await app.close();
     await store.close();
