@@ -1,0 +1,184 @@
+import type { AdminClient } from './client.js';
+import { usageError } from './errors.js';
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  /** Placeholder shown in usage, e.g. "ID". */
+  value?: string;
+  required?: boolean;
+  help: string;
+}
+
+export type Values = Record<string, string | boolean | undefined>;
+
+export interface Command {
+  group: string;
+  verb: string;
+  summary: string;
+  /** The one positional argument's placeholder, when the command takes one. */
+  positional?: string;
+  options: Record<string, OptionSpec>;
+  /** Columns (dotted paths) of the --table view of a list; all top-level keys when absent. */
+  columns?: readonly string[];
+  run(api: AdminClient, input: { id: string; values: Values }): Promise<unknown>;
+}
+
+const seg = encodeURIComponent;
+const str = (v: Values, key: string) => (typeof v[key] === 'string' ? (v[key] as string) : undefined);
+
+/** Drops absent fields so the API sees only what the operator gave. */
+const compact = (body: Record<string, unknown>) => Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
+
+/** The API takes an enum as its integer or its name; digits go as a number so either form works. */
+const enumArg = (value: string | undefined) => (value !== undefined && /^\d+$/.test(value.trim()) ? Number(value) : value);
+
+/** For nullable settings an empty argument means "clear it" (sent as null). */
+const nullable = (value: string | undefined) => (value === '' ? null : value);
+
+/** Every list answers one page at a time; the CLI shows them all. */
+async function listAll(api: AdminClient, path: string) {
+  const items: unknown[] = [];
+  for (;;) {
+    const page = await api.request<{ totalCount: number; items: unknown[] }>('GET', `${path}?SkipCount=${items.length}&MaxResultCount=1000`);
+    items.push(...page.items);
+    if (!page.items.length || items.length >= page.totalCount) return { totalCount: page.totalCount, items };
+  }
+}
+
+const workspaceOption: OptionSpec = { type: 'string', value: 'ID', required: true, help: 'the workspace id' };
+
+function channelOptions(forCreate: boolean): Record<string, OptionSpec> {
+  return {
+    name: { type: 'string', value: 'N', required: forCreate, help: 'channel name' },
+    type: { type: 'string', value: 'TYPE', required: forCreate, help: '1|2|3 or PhoneNumber|WhatsApp|PhoneNumberAndWhatsapp' },
+    phone: { type: 'string', value: 'P', help: 'business phone number (E.164); generated for sandbox channels' },
+    'whatsapp-provider': { type: 'string', value: 'sandbox|cloud', help: 'WhatsApp adapter (needed with any --phone-number-id … --graph-base-url)' },
+    'phone-number-id': { type: 'string', value: 'X', help: 'Cloud API phone number id' },
+    'access-token': { type: 'string', value: 'T', help: 'Cloud API access token (never shown back)' },
+    'app-secret': { type: 'string', value: 'S', help: 'Meta app secret, checks X-Hub-Signature-256 (never shown back)' },
+    'verify-token': { type: 'string', value: 'V', help: 'webhook handshake token (never shown back)' },
+    'graph-base-url': { type: 'string', value: 'U', help: 'Graph API base URL' },
+    'whatsapp-webhook-url': { type: 'string', value: 'U', help: 'where WhatsApp events are posted ("" clears)' },
+    'post-call-webhook-url': { type: 'string', value: 'U', help: 'where post-call events are posted ("" clears)' },
+    'webhook-secret': { type: 'string', value: 'S', help: 'HMAC key for X-Voxa-Signature, 16+ chars ("" clears)' },
+  };
+}
+
+function channelBody(v: Values): Record<string, unknown> {
+  const whatsApp = compact({
+    provider: str(v, 'whatsapp-provider'),
+    phoneNumberId: str(v, 'phone-number-id'),
+    accessToken: str(v, 'access-token'),
+    appSecret: str(v, 'app-secret'),
+    verifyToken: str(v, 'verify-token'),
+    graphBaseUrl: str(v, 'graph-base-url'),
+  });
+  return compact({
+    name: str(v, 'name'),
+    type: enumArg(str(v, 'type')),
+    phoneNumber: str(v, 'phone'),
+    whatsApp: Object.keys(whatsApp).length ? whatsApp : undefined,
+    whatsAppWebhookUrl: nullable(str(v, 'whatsapp-webhook-url')),
+    postCallWebhookUrl: nullable(str(v, 'post-call-webhook-url')),
+    webhookSecret: nullable(str(v, 'webhook-secret')),
+  });
+}
+
+export const commands: readonly Command[] = [
+  {
+    group: 'workspace',
+    verb: 'create',
+    summary: 'Create a workspace.',
+    options: {
+      name: { type: 'string', value: 'N', required: true, help: 'workspace name' },
+      'default-region': { type: 'string', value: 'SA', help: 'ISO 3166 region for national phone numbers (default SA)' },
+    },
+    run: (api, { values }) => api.request('POST', '/admin/v1/workspaces', compact({ name: str(values, 'name'), defaultRegion: str(values, 'default-region') })),
+  },
+  {
+    group: 'workspace',
+    verb: 'list',
+    summary: 'List every workspace.',
+    options: {},
+    run: (api) => listAll(api, '/admin/v1/workspaces'),
+  },
+  {
+    group: 'service-account',
+    verb: 'create',
+    summary: 'Create a service account; its client secret is shown only now.',
+    options: { workspace: workspaceOption, name: { type: 'string', value: 'N', required: true, help: 'service account name' } },
+    run: (api, { values }) => api.request('POST', `/admin/v1/workspaces/${seg(str(values, 'workspace') ?? '')}/service-accounts`, { name: str(values, 'name') }),
+  },
+  {
+    group: 'service-account',
+    verb: 'rotate',
+    summary: 'Issue a new client secret (shown only now); tokens of the old one stop working.',
+    positional: 'ID',
+    options: {},
+    run: (api, { id }) => api.request('POST', `/admin/v1/service-accounts/${seg(id)}/rotate-secret`),
+  },
+  {
+    group: 'service-account',
+    verb: 'disable',
+    summary: 'Disable a service account; its tokens stop working.',
+    positional: 'ID',
+    options: {},
+    // The API answers 204 with no body; say what happened so the output is still JSON.
+    run: async (api, { id }) => {
+      await api.request('POST', `/admin/v1/service-accounts/${seg(id)}/disable`);
+      return { id, disabled: true };
+    },
+  },
+  {
+    group: 'user',
+    verb: 'add',
+    summary: 'Add a person or an AI agent to a workspace.',
+    options: {
+      workspace: workspaceOption,
+      name: { type: 'string', value: 'N', required: true, help: 'display name' },
+      email: { type: 'string', value: 'E', help: 'email address' },
+      role: { type: 'string', value: 'ROLE', help: 'Owner|Member or 1|2 (default Member)' },
+      'ai-agent': { type: 'boolean', help: 'the user is an AI agent' },
+      phone: { type: 'string', value: 'P', help: 'phone number' },
+    },
+    run: (api, { values }) =>
+      api.request(
+        'POST',
+        `/admin/v1/workspaces/${seg(str(values, 'workspace') ?? '')}/users`,
+        compact({
+          name: str(values, 'name'),
+          email: str(values, 'email'),
+          role: enumArg(str(values, 'role')),
+          isAiAgent: values['ai-agent'] === true ? true : undefined,
+          phoneNumber: str(values, 'phone'),
+        }),
+      ),
+  },
+  {
+    group: 'channel',
+    verb: 'create',
+    summary: 'Create a channel (sandbox adapters unless --whatsapp-provider cloud).',
+    options: { workspace: workspaceOption, ...channelOptions(true) },
+    run: (api, { values }) => api.request('POST', `/admin/v1/workspaces/${seg(str(values, 'workspace') ?? '')}/channels`, channelBody(values)),
+  },
+  {
+    group: 'channel',
+    verb: 'list',
+    summary: "List a workspace's channels.",
+    options: { workspace: workspaceOption },
+    columns: ['id', 'name', 'type', 'phoneNumber.number', 'whatsApp.provider', 'whatsAppWebhookUrl', 'postCallWebhookUrl', 'hasWebhookSecret'],
+    run: (api, { values }) => listAll(api, `/admin/v1/workspaces/${seg(str(values, 'workspace') ?? '')}/channels`),
+  },
+  {
+    group: 'channel',
+    verb: 'update',
+    summary: "Change a channel's settings; options left out stay as they are.",
+    positional: 'ID',
+    options: channelOptions(false),
+    run: (api, { id, values }) => {
+      const body = channelBody(values);
+      if (!Object.keys(body).length) throw usageError('channel update needs at least one option to change.', 'channel update');
+      return api.request('PATCH', `/admin/v1/channels/${seg(id)}`, body);
+    },
+  },
+];
