@@ -102,7 +102,7 @@ export const AdminChannel = Type.Object(
 const Url = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 });
 
 const channelSettings = {
-  name: Type.String({ minLength: 1, maxLength: 200, examples: ['Main line'] }),
+  name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', examples: ['Main line'] }),
   icon: Type.String({ maxLength: 64 }),
   phoneNumber: Type.String({ maxLength: 32, description: 'E.164; generated for sandbox channels when omitted.' }),
   whatsApp: Type.Object({

@@ -95,7 +95,10 @@ function providersFor(type: number, whatsApp: CreateInput['whatsApp'] | null | u
   if (voice && !hasVoice(type)) throw errors.invalidField('voice', 'Voice settings need a channel of type 1 (PhoneNumber) or 3 (PhoneNumberAndWhatsapp).');
   let wa: WhatsAppConfig | null = null;
   if (hasWhatsApp(type)) {
-    const merged = { ...(existing ?? {}), ...(whatsApp ?? {}) };
+    // Settings given for the same provider amend the stored ones; another provider starts afresh,
+    // so one provider's credentials never linger on (or come back with) another.
+    const kept = existing && (!whatsApp || whatsApp.provider === existing.provider) ? existing : {};
+    const merged = { ...kept, ...(whatsApp ?? {}) };
     wa = { ...merged, provider: merged.provider ?? 'sandbox', accountId: existing?.accountId ?? newId() };
     if (wa.provider === 'cloud') {
       if (!wa.phoneNumberId) throw errors.invalidField('whatsApp.phoneNumberId', 'A Cloud API channel needs whatsApp.phoneNumberId.');

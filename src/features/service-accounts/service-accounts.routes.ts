@@ -21,7 +21,7 @@ export function serviceAccountsAdminRoutes(app: App, { serviceAccounts }: { serv
         security: ADMIN_SECURITY,
         summary: 'Create a service account (its secret is shown once)',
         params: Type.Object({ workspaceId: Uuid }),
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200, examples: ['CRM integration'] }) }),
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', examples: ['CRM integration'] }) }),
         response: { 200: CreatedServiceAccount },
       },
     },

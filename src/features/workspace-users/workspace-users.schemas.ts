@@ -22,10 +22,10 @@ export const WorkspaceUser = Type.Object(
 export const WorkspaceUsers = Type.Array(WorkspaceUser);
 
 export const AddUserBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 200, examples: ['Sara Ahmed'] }),
+  name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', examples: ['Sara Ahmed'] }),
   email: Type.Optional(Type.String({ format: 'email', maxLength: 320, examples: ['sara@example.com'] })),
   role: Type.Optional(IntEnum(UserRole, { default: 2 })),
   isAiAgent: Type.Optional(Type.Boolean({ default: false })),
   phoneNumber: Type.Optional(Type.String({ maxLength: 32, examples: ['+966500111222'] })),
-  logoUrl: Type.Optional(Type.String({ format: 'uri', maxLength: 2000 })),
+  logoUrl: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 })),
 });

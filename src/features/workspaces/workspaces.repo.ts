@@ -1,5 +1,6 @@
 import type { Db } from '../../db/store.js';
 import type { WorkspaceRow } from '../../db/types.js';
+import { orderBy, type SortField } from '../../http/paging.js';
 
 export function createWorkspacesRepo(db: Db) {
   return {
@@ -10,9 +11,9 @@ export function createWorkspacesRepo(db: Db) {
 
     findById: (id: string) => db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst(),
 
-    async list(skip: number, take: number) {
+    async list(page: { skip: number; take: number; sort: SortField[] }) {
       const [items, count] = await Promise.all([
-        db.selectFrom('workspaces').selectAll().orderBy('creation_time').orderBy('id').offset(skip).limit(take).execute(),
+        db.selectFrom('workspaces').selectAll().orderBy(orderBy(page.sort, 'workspaces')).offset(page.skip).limit(page.take).execute(),
         db.selectFrom('workspaces').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
       ]);
       return { items, totalCount: Number(count.n) };

@@ -12,6 +12,6 @@ export function workspacesAdminRoutes(app: App, { workspaces }: { workspaces: Wo
   app.get(
     '/admin/v1/workspaces',
     { schema: { tags, security: ADMIN_SECURITY, summary: 'List workspaces', querystring: ListWorkspacesQuery, response: { 200: PagedWorkspaces } } },
-    (req) => workspaces.list(req.query.SkipCount, req.query.MaxResultCount),
+    (req) => workspaces.list(req.query),
   );
 }

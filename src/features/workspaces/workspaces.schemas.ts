@@ -7,11 +7,13 @@ export const Workspace = Type.Object(
 );
 
 export const CreateWorkspaceBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 200, examples: ['Acme Trading'] }),
+  name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', examples: ['Acme Trading'] }),
   defaultRegion: Type.Optional(
     Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166 region for national phone numbers; default SA.', examples: ['SA'] }),
   ),
 });
 
-export const ListWorkspacesQuery = Type.Object(PagingQuery(10));
+export const WORKSPACE_SORT_FIELDS = { Name: 'name', CreationTime: 'creation_time' } as const;
+
+export const ListWorkspacesQuery = Type.Object(PagingQuery(10, Object.keys(WORKSPACE_SORT_FIELDS)));
 export const PagedWorkspaces = Paged(Workspace);

@@ -2,8 +2,10 @@ import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { isSupportedCountry } from '../../lib/phone.js';
 import { errors } from '../../http/errors.js';
+import { parseSorting } from '../../http/paging.js';
 import type { WorkspaceRow } from '../../db/types.js';
 import type { WorkspacesRepo } from './workspaces.repo.js';
+import { WORKSPACE_SORT_FIELDS } from './workspaces.schemas.js';
 
 const toWorkspace = (row: WorkspaceRow) => ({
   id: row.id,
@@ -21,8 +23,9 @@ export function createWorkspacesService({ repo, clock }: { repo: WorkspacesRepo;
       return toWorkspace(row);
     },
 
-    async list(skip: number, take: number) {
-      const page = await repo.list(skip, take);
+    async list(query: { SkipCount: number; MaxResultCount: number; Sorting?: string }) {
+      const sort = parseSorting(query.Sorting, WORKSPACE_SORT_FIELDS, 'CreationTime ASC');
+      const page = await repo.list({ skip: query.SkipCount, take: query.MaxResultCount, sort });
       return { totalCount: page.totalCount, items: page.items.map(toWorkspace) };
     },
 
