@@ -73,9 +73,12 @@ function describe(error: ErrorObject, member: string): string {
 export function toIssues(errors: ErrorObject[]): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const seen = new Set<string>();
+  // An enum's "must be one of …" says all there is; its "must be integer" beside it is noise.
+  const enumMembers = new Set(errors.filter((e) => e.keyword === 'enum').map(memberOf));
   for (const error of errors) {
     if (error.keyword === 'anyOf' || error.keyword === 'oneOf' || error.keyword === 'if') continue;
     const member = memberOf(error);
+    if (error.keyword === 'type' && enumMembers.has(member)) continue;
     const message = describe(error, member);
     if (seen.has(message)) continue;
     seen.add(message);

@@ -104,7 +104,7 @@ const Url = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 
 const channelSettings = {
   name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', examples: ['Main line'] }),
   icon: Type.String({ maxLength: 64 }),
-  phoneNumber: Type.String({ maxLength: 32, description: 'E.164; generated for sandbox channels when omitted.' }),
+  phoneNumber: Type.String({ minLength: 1, maxLength: 32, description: 'E.164; generated for sandbox channels when omitted.' }),
   whatsApp: Type.Object({
     provider: Type.Union([Type.Literal('sandbox'), Type.Literal('cloud')]),
     phoneNumberId: Type.Optional(Type.String({ maxLength: 64 })),
@@ -131,4 +131,7 @@ export const CreateChannelBody = Type.Object({
   webhookSecret: Type.Optional(channelSettings.webhookSecret),
 });
 
-export const UpdateChannelBody = Type.Partial(CreateChannelBody);
+/** Every field optional; `whatsApp` settings amend the stored ones (its provider too may be left out). */
+export const UpdateChannelBody = Type.Partial(
+  Type.Object({ ...CreateChannelBody.properties, whatsApp: Type.Partial(channelSettings.whatsApp) }),
+);

@@ -90,14 +90,14 @@ type CreateInput = Static<typeof CreateChannelBody>;
 type UpdateInput = Static<typeof UpdateChannelBody>;
 
 /** A channel's providers, given its type: WhatsApp for 2/3, voice for 1/3, sandbox by default. */
-function providersFor(type: number, whatsApp: CreateInput['whatsApp'] | null | undefined, voice: VoiceConfig | null | undefined, existing?: WhatsAppConfig | null) {
+function providersFor(type: number, whatsApp: UpdateInput['whatsApp'] | null | undefined, voice: VoiceConfig | null | undefined, existing?: WhatsAppConfig | null) {
   if (whatsApp && !hasWhatsApp(type)) throw errors.invalidField('whatsApp', 'WhatsApp settings need a channel of type 2 (WhatsApp) or 3 (PhoneNumberAndWhatsapp).');
   if (voice && !hasVoice(type)) throw errors.invalidField('voice', 'Voice settings need a channel of type 1 (PhoneNumber) or 3 (PhoneNumberAndWhatsapp).');
   let wa: WhatsAppConfig | null = null;
   if (hasWhatsApp(type)) {
     // Settings given for the same provider amend the stored ones; another provider starts afresh,
     // so one provider's credentials never linger on (or come back with) another.
-    const kept = existing && (!whatsApp || whatsApp.provider === existing.provider) ? existing : {};
+    const kept = existing && (!whatsApp?.provider || whatsApp.provider === existing.provider) ? existing : {};
     const merged = { ...kept, ...(whatsApp ?? {}) };
     wa = { ...merged, provider: merged.provider ?? 'sandbox', accountId: existing?.accountId ?? newId() };
     if (wa.provider === 'cloud') {

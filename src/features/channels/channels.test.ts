@@ -545,3 +545,27 @@ test('admin channel routes refuse a missing or wrong admin token, and a Hatif to
   }
   assert.deepEqual((await adminList(ws.id)).items, [channel], 'nothing was created or changed');
 });
+
+test('admin: PATCH may change one WhatsApp setting without naming the provider again', async () => {
+  const ws = await h.workspace();
+  const cloud = await createChannel(ws.id, {
+    name: 'Cloud',
+    type: 2,
+    phoneNumber: '+966500111333',
+    whatsApp: { provider: 'cloud', phoneNumberId: '1111', accessToken: 'first-token' },
+  });
+  const patched = await patchChannel(cloud.id, { whatsApp: { accessToken: 'second-token', appSecret: 'app-secret' } });
+  assert.deepEqual(patched.whatsApp, { ...cloud.whatsApp, hasAppSecret: true }, 'still cloud, same phoneNumberId, token replaced');
+  const stored = await h.store.db.selectFrom('channels').select('whatsapp').where('id', '=', cloud.id).executeTakeFirstOrThrow();
+  assert.equal(stored.whatsapp?.accessToken, 'second-token');
+  assertError(await h.admin('POST', adminChannels(ws.id), { name: 'x', type: 2, phoneNumber: '' }), 400, 'Wasl:ValidationFailed', ['phoneNumber']);
+});
+
+test('an unknown enum name gets one message naming the field and the allowed values', async () => {
+  const ws = await h.workspace();
+  const res = await ws.api('GET', `${CHANNELS}?type=Fax`);
+  assertError(res, 400, 'Wasl:ValidationFailed', ['type']);
+  const issues = json(res).error.validationErrors;
+  assert.equal(issues.length, 1, res.body);
+  assert.match(issues[0].message, /1 \(PhoneNumber\), 2 \(WhatsApp\), 3 \(PhoneNumberAndWhatsapp\)/);
+});

@@ -1,11 +1,23 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/store.js';
 import type { ServiceAccountRow } from '../../db/types.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { errors } from '../../http/errors.js';
+
+export const duplicateClientId = (clientId: string) =>
+  errors.conflict('Wasl:ServiceAccount:DuplicateClientId', `A service account with client id ${clientId} already exists.`);
 
 export function createServiceAccountsRepo(db: Db) {
   return {
-    insert: (row: Omit<ServiceAccountRow, 'credential_version' | 'disabled_at'>) =>
-      db.insertInto('service_accounts').values(row).returningAll().executeTakeFirstOrThrow(),
+    async insert(row: Omit<ServiceAccountRow, 'credential_version' | 'disabled_at'>) {
+      try {
+        return await db.insertInto('service_accounts').values(row).returningAll().executeTakeFirstOrThrow();
+      } catch (err) {
+        // Two creators racing for one client id (e.g. two nodes bootstrapping at once).
+        if (isUniqueViolation(err)) throw duplicateClientId(row.client_id);
+        throw err;
+      }
+    },
 
     findByClientId: (clientId: string) =>
       db.selectFrom('service_accounts').selectAll().where('client_id', '=', clientId).executeTakeFirst(),

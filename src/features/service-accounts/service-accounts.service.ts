@@ -3,7 +3,7 @@ import type { Clock } from '../../lib/clock.js';
 import { hashSecret, randomToken, verifySecret } from '../../lib/crypto.js';
 import { newId } from '../../lib/ids.js';
 import { errors } from '../../http/errors.js';
-import type { ServiceAccountsRepo } from './service-accounts.repo.js';
+import { duplicateClientId, type ServiceAccountsRepo } from './service-accounts.repo.js';
 
 export const API_SCOPE = 'VoxaAPI';
 
@@ -37,7 +37,7 @@ export function createServiceAccountsService(deps: {
       if (!(await deps.workspaceExists(workspaceId))) throw errors.notFound('Workspace', workspaceId);
       const clientId = input.clientId ?? `wasl-${randomBytes(12).toString('hex')}`;
       if (await repo.findByClientId(clientId)) {
-        throw errors.conflict('Wasl:ServiceAccount:DuplicateClientId', `A service account with client id ${clientId} already exists.`);
+        throw duplicateClientId(clientId);
       }
       const clientSecret = input.clientSecret ?? randomToken(32);
       const now = clock.now();
