@@ -107,7 +107,11 @@ export async function buildApp(deps: AppDeps) {
     if (issues.length) throw errors.invalid(issues);
   });
 
-  await app.register(swagger, { openapi: openApiDocument(config.publicUrl) });
+  await app.register(swagger, {
+    openapi: openApiDocument(config.publicUrl),
+    // Shared schemas appear in components under their $id (ChannelItem, Tag, …).
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 

@@ -113,6 +113,9 @@ test('/openapi.json is OpenAPI 3.1 with every route, examples and the error enve
   const listChannels = doc.paths['/v1/channels/service-account'].get;
   const type = listChannels.parameters.find((p: { name: string }) => p.name === 'type');
   assert.deepEqual(type.schema.enum, [1, 2, 3]);
+  const itemRef = listChannels.responses['200'].content['application/json'].schema.properties.items.items.$ref;
+  assert.equal(itemRef, '#/components/schemas/ChannelItem');
+  assert.match(JSON.stringify(doc.components.schemas.ChannelItem.examples), /"phoneNumberId":"109876543210"/, 'responses carry examples too');
 });
 
 test('/docs serves the documentation page without the internet', async () => {

@@ -67,7 +67,47 @@ const channelItemFields = {
   whatsAppInfo: Nullable(WhatsAppInfo),
 };
 
-export const ChannelItem = Type.Object(channelItemFields, { $id: 'ChannelItem' });
+export const ChannelItem = Type.Object(channelItemFields, {
+  $id: 'ChannelItem',
+  examples: [
+    {
+      id: '3a197b6e-e0b9-ce63-4664-a4d3eddae5a0',
+      creationTime: '2026-02-19T01:52:46.000Z',
+      creatorId: '00000000-0000-0000-0000-000000000000',
+      lastModificationTime: '2026-02-19T01:52:46.000Z',
+      lastModifierId: null,
+      workspaceId: 'ef0efa32-1c3b-4a3e-9f3e-6a2b7c9d0e11',
+      name: 'Main Channel',
+      type: 3,
+      icon: '',
+      phoneNumber: {
+        id: '3a197b6e-e0b9-ce63-4664-a4d3eddae5a1',
+        workspaceId: 'ef0efa32-1c3b-4a3e-9f3e-6a2b7c9d0e11',
+        number: '+966500000001',
+        phoneNumberStatus: 1,
+        region: 'SA',
+        provider: 'cloud',
+      },
+      smartReconnectConfiguration: { enabled: false, windowMinutes: 60, sipRingTimeoutSeconds: 30, fallbackStrategy: 0, mobileRingTimeoutSeconds: 30 },
+      inboundAgentConfiguration: null,
+      postCallWebhookUrl: 'https://crm.example.com/hooks/calls',
+      evaluationTemplateId: null,
+      whatsAppInfo: {
+        providerType: 1,
+        sessionInfo: null,
+        businessAccountInfo: {
+          id: '3a197b6e-e0b9-ce63-4664-a4d3eddae5a2',
+          phoneNumberId: '109876543210',
+          displayPhoneNumber: '+966500000001',
+          provider: 1,
+          status: 1,
+          isActive: true,
+          qualityRating: null,
+        },
+      },
+    },
+  ],
+});
 
 export const ChannelListResponse = Paged(ChannelItem);
 

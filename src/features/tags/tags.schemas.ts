@@ -11,7 +11,12 @@ export const Tag = Type.Object(
     isPinned: Type.Boolean(),
     creationTime: DateTime,
   },
-  { $id: 'Tag' },
+  {
+    $id: 'Tag',
+    examples: [
+      { id: '38a5a5bb-dc30-49a2-b175-1de0d1488c43', name: 'VIP', icon: 'star', description: 'VIP customers', isPinned: true, creationTime: '2026-02-19T01:52:46.000Z' },
+    ],
+  },
 );
 
 const name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', examples: ['VIP'] });

@@ -16,7 +16,23 @@ export const WorkspaceUser = Type.Object(
     isAiAgent: Type.Boolean(),
     phoneNumber: Nullable(Type.String()),
   },
-  { $id: 'WorkspaceUser' },
+  {
+    $id: 'WorkspaceUser',
+    examples: [
+      {
+        id: '497f6eca-6276-4993-bfeb-53cbbbba6f08',
+        workspaceId: 'ef0efa32-1c3b-4a3e-9f3e-6a2b7c9d0e11',
+        userId: '2c4a230c-5085-4924-a3e1-25fb4fc5965b',
+        email: 'sara@example.com',
+        name: 'Sara Ahmed',
+        logoUrl: null,
+        role: 1,
+        creationTime: '2026-02-19T01:52:46.000Z',
+        isAiAgent: false,
+        phoneNumber: '+966500111222',
+      },
+    ],
+  },
 );
 
 export const WorkspaceUsers = Type.Array(WorkspaceUser);
