@@ -8,7 +8,7 @@ import type { Db, Engine } from './db/store.js';
 import { tokenRoutes } from './features/auth/token.routes.js';
 import { ADMIN_TOKEN_KEY } from './features/bootstrap/bootstrap.service.js';
 import { channelsAdminRoutes, channelsRoutes } from './features/channels/channels.routes.js';
-import { createMetrics } from './features/ops/metrics.js';
+import { createHttpMetrics } from './features/ops/metrics.js';
 import { opsRoutes } from './features/ops/ops.routes.js';
 import { serviceAccountsAdminRoutes } from './features/service-accounts/service-accounts.routes.js';
 import { tagsRoutes } from './features/tags/tags.routes.js';
@@ -71,7 +71,7 @@ export async function buildApp(deps: AppDeps) {
   });
 
   let draining = false;
-  const metrics = createMetrics();
+  const metrics = createHttpMetrics(c.registry);
   app.decorate('markDraining', () => {
     draining = true;
   });
@@ -116,7 +116,7 @@ export async function buildApp(deps: AppDeps) {
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   tokenRoutes(app, { serviceAccounts: c.serviceAccounts, tokens: c.tokens, keys: c.keys, issuer: config.publicUrl });
-  opsRoutes(app, { db, engine: deps.engine, metrics, isDraining: () => draining });
+  opsRoutes(app, { db, engine: deps.engine, registry: c.registry, isDraining: () => draining });
 
   const limiter = config.rateLimitPerMinute > 0 ? createRateLimiter(config.rateLimitPerMinute) : null;
   const authenticate = createBearerAuth({ tokens: c.tokens, limiter });

@@ -19,6 +19,9 @@ export interface Config {
   tokenTtlSeconds: number;
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
+  /** Job worker loops in this process; 0 makes an API-only node. */
+  workers: number;
+  jobConcurrency: number;
 }
 
 export class ConfigError extends Error {}
@@ -80,5 +83,7 @@ export function loadConfig(env: Env = process.env): Config {
     tokenTtlSeconds: int(env, 'TOKEN_TTL_SECONDS', 3600, 60),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0),
+    workers: int(env, 'WORKERS', 1),
+    jobConcurrency: int(env, 'JOB_CONCURRENCY', 16, 1),
   });
 }

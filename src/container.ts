@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import type { Config } from './config.js';
 import type { Db } from './db/store.js';
 import type { Clock } from './lib/clock.js';
@@ -16,9 +17,17 @@ import { createWorkspaceUsersRepo } from './features/workspace-users/workspace-u
 import { createWorkspaceUsersService } from './features/workspace-users/workspace-users.service.js';
 import { createWorkspacesRepo } from './features/workspaces/workspaces.repo.js';
 import { createWorkspacesService } from './features/workspaces/workspaces.service.js';
+import { createJobsRepo } from './jobs/jobs.repo.js';
+import { createJobMetrics } from './jobs/metrics.js';
+import { createJobQueue } from './jobs/queue.js';
 
-/** The one place that wires repos → services. */
+/** The one place that wires repos → services → job handlers. */
 export function createContainer({ config, db, clock }: { config: Config; db: Db; clock: Clock }) {
+  const registry = new Registry();
+  const jobsRepo = createJobsRepo(db);
+  const queue = createJobQueue({ repo: jobsRepo, clock });
+  const jobMetrics = createJobMetrics(registry, jobsRepo, clock);
+
   const workspacesRepo = createWorkspacesRepo(db);
   const workspaces = createWorkspacesService({ repo: workspacesRepo, clock });
   const workspaceRegion = async (id: string) => (await workspacesRepo.findById(id))?.default_region;
@@ -48,6 +57,6 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
   const settings = createSettingsRepo(db);
   const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts });
 
-  return { workspaces, keys, serviceAccounts, tokens, users, channels, tags, settings, bootstrap };
+  return { registry, jobsRepo, queue, jobMetrics, workspaces, keys, serviceAccounts, tokens, users, channels, tags, settings, bootstrap };
 }
 export type Container = ReturnType<typeof createContainer>;

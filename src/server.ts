@@ -3,10 +3,11 @@ import { ConfigError, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/lock.js';
 import { migrateToLatest } from './db/migrate.js';
 import { openStore, type Store } from './db/store.js';
+import { startWorkers } from './jobs/runtime.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
 
-// load config → open store → migrate → bootstrap → build app → listen; drain and close on SIGTERM.
+// load config → open store → migrate → build app → bootstrap → listen → workers; drain and close on SIGTERM.
 const started = performance.now();
 
 function fatal(message: string): never {
@@ -48,8 +49,9 @@ try {
   }
 
   await app.listen({ port: config.port, host: config.host });
+  const workers = await startWorkers({ config, container: app.container, store, clock: systemClock, logger });
   logger.info(
-    { store: store.engine, startupMs: Math.round(performance.now() - started), docs: `${config.publicUrl}/docs` },
+    { store: store.engine, workers: config.workers, startupMs: Math.round(performance.now() - started), docs: `${config.publicUrl}/docs` },
     'wasl is serving',
   );
 
@@ -64,6 +66,7 @@ try {
       process.exit(1);
     }, config.shutdownTimeoutMs);
     force.unref();
+    await workers.stop(config.shutdownTimeoutMs / 2);
     await app.close();
     await store.close();
     logger.info('stopped');

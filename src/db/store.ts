@@ -15,7 +15,36 @@ export interface Store {
   db: Db;
   engine: Engine;
   pool: pg.Pool;
+  /** Calls `onNotify` for each NOTIFY on `channel` (after its transaction commits). */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+/**
+ * LISTEN on PostgreSQL needs a connection of its own, outside the pool. If it drops, it is
+ * opened again after a second; meanwhile listeners only lose their wake-ups (workers still poll).
+ */
+async function listenPostgres(connectionString: string, channel: string, onNotify: (payload: string) => void) {
+  let client: pg.Client | null = null;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async () => {
+    const c = new pg.Client({ connectionString });
+    c.on('notification', (n) => n.channel === channel && onNotify(n.payload ?? ''));
+    c.on('error', () => {
+      c.end().catch(() => {});
+      if (!stopped) retry = setTimeout(() => void connect().catch(() => {}), 1000);
+    });
+    await c.connect();
+    await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    client = c;
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    await client?.end().catch(() => {});
+  };
 }
 
 /** Only these extensions: btree_gin beside pg_trgm gave wrong answers on PGlite (STACK.md). */
@@ -39,7 +68,24 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     });
     pool.on('error', () => {}); // an idle client's error is reported to its next user
     const db = kysely(pool);
-    return { db, engine: 'postgres', pool, close: () => db.destroy() };
+    const listeners = new Set<() => Promise<void>>();
+    return {
+      db,
+      engine: 'postgres',
+      pool,
+      async listen(channel, onNotify) {
+        const stop = await listenPostgres(options.databaseUrl, channel, onNotify);
+        listeners.add(stop);
+        return async () => {
+          listeners.delete(stop);
+          await stop();
+        };
+      },
+      async close() {
+        await Promise.all([...listeners].map((stop) => stop()));
+        await db.destroy();
+      },
+    };
   }
 
   const release = 'dataDir' in options ? lockDataDir(options.dataDir) : () => {};
@@ -57,6 +103,12 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       db,
       engine: 'pglite',
       pool,
+      listen: async (channel, onNotify) => {
+        const unsubscribe = await pglite.listen(channel, onNotify);
+        return async () => {
+          if (!closed) await unsubscribe();
+        };
+      },
       async close() {
         if (closed) return;
         closed = true;

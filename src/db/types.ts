@@ -115,7 +115,34 @@ export interface TagsTable {
   last_modification_time: Time;
 }
 
+export interface JobsTable {
+  id: Generated<string>; // bigint: node-postgres returns it as a string
+  name: string;
+  payload: unknown;
+  status: 'pending' | 'running' | 'done' | 'dead';
+  run_at: Date;
+  attempts: Generated<number>;
+  max_attempts: number;
+  key: string | null;
+  idempotency_key: string | null;
+  rate_key: string | null;
+  rate_interval_ms: number | null;
+  rate_slot: Date | null;
+  locked_by: string | null;
+  locked_until: Date | null;
+  last_error: string | null;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+export interface JobRateSlotsTable {
+  key: string;
+  next_at: Date;
+}
+
 export interface Database {
+  jobs: JobsTable;
+  job_rate_slots: JobRateSlotsTable;
   settings: SettingsTable;
   signing_keys: SigningKeysTable;
   workspaces: WorkspacesTable;
@@ -132,3 +159,4 @@ export type ChannelRow = Selectable<ChannelsTable>;
 export type NewChannel = Insertable<ChannelsTable>;
 export type ChannelPatch = Updateable<ChannelsTable>;
 export type TagRow = Selectable<TagsTable>;
+export type JobRow = Selectable<JobsTable>;

@@ -5,6 +5,8 @@ import { buildApp, type WaslApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openStore, type Store } from '../../src/db/store.js';
 import { createManualClock } from '../../src/lib/clock.js';
+import { JOBS_CHANNEL } from '../../src/jobs/jobs.repo.js';
+import { createWorker, type Worker, type WorkerOptions } from '../../src/jobs/worker.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -17,6 +19,8 @@ export interface Harness {
   admin(method: InjectOptions['method'], url: string, body?: unknown): Promise<LightMyRequestResponse>;
   /** A new workspace with a service account and a token: each test's own data. */
   workspace(): Promise<Workspace>;
+  /** A started job worker on this app's store, stopped when the file ends. */
+  worker(options?: WorkerOptions): Promise<Worker>;
 }
 
 export interface Workspace {
@@ -42,9 +46,10 @@ export async function build(overrides: Record<string, string> = {}, options: { l
     : await openStore({ template: new Blob([readFileSync(requireEnv('WASL_TEST_TEMPLATE'))]) });
   const clock = createManualClock(new Date());
   const app = await buildApp({ config, db: store.db, engine: store.engine, clock, logger: options.logger ?? false });
+  // Undone last-first: workers stop before the app closes, the app before the store.
+  const cleanups: (() => Promise<unknown>)[] = [() => store.close(), () => app.close()];
   after(async () => {
-    await app.close();
-    await store.close();
+    for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
   const admin: Harness['admin'] = (method, url, body) =>
@@ -56,6 +61,21 @@ export async function build(overrides: Record<string, string> = {}, options: { l
     config,
     store,
     admin,
+    async worker(options = {}) {
+      const c = app.container;
+      const worker = createWorker({
+        repo: c.jobsRepo,
+        queue: c.queue,
+        clock,
+        logger: app.log,
+        metrics: c.jobMetrics,
+        listen: (wake) => store.listen(JOBS_CHANNEL, wake),
+        options: { pollMs: 200, ...options },
+      });
+      await worker.start();
+      cleanups.push(() => worker.stop(1000));
+      return worker;
+    },
     async workspace() {
       const ws = json(await admin('POST', '/admin/v1/workspaces', { name: `ws-${Math.random().toString(36).slice(2)}` }));
       const sa = json(await admin('POST', `/admin/v1/workspaces/${ws.id}/service-accounts`, { name: 'tests' }));

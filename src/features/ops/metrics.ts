@@ -1,9 +1,8 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, type Registry } from 'prom-client';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-/** Prometheus metrics of one app instance (its own registry, so tests can build many apps). */
-export function createMetrics() {
-  const registry = new Registry();
+/** HTTP metrics in the container's registry (one per app, so tests can build many apps). */
+export function createHttpMetrics(registry: Registry) {
   collectDefaultMetrics({ register: registry, prefix: 'wasl_' });
   const labelNames = ['method', 'route', 'status'] as const;
   const requests = new Counter({ name: 'wasl_http_requests_total', help: 'HTTP requests answered', labelNames, registers: [registry] });
@@ -25,4 +24,4 @@ export function createMetrics() {
     },
   };
 }
-export type Metrics = ReturnType<typeof createMetrics>;
+export type HttpMetrics = ReturnType<typeof createHttpMetrics>;

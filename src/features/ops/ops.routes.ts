@@ -2,12 +2,12 @@ import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { Db } from '../../db/store.js';
 import type { App } from '../../http/types.js';
-import type { Metrics } from './metrics.js';
+import type { Registry } from 'prom-client';
 
 const Health = Type.Object({ status: Type.String(), store: Type.Optional(Type.String()) });
 
 /** Liveness, readiness (the store answers and the node is not draining) and Prometheus metrics. */
-export function opsRoutes(app: App, deps: { db: Db; engine: string; metrics: Metrics; isDraining: () => boolean }) {
+export function opsRoutes(app: App, deps: { db: Db; engine: string; registry: Registry; isDraining: () => boolean }) {
   const tags = ['Operations'];
   app.get('/health/live', { schema: { tags, summary: 'The process is up', response: { 200: Health } } }, () => ({ status: 'ok' }));
   app.get(
@@ -25,7 +25,7 @@ export function opsRoutes(app: App, deps: { db: Db; engine: string; metrics: Met
     },
   );
   app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics', hide: false } }, async (_req, reply) => {
-    reply.header('content-type', deps.metrics.registry.contentType);
-    return deps.metrics.registry.metrics();
+    reply.header('content-type', deps.registry.contentType);
+    return deps.registry.metrics();
   });
 }

@@ -1,0 +1,149 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/store.js';
+import type { JobRow } from '../db/types.js';
+
+export const JOBS_CHANNEL = 'wasl_jobs';
+
+export interface NewJob {
+  name: string;
+  payload: unknown;
+  runAt: Date;
+  maxAttempts: number;
+  key: string | null;
+  idempotencyKey: string | null;
+  rate: { key: string; intervalMs: number } | null;
+  now: Date;
+}
+
+/** Every statement of the queue; src/jobs/README.md explains why each is shaped so. */
+export function createJobsRepo(db: Db) {
+  return {
+    /** Inside the caller's transaction; NOTIFY is delivered when (and only if) it commits. */
+    async insert(trx: Db, job: NewJob): Promise<string | null> {
+      const row = await trx
+        .insertInto('jobs')
+        .values({
+          name: job.name,
+          payload: JSON.stringify(job.payload),
+          status: 'pending',
+          run_at: job.runAt,
+          max_attempts: job.maxAttempts,
+          key: job.key,
+          idempotency_key: job.idempotencyKey,
+          rate_key: job.rate?.key ?? null,
+          rate_interval_ms: job.rate?.intervalMs ?? null,
+          created_at: job.now,
+        })
+        .onConflict((oc) => oc.column('idempotency_key').where('idempotency_key', 'is not', null).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (row) await sql`SELECT pg_notify(${JOBS_CHANNEL}, ${job.name})`.execute(trx);
+      return row?.id ?? null;
+    },
+
+    /**
+     * Claims up to `limit` due jobs for this worker. SKIP LOCKED lets many workers claim at once
+     * without waiting on each other; a keyed job is due only when no earlier job of its key is open.
+     */
+    async claim(workerId: string, names: string[], now: Date, leaseUntil: Date, limit: number): Promise<JobRow[]> {
+      const { rows } = await sql<JobRow>`
+        UPDATE jobs SET status = 'running', locked_by = ${workerId}, locked_until = ${leaseUntil}, attempts = attempts + 1
+        WHERE id IN (
+          SELECT j.id FROM jobs j
+          WHERE j.status = 'pending' AND j.run_at <= ${now} AND j.name = ANY(${names}::text[])
+            AND (j.key IS NULL OR NOT EXISTS (
+              SELECT 1 FROM jobs k WHERE k.key = j.key AND k.id < j.id AND k.status IN ('pending', 'running')))
+          ORDER BY j.run_at, j.id
+          LIMIT ${limit}
+          FOR UPDATE SKIP LOCKED
+        )
+        RETURNING *`.execute(db);
+      return rows;
+    },
+
+    /** Jobs whose worker stopped renewing its lease go back to the queue. */
+    async releaseExpired(now: Date): Promise<number> {
+      const result = await db
+        .updateTable('jobs')
+        .set({ status: 'pending', locked_by: null, locked_until: null, run_at: now, last_error: 'lease expired: its worker stopped' })
+        .where('status', '=', 'running')
+        .where('locked_until', '<', now)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+
+    async extendLeases(workerId: string, ids: string[], until: Date) {
+      if (!ids.length) return;
+      await db.updateTable('jobs').set({ locked_until: until }).where('id', 'in', ids).where('locked_by', '=', workerId).execute();
+    },
+
+    async complete(id: string, workerId: string, now: Date) {
+      await db
+        .updateTable('jobs')
+        .set({ status: 'done', finished_at: now, locked_by: null, locked_until: null, last_error: null })
+        .where('id', '=', id)
+        .where('locked_by', '=', workerId)
+        .execute();
+    },
+
+    async retry(id: string, workerId: string, runAt: Date, error: string) {
+      await db
+        .updateTable('jobs')
+        .set({ status: 'pending', run_at: runAt, locked_by: null, locked_until: null, last_error: error, rate_slot: null })
+        .where('id', '=', id)
+        .where('locked_by', '=', workerId)
+        .execute();
+    },
+
+    async bury(id: string, workerId: string, now: Date, error: string) {
+      await db
+        .updateTable('jobs')
+        .set({ status: 'dead', finished_at: now, locked_by: null, locked_until: null, last_error: error })
+        .where('id', '=', id)
+        .where('locked_by', '=', workerId)
+        .execute();
+    },
+
+    /** Gives back a job this worker took but did not run (shutdown, rate slot): not an attempt. */
+    async release(id: string, workerId: string, runAt: Date, rateSlot: Date | null = null) {
+      await db
+        .updateTable('jobs')
+        .set({ status: 'pending', run_at: runAt, locked_by: null, locked_until: null, attempts: sql`attempts - 1`, rate_slot: rateSlot })
+        .where('id', '=', id)
+        .where('locked_by', '=', workerId)
+        .execute();
+    },
+
+    /**
+     * Reserves the next free slot of a rate key (one job per interval), atomically across workers:
+     * the row's next_at moves one interval past the slot handed out.
+     */
+    async reserveRateSlot(key: string, intervalMs: number, now: Date): Promise<Date> {
+      const step = sql`make_interval(secs => ${intervalMs / 1000})`;
+      const { rows } = await sql<{ slot: Date }>`
+        INSERT INTO job_rate_slots AS r (key, next_at) VALUES (${key}, ${now}::timestamptz + ${step})
+        ON CONFLICT (key) DO UPDATE SET next_at = greatest(r.next_at, ${now}::timestamptz) + ${step}
+        RETURNING r.next_at - ${step} AS slot`.execute(db);
+      return rows[0]!.slot;
+    },
+
+    /** Per job name: open jobs by status, the oldest due job's age, and dead letters. */
+    async stats(now: Date) {
+      const { rows } = await sql<{ name: string; pending: number; running: number; dead: number; oldest: Date | null }>`
+        SELECT name,
+          count(*) FILTER (WHERE status = 'pending')::int AS pending,
+          count(*) FILTER (WHERE status = 'running')::int AS running,
+          count(*) FILTER (WHERE status = 'dead')::int AS dead,
+          min(run_at) FILTER (WHERE status = 'pending' AND run_at <= ${now}) AS oldest
+        FROM jobs WHERE status <> 'done' GROUP BY name`.execute(db);
+      return rows;
+    },
+
+    async purgeDone(before: Date) {
+      await db.deleteFrom('jobs').where('status', '=', 'done').where('finished_at', '<', before).execute();
+    },
+
+    find: (id: string) => db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst(),
+  };
+}
+export type JobsRepo = ReturnType<typeof createJobsRepo>;

@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Type } from 'typebox';
+import { build, json } from '../../test/helpers/build.js';
+import { giveUp, retryAt } from './queue.js';
+
+const h = await build();
+const { queue, jobsRepo } = h.app.container;
+const db = h.store.db;
+const runs: { tag: string; attempt: number; at: number; start: number; end: number }[] = [];
+const ranFor = (tag: string) => runs.filter((r) => r.tag === tag);
+const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
+
+queue.define({
+  name: 'test.record',
+  payload: Type.Object({
+    tag: Type.String(),
+    failTimes: Type.Optional(Type.Integer()),
+    giveUp: Type.Optional(Type.Boolean()),
+    retryInMs: Type.Optional(Type.Integer()),
+    workMs: Type.Optional(Type.Integer()),
+  }),
+  maxAttempts: 3,
+  backoff: (attempt) => attempt * 1000,
+  async handler(p, ctx) {
+    const start = performance.now();
+    if (p.workMs) await tick(p.workMs);
+    runs.push({ tag: p.tag, attempt: ctx.attempt, at: h.clock.now().getTime(), start, end: performance.now() });
+    if (p.giveUp) throw giveUp('the receiver is gone');
+    if (p.retryInMs) throw retryAt(new Date(h.clock.now().getTime() + p.retryInMs), 'asked to wait');
+    if (p.failTimes && ctx.attempt <= p.failTimes) throw new Error(`failure ${ctx.attempt}`);
+  },
+});
+queue.define({
+  name: 'test.slow',
+  payload: Type.Object({ tag: Type.String() }),
+  maxAttempts: 5,
+  async handler(p, ctx) {
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(resolve, 5000);
+      ctx.signal.addEventListener('abort', () => (clearTimeout(timer), reject(ctx.signal.reason)));
+    });
+    runs.push({ tag: p.tag, attempt: ctx.attempt, at: 0, start: 0, end: 0 });
+  },
+});
+
+const worker = await h.worker({ pollMs: 60_000, recoverEveryMs: 100, names: ['test.record'], concurrency: 8 });
+const enqueue = (payload: object, options = {}) => db.transaction().execute((trx) => queue.enqueue(trx, 'test.record', payload, options));
+const jobRow = async (id: string | null) => (await jobsRepo.find(id!))!;
+
+test('a job commits with the transaction that enqueues it, or not at all', async () => {
+  await enqueue({ tag: 'committed' });
+  await assert.rejects(
+    db.transaction().execute(async (trx) => {
+      await queue.enqueue(trx, 'test.record', { tag: 'rolled-back' });
+      throw new Error('the change failed');
+    }),
+  );
+  await worker.drain();
+  assert.equal(ranFor('committed').length, 1);
+  assert.equal(ranFor('rolled-back').length, 0);
+  await assert.rejects(enqueue({ nope: true }), /payload does not fit/);
+});
+
+test('NOTIFY on commit wakes the worker at once (its poll is a minute)', async () => {
+  const started = performance.now();
+  await enqueue({ tag: 'woken' });
+  while (!ranFor('woken').length && performance.now() - started < 5000) await tick(2);
+  assert.equal(ranFor('woken').length, 1);
+  assert.ok(performance.now() - started < 1000, `took ${Math.round(performance.now() - started)} ms`);
+});
+
+test('failures are retried with backoff; the last failure is a dead letter', async () => {
+  const flaky = await enqueue({ tag: 'flaky', failTimes: 2 });
+  const doomed = await enqueue({ tag: 'doomed', failTimes: 99 });
+  await worker.drain();
+  assert.deepEqual([ranFor('flaky').length, ranFor('doomed').length], [1, 1]);
+  h.clock.advance(999);
+  await worker.drain();
+  assert.equal(ranFor('flaky').length, 1, 'not before its backoff (1 s after attempt 1)');
+  h.clock.advance(1);
+  await worker.drain();
+  assert.deepEqual([ranFor('flaky').length, ranFor('doomed').length], [2, 2]);
+  h.clock.advance(2000);
+  await worker.drain();
+  assert.equal((await jobRow(flaky)).status, 'done');
+  const dead = await jobRow(doomed);
+  assert.equal(dead.status, 'dead');
+  assert.equal(dead.attempts, 3);
+  assert.equal(dead.last_error, 'failure 3');
+  const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+  assert.match(metrics, /wasl_jobs_dead_letters\{name="test.record"\} [1-9]/);
+  assert.match(metrics, /wasl_jobs_runs_total\{name="test.record",outcome="retry"\} [1-9]/);
+});
+
+test('a handler can give up at once, or ask to be run again at a time', async () => {
+  const gone = await enqueue({ tag: 'gone', giveUp: true });
+  const later = await enqueue({ tag: 'later', retryInMs: 60_000 });
+  await worker.drain();
+  assert.equal((await jobRow(gone)).status, 'dead');
+  assert.equal((await jobRow(gone)).attempts, 1);
+  h.clock.advance(59_999);
+  await worker.drain();
+  assert.equal(ranFor('later').length, 1);
+  h.clock.advance(1);
+  await worker.drain();
+  assert.equal(ranFor('later').length, 2);
+});
+
+test('scheduled jobs wait for their time; an idempotency key enqueues once', async () => {
+  const runAt = new Date(h.clock.now().getTime() + 3_600_000);
+  await enqueue({ tag: 'scheduled' }, { runAt });
+  assert.ok(await enqueue({ tag: 'once' }, { idempotencyKey: 'k-once' }));
+  assert.equal(await enqueue({ tag: 'once' }, { idempotencyKey: 'k-once' }), null);
+  await worker.drain();
+  assert.equal(ranFor('scheduled').length, 0);
+  assert.equal(ranFor('once').length, 1);
+  h.clock.advance(3_600_000);
+  await worker.drain();
+  assert.equal(ranFor('scheduled').length, 1);
+});
+
+test('jobs of one key run one at a time in order, even across a retry', async () => {
+  await db.transaction().execute(async (trx) => {
+    for (let i = 0; i < 4; i++) {
+      await queue.enqueue(trx, 'test.record', { tag: `A${i}`, workMs: 15, failTimes: i === 1 ? 1 : 0 }, { key: 'conv-A' });
+      await queue.enqueue(trx, 'test.record', { tag: `B${i}`, workMs: 15 }, { key: 'conv-B' });
+    }
+  });
+  await worker.drain();
+  h.clock.advance(1000);
+  await worker.drain();
+  for (const key of ['A', 'B']) {
+    const done = runs.filter((r) => r.tag.startsWith(key) && r.tag.length === 2);
+    const order = done.map((r) => r.tag);
+    assert.deepEqual(order, key === 'A' ? ['A0', 'A1', 'A1', 'A2', 'A3'] : ['B0', 'B1', 'B2', 'B3'], `${key} ran in order`);
+    for (let i = 1; i < done.length; i++) assert.ok(done[i]!.start >= done[i - 1]!.end, `${key}: no overlap`);
+  }
+});
+
+test('a rate key lets one job start per interval, across workers', async () => {
+  for (let i = 0; i < 3; i++) await enqueue({ tag: `paced${i}` }, { rate: { key: 'number:+966500000001', intervalMs: 1000 } });
+  await worker.drain();
+  assert.equal(runs.filter((r) => r.tag.startsWith('paced')).length, 1);
+  h.clock.advance(1000);
+  await worker.drain();
+  assert.equal(runs.filter((r) => r.tag.startsWith('paced')).length, 2);
+  h.clock.advance(1000);
+  await worker.drain();
+  const paced = runs.filter((r) => r.tag.startsWith('paced'));
+  assert.equal(paced.length, 3);
+  assert.deepEqual(paced.map((r) => r.attempt), [1, 1, 1], 'waiting for a slot is not an attempt');
+});
+
+test("a dead worker's job runs again once its lease expires", async () => {
+  const id = await enqueue({ tag: 'orphan' }, { runAt: new Date(h.clock.now().getTime() + 1) });
+  h.clock.advance(1);
+  const now = h.clock.now();
+  const claimed = await jobsRepo.claim('ghost-worker', ['test.record'], now, new Date(now.getTime() + 30_000), 10);
+  assert.deepEqual(claimed.map((j) => j.id), [id], 'the ghost holds it');
+  await worker.drain();
+  assert.equal(ranFor('orphan').length, 0);
+  h.clock.advance(30_001);
+  const started = Date.now();
+  while (!ranFor('orphan').length && Date.now() - started < 5000) await tick(20);
+  assert.equal(ranFor('orphan').length, 1);
+  assert.equal(ranFor('orphan')[0]!.attempt, 2, 'the lost run counts as an attempt');
+});
+
+test('several workers share the queue without running a job twice', async () => {
+  await h.worker({ pollMs: 50, names: ['test.record'], concurrency: 4 });
+  await h.worker({ pollMs: 50, names: ['test.record'], concurrency: 4 });
+  await db.transaction().execute(async (trx) => {
+    for (let i = 0; i < 150; i++) await queue.enqueue(trx, 'test.record', { tag: `many${i}` });
+  });
+  await worker.drain(30_000);
+  for (let i = 0; i < 150; i++) assert.equal(ranFor(`many${i}`).length, 1, `many${i}`);
+});
+
+test('stopping gives back an unfinished job, which another worker then runs', async () => {
+  const first = await h.worker({ pollMs: 50, names: ['test.slow'] });
+  const id = await db.transaction().execute((trx) => queue.enqueue(trx, 'test.slow', { tag: 'handed-over' }));
+  while ((await jobRow(id)).status !== 'running') await tick(10);
+  await first.stop(100);
+  const released = await jobRow(id);
+  assert.equal(released.status, 'pending');
+  assert.equal(released.attempts, 0, 'an interrupted run is not an attempt');
+  const second = await h.worker({ pollMs: 50, names: ['test.slow'] });
+  await second.drain(8000);
+  assert.equal(ranFor('handed-over').length, 1);
+  assert.equal((await jobRow(id)).status, 'done');
+});
+
+test('/metrics shows queue depth and oldest due age per job name', async () => {
+  await enqueue({ tag: 'waiting' }, { runAt: new Date(h.clock.now().getTime() + 86_400_000) });
+  const body = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+  assert.match(body, /wasl_jobs_queue_depth\{name="test.record",status="pending"\} [1-9]/);
+  assert.match(body, /wasl_jobs_oldest_due_age_seconds\{name="test.record"\} \d/);
+  assert.equal(json(await h.app.inject({ method: 'GET', url: '/health/ready' })).status, 'ok');
+});
