@@ -97,6 +97,7 @@ test('a handler can give up at once, or ask to be run again at a time', async ()
   const gone = await enqueue({ tag: 'gone', giveUp: true });
   const later = await enqueue({ tag: 'later', retryInMs: 60_000 });
   await worker.drain();
+  assert.equal((await jobRow(later)).status, 'pending', 'waiting for its time');
   assert.equal((await jobRow(gone)).status, 'dead');
   assert.equal((await jobRow(gone)).attempts, 1);
   h.clock.advance(59_999);
