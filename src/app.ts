@@ -14,6 +14,7 @@ import { serviceAccountsAdminRoutes } from './features/service-accounts/service-
 import { tagsRoutes } from './features/tags/tags.routes.js';
 import { workspaceUsersAdminRoutes, workspaceUsersRoutes } from './features/workspace-users/workspace-users.routes.js';
 import { workspacesAdminRoutes } from './features/workspaces/workspaces.routes.js';
+import { webhooksAdminRoutes } from './features/webhooks/webhooks.routes.js';
 import { createAdminAuth, createBearerAuth } from './http/auth.js';
 import { compileShape, normalise, type Shape } from './http/casing.js';
 import { errors } from './http/errors.js';
@@ -136,7 +137,9 @@ export async function buildApp(deps: AppDeps) {
     serviceAccountsAdminRoutes(admin, c);
     workspaceUsersAdminRoutes(admin, c);
     channelsAdminRoutes(admin, c);
+    webhooksAdminRoutes(admin, { webhooks: c.webhooks, db });
   });
+  app.addHook('onClose', async () => c.outbound.close());
 
   return Object.assign(app, { container: c, markDraining: () => (draining = true) });
 }

@@ -22,6 +22,9 @@ export interface Config {
   /** Job worker loops in this process; 0 makes an API-only node. */
   workers: number;
   jobConcurrency: number;
+  /** Delay before each webhook attempt, in ms; its length is the number of attempts. */
+  webhookRetrySchedule: number[];
+  webhookTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -50,6 +53,18 @@ const str = (env: Env, name: string): string | null => {
   const raw = env[name]?.trim();
   return raw ? raw : null;
 };
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "0,5s,5m,30m,2h,5h,10h,10h" → delays in ms. */
+function durations(env: Env, name: string, fallback: string): number[] {
+  const raw = env[name]?.trim() || fallback;
+  return raw.split(',').map((part) => {
+    const match = /^(\d+)(ms|s|m|h|d)?$/.exec(part.trim());
+    if (!match) throw new ConfigError(`${name} must be a comma-separated list of durations like 0,5s,5m,2h; got "${part.trim()}"`);
+    return Number(match[1]) * UNIT_MS[match[2] ?? 'ms']!;
+  });
+}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -85,5 +100,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0),
     workers: int(env, 'WORKERS', 1),
     jobConcurrency: int(env, 'JOB_CONCURRENCY', 16, 1),
+    webhookRetrySchedule: durations(env, 'WEBHOOK_RETRY_SCHEDULE', '0,5s,5m,30m,2h,5h,10h,10h'),
+    webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100),
   });
 }

@@ -20,6 +20,11 @@ import { createWorkspacesService } from './features/workspaces/workspaces.servic
 import { createJobsRepo } from './jobs/jobs.repo.js';
 import { createJobMetrics } from './jobs/metrics.js';
 import { createJobQueue } from './jobs/queue.js';
+import { createWebhookUrlGuard } from './features/webhooks/url-guard.js';
+import { defineWebhookJobs } from './features/webhooks/webhooks.jobs.js';
+import { createWebhooksRepo } from './features/webhooks/webhooks.repo.js';
+import { createWebhooksService } from './features/webhooks/webhooks.service.js';
+import { createOutboundHttp } from './providers/http/outbound.js';
 
 /** The one place that wires repos → services → job handlers. */
 export function createContainer({ config, db, clock }: { config: Config; db: Db; clock: Clock }) {
@@ -29,7 +34,8 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
   const jobMetrics = createJobMetrics(registry, jobsRepo, clock);
 
   const workspacesRepo = createWorkspacesRepo(db);
-  const workspaces = createWorkspacesService({ repo: workspacesRepo, clock });
+  const assertWebhookUrl = createWebhookUrlGuard(config.webhookAllowPrivate);
+  const workspaces = createWorkspacesService({ repo: workspacesRepo, clock, assertWebhookUrl });
   const workspaceRegion = async (id: string) => (await workspacesRepo.findById(id))?.default_region;
 
   const keys = createKeysService({ keysRepo: createKeysRepo(db), clock });
@@ -52,11 +58,23 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
   revoked.notify = tokens.forget;
 
   const users = createWorkspaceUsersService({ repo: createWorkspaceUsersRepo(db), clock, workspaceRegion });
-  const channels = createChannelsService({ repo: createChannelsRepo(db), clock, workspaceRegion });
+  const channels = createChannelsService({ repo: createChannelsRepo(db), clock, workspaceRegion, assertWebhookUrl });
   const tags = createTagsService({ repo: createTagsRepo(db), clock });
   const settings = createSettingsRepo(db);
+  const outbound = createOutboundHttp({ allowPrivate: config.webhookAllowPrivate, timeoutMs: config.webhookTimeoutMs, label: 'webhook URL' });
+  const webhooks = createWebhooksService({
+    repo: createWebhooksRepo(db),
+    queue,
+    clock,
+    outbound,
+    schedule: config.webhookRetrySchedule,
+    channelHooks: channels.webhookHooks,
+    workspaceHooks: workspaces.webhookHooks,
+  });
+  defineWebhookJobs(queue, webhooks, config.webhookRetrySchedule.length);
+
   const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts });
 
-  return { registry, jobsRepo, queue, jobMetrics, workspaces, keys, serviceAccounts, tokens, users, channels, tags, settings, bootstrap };
+  return { registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, users, channels, tags, settings, bootstrap };
 }
 export type Container = ReturnType<typeof createContainer>;

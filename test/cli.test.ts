@@ -65,7 +65,7 @@ test('workspace create and list, as JSON and as a table', async () => {
   const table = await wasl(['workspace', 'list', '--table']);
   assert.equal(table.code, 0, table.stderr);
   const lines = table.stdout.trimEnd().split('\n');
-  assert.match(lines[0] ?? '', /^id\s+name\s+defaultRegion\s+creationTime$/);
+  assert.match(lines[0] ?? '', /^id\s+name\s+defaultRegion\s+creationTime\s+eventsWebhookUrl\s+hasWebhookSecret$/);
   // Other test files may add workspaces meanwhile (a shared PostgreSQL), hence "at least".
   assert.ok(lines.length >= list.totalCount + 1, 'a header and one row per workspace');
   assert.ok(lines.slice(1).every((l) => /^[0-9a-f-]{36} {2}\S/.test(l)), 'one workspace per row');

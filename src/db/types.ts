@@ -23,6 +23,10 @@ export interface WorkspacesTable {
   name: string;
   default_region: string;
   creation_time: Time;
+  events_webhook_url: Generated<string | null>;
+  webhook_secret: Generated<string | null>;
+  previous_webhook_secret: Generated<string | null>;
+  webhook_secret_rotated_at: Generated<Date | null>;
 }
 
 export interface WorkspaceUsersTable {
@@ -102,6 +106,8 @@ export interface ChannelsTable {
   creation_time: Time;
   last_modification_time: Time;
   last_modifier_id: string | null;
+  previous_webhook_secret: Generated<string | null>;
+  webhook_secret_rotated_at: Generated<Date | null>;
 }
 
 export interface TagsTable {
@@ -140,7 +146,52 @@ export interface JobRateSlotsTable {
   next_at: Date;
 }
 
+export interface WebhookTargetsTable {
+  id: string;
+  workspace_id: string;
+  url: string;
+  failing_since: Date | null;
+  last_success_at: Date | null;
+  last_failure_at: Date | null;
+  disabled_at: Date | null;
+  disabled_reason: string | null;
+  creation_time: Date;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'skipped';
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  workspace_id: string;
+  channel_id: string | null;
+  target_id: string;
+  url: string;
+  event_type: string;
+  body: string;
+  signer: 'channel' | 'workspace';
+  status: DeliveryStatus;
+  attempts: Generated<number>;
+  next_attempt_at: Date | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  creation_time: Date;
+  delivered_at: Date | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<string>;
+  delivery_id: string;
+  attempted_at: Date;
+  status_code: number | null;
+  latency_ms: number;
+  error: string | null;
+  response_excerpt: string | null;
+}
+
 export interface Database {
+  webhook_targets: WebhookTargetsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
   jobs: JobsTable;
   job_rate_slots: JobRateSlotsTable;
   settings: SettingsTable;
@@ -160,3 +211,6 @@ export type NewChannel = Insertable<ChannelsTable>;
 export type ChannelPatch = Updateable<ChannelsTable>;
 export type TagRow = Selectable<TagsTable>;
 export type JobRow = Selectable<JobsTable>;
+export type WebhookTargetRow = Selectable<WebhookTargetsTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;

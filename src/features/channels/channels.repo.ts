@@ -18,7 +18,7 @@ export function createChannelsRepo(db: Db) {
   return {
     insert: (row: NewChannel) => db.insertInto('channels').values(encode(row)).returningAll().executeTakeFirstOrThrow(),
 
-    findById: (id: string) => db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst(),
+    findById: (id: string, trx: Db = db) => trx.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst(),
 
     update: (id: string, patch: ChannelPatch) =>
       db.updateTable('channels').set(encode(patch)).where('id', '=', id).returningAll().executeTakeFirst(),

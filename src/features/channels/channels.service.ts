@@ -1,6 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type { Static } from 'typebox';
+import type { Db } from '../../db/store.js';
 import type { Clock } from '../../lib/clock.js';
+import { secretChange } from '../../lib/webhook-secret.js';
 import { NIL_ID, newId } from '../../lib/ids.js';
 import { regionOf, toE164 } from '../../lib/phone.js';
 import { errors } from '../../http/errors.js';
@@ -120,6 +122,7 @@ const sandboxNumber = () => `+9665555${String(randomInt(0, 100_000)).padStart(5,
 export function createChannelsService(deps: {
   repo: ChannelsRepo;
   clock: Clock;
+  assertWebhookUrl: (field: string, url: string | null | undefined) => Promise<void>;
   workspaceRegion: (workspaceId: string) => Promise<string | undefined>;
 }) {
   const { repo, clock } = deps;
@@ -129,6 +132,8 @@ export function createChannelsService(deps: {
       const region = await deps.workspaceRegion(workspaceId);
       if (!region) throw errors.notFound('Workspace', workspaceId);
       const providers = providersFor(input.type, input.whatsApp, input.voice);
+      await deps.assertWebhookUrl('whatsAppWebhookUrl', input.whatsAppWebhookUrl);
+      await deps.assertWebhookUrl('postCallWebhookUrl', input.postCallWebhookUrl);
       const allSandbox = providers.whatsapp?.provider !== 'cloud';
       if (!input.phoneNumber && !allSandbox) throw errors.invalidField('phoneNumber', 'A channel with a real provider needs its phoneNumber.');
       const number = input.phoneNumber ? parseNumber(input.phoneNumber, region) : sandboxNumber();
@@ -173,12 +178,27 @@ export function createChannelsService(deps: {
         patch.phone_number = parseNumber(input.phoneNumber, region);
         patch.region = regionOf(patch.phone_number);
       }
+      await deps.assertWebhookUrl('whatsAppWebhookUrl', input.whatsAppWebhookUrl);
+      await deps.assertWebhookUrl('postCallWebhookUrl', input.postCallWebhookUrl);
       if (input.whatsAppWebhookUrl !== undefined) patch.whatsapp_webhook_url = input.whatsAppWebhookUrl;
       if (input.postCallWebhookUrl !== undefined) patch.post_call_webhook_url = input.postCallWebhookUrl;
-      if (input.webhookSecret !== undefined) patch.webhook_secret = input.webhookSecret;
+      if (input.webhookSecret !== undefined) Object.assign(patch, secretChange(current.webhook_secret, input.webhookSecret, patch.last_modification_time as Date));
       const row = await repo.update(id, patch);
       if (!row) throw errors.notFound('Channel', id);
       return toAdminChannel(row);
+    },
+
+    /** Where a channel's webhooks go and what signs them; `trx` when called while emitting. */
+    async webhookHooks(id: string, trx?: Db) {
+      const row = await repo.findById(id, trx);
+      return (
+        row && {
+          workspaceId: row.workspace_id,
+          whatsAppWebhookUrl: row.whatsapp_webhook_url,
+          postCallWebhookUrl: row.post_call_webhook_url,
+          secrets: row,
+        }
+      );
     },
 
     async list(workspaceId: string, query: { SkipCount: number; MaxResultCount: number; Sorting?: string; type?: number }) {

@@ -1,6 +1,7 @@
 import { ADMIN_SECURITY, type App } from '../../http/types.js';
 import type { WorkspacesService } from './workspaces.service.js';
-import { CreateWorkspaceBody, ListWorkspacesQuery, PagedWorkspaces, Workspace } from './workspaces.schemas.js';
+import { IdParams } from '../../http/schemas.js';
+import { CreateWorkspaceBody, ListWorkspacesQuery, PagedWorkspaces, UpdateWorkspaceBody, Workspace } from './workspaces.schemas.js';
 
 export function workspacesAdminRoutes(app: App, { workspaces }: { workspaces: WorkspacesService }) {
   const tags = ['Admin: workspaces'];
@@ -13,5 +14,19 @@ export function workspacesAdminRoutes(app: App, { workspaces }: { workspaces: Wo
     '/admin/v1/workspaces',
     { schema: { tags, security: ADMIN_SECURITY, summary: 'List workspaces', querystring: ListWorkspacesQuery, response: { 200: PagedWorkspaces } } },
     (req) => workspaces.list(req.query),
+  );
+  app.patch(
+    '/admin/v1/workspaces/:id',
+    {
+      schema: {
+        tags,
+        security: ADMIN_SECURITY,
+        summary: "Change a workspace: its name, its events webhook URL and that URL's signing secret",
+        params: IdParams,
+        body: UpdateWorkspaceBody,
+        response: { 200: Workspace },
+      },
+    },
+    (req) => workspaces.update(req.params.id, req.body),
   );
 }

@@ -1,20 +1,30 @@
+import type { Static } from 'typebox';
+import type { Db } from '../../db/store.js';
 import type { Clock } from '../../lib/clock.js';
+import { secretChange } from '../../lib/webhook-secret.js';
 import { newId } from '../../lib/ids.js';
 import { isSupportedCountry } from '../../lib/phone.js';
 import { errors } from '../../http/errors.js';
 import { parseSorting } from '../../http/paging.js';
 import type { WorkspaceRow } from '../../db/types.js';
 import type { WorkspacesRepo } from './workspaces.repo.js';
-import { WORKSPACE_SORT_FIELDS } from './workspaces.schemas.js';
+import { WORKSPACE_SORT_FIELDS, type UpdateWorkspaceBody } from './workspaces.schemas.js';
 
 const toWorkspace = (row: WorkspaceRow) => ({
   id: row.id,
   name: row.name,
   defaultRegion: row.default_region,
   creationTime: row.creation_time,
+  eventsWebhookUrl: row.events_webhook_url,
+  hasWebhookSecret: row.webhook_secret !== null,
 });
 
-export function createWorkspacesService({ repo, clock }: { repo: WorkspacesRepo; clock: Clock }) {
+export function createWorkspacesService(deps: {
+  repo: WorkspacesRepo;
+  clock: Clock;
+  assertWebhookUrl: (field: string, url: string | null | undefined) => Promise<void>;
+}) {
+  const { repo, clock } = deps;
   return {
     async create(input: { name: string; defaultRegion?: string }) {
       const region = (input.defaultRegion ?? 'SA').toUpperCase();
@@ -30,6 +40,24 @@ export function createWorkspacesService({ repo, clock }: { repo: WorkspacesRepo;
     },
 
     exists: (id: string) => repo.exists(id),
+
+    async update(id: string, input: Static<typeof UpdateWorkspaceBody>) {
+      const current = await repo.findById(id);
+      if (!current) throw errors.notFound('Workspace', id);
+      await deps.assertWebhookUrl('eventsWebhookUrl', input.eventsWebhookUrl);
+      const row = await repo.update(id, {
+        ...(input.name !== undefined && { name: input.name.trim() }),
+        ...(input.eventsWebhookUrl !== undefined && { events_webhook_url: input.eventsWebhookUrl }),
+        ...(input.webhookSecret !== undefined && secretChange(current.webhook_secret, input.webhookSecret, clock.now())),
+      });
+      return toWorkspace(row ?? current);
+    },
+
+    /** Where workspace events go and what signs them; `trx` when called while emitting. */
+    async webhookHooks(id: string, trx?: Db) {
+      const row = await repo.findById(id, trx);
+      return row && { eventsWebhookUrl: row.events_webhook_url, secrets: row };
+    },
 
     async get(id: string) {
       const row = await repo.findById(id);

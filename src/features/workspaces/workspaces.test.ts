@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { build, getToken, json } from '../../../test/helpers/build.js';
 
+const WORKSPACE_KEYS = ['creationTime', 'defaultRegion', 'eventsWebhookUrl', 'hasWebhookSecret', 'id', 'name'];
 const h = await build();
 const WORKSPACES = '/admin/v1/workspaces';
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -56,14 +57,14 @@ async function stable(check: () => Promise<number[]>) {
   }
 }
 
-test('create → {id, name, defaultRegion, creationTime}; defaultRegion defaults to SA', async () => {
+test('create → {id, name, defaultRegion, creationTime, eventsWebhookUrl, hasWebhookSecret}; defaultRegion defaults to SA', async () => {
   const now = h.clock.now().toISOString();
   const res = await h.admin('POST', WORKSPACES, { name: '  Acme Trading  ' });
   assert.equal(res.statusCode, 200, res.body);
   const ws = json(res);
-  assert.deepEqual(Object.keys(ws).sort(), ['creationTime', 'defaultRegion', 'id', 'name']);
+  assert.deepEqual(Object.keys(ws).sort(), WORKSPACE_KEYS);
   assert.match(ws.id, UUID_V7);
-  assert.deepEqual({ ...ws, id: 'id' }, { id: 'id', name: 'Acme Trading', defaultRegion: 'SA', creationTime: now });
+  assert.deepEqual({ ...ws, id: 'id' }, { id: 'id', name: 'Acme Trading', defaultRegion: 'SA', creationTime: now, eventsWebhookUrl: null, hasWebhookSecret: false });
 
   assert.equal((await createWorkspace({ name: 'Dubai', defaultRegion: 'AE' })).defaultRegion, 'AE');
   assert.equal((await createWorkspace({ name: 'Cairo', defaultRegion: 'eg' })).defaultRegion, 'EG', 'upper-cased');
@@ -115,7 +116,7 @@ test('list: {totalCount, items}, oldest first, 10 a page, SkipCount/MaxResultCou
   assert.deepEqual(Object.keys(first).sort(), ['items', 'totalCount']);
   assert.ok(first.totalCount >= 11);
   assert.equal(first.items.length, 10, 'default page size is 10');
-  for (const w of first.items) assert.deepEqual(Object.keys(w).sort(), ['creationTime', 'defaultRegion', 'id', 'name']);
+  for (const w of first.items) assert.deepEqual(Object.keys(w).sort(), WORKSPACE_KEYS);
 
   await stable(async () => {
     const total = (await listWorkspaces('?MaxResultCount=1')).totalCount;

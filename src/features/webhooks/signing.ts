@@ -1,0 +1,34 @@
+import { createHmac } from 'node:crypto';
+
+/**
+ * Webhook signatures (decisions.md "Outgoing webhooks"):
+ * - `X-Voxa-Signature`: lowercase hex HMAC-SHA256 of the raw body, keyed with the secret as text
+ *   (Hatif's scheme). During a rotation the previous secret's signature is sent as
+ *   `X-Voxa-Signature-Previous`, since this header holds one value.
+ * - Standard Webhooks: `webhook-id`, `webhook-timestamp` (seconds, this attempt) and
+ *   `webhook-signature` = space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one per
+ *   secret. The key is the secret's bytes: a `whsec_` secret is base64 after its prefix (as
+ *   Standard Webhooks issues them); any other secret is its UTF-8 text, which a receiver passes to
+ *   a Standard Webhooks library as `whsec_` + base64(secret).
+ */
+export function standardKey(secret: string): Buffer {
+  return secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : Buffer.from(secret, 'utf8');
+}
+
+export const voxaSignature = (secret: string, body: string) => createHmac('sha256', secret).update(body, 'utf8').digest('hex');
+
+export const standardSignature = (secret: string, id: string, timestamp: number, body: string) =>
+  `v1,${createHmac('sha256', standardKey(secret)).update(`${id}.${timestamp}.${body}`, 'utf8').digest('base64')}`;
+
+/** The headers of one attempt; `secrets` is [current, previous?] and may be empty (unsigned). */
+export function signatureHeaders(id: string, body: string, secrets: string[], now: Date): Record<string, string> {
+  const timestamp = Math.floor(now.getTime() / 1000);
+  const headers: Record<string, string> = { 'webhook-id': id, 'webhook-timestamp': String(timestamp) };
+  const [current, previous] = secrets;
+  if (current) {
+    headers['x-voxa-signature'] = voxaSignature(current, body);
+    headers['webhook-signature'] = secrets.map((s) => standardSignature(s, id, timestamp, body)).join(' ');
+  }
+  if (previous) headers['x-voxa-signature-previous'] = voxaSignature(previous, body);
+  return headers;
+}
