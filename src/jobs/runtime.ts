@@ -8,7 +8,7 @@ import { createWorker, type WorkerOptions } from './worker.js';
 
 /** Starts `config.workers` worker loops on this store; used by `npm start` and `npm run worker`. */
 export async function startWorkers(deps: {
-  config: Pick<Config, 'workers' | 'jobConcurrency'>;
+  config: Pick<Config, 'workers' | 'jobConcurrency' | 'jobLeaseMs'>;
   container: Container;
   store: Pick<Store, 'listen'>;
   clock: Clock;
@@ -23,7 +23,7 @@ export async function startWorkers(deps: {
       logger: deps.logger.child({ component: 'worker' }),
       metrics: deps.container.jobMetrics,
       listen: (wake) => deps.store.listen(JOBS_CHANNEL, wake),
-      options: { concurrency: deps.config.jobConcurrency, ...deps.options },
+      options: { concurrency: deps.config.jobConcurrency, leaseMs: deps.config.jobLeaseMs, recoverEveryMs: Math.min(10_000, deps.config.jobLeaseMs), ...deps.options },
     }),
   );
   for (const worker of workers) await worker.start();
