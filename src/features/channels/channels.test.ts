@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { authBattery } from '../../../test/helpers/auth-cases.js';
 import { ADMIN_TOKEN, build, json } from '../../../test/helpers/build.js';
+import { assertError } from '../../../test/helpers/assert.js';
 
 const h = await build();
 const CHANNELS = '/v1/channels/service-account';
@@ -40,15 +41,6 @@ async function adminList(workspaceId: string, query = ''): Promise<{ totalCount:
   return json(res);
 }
 
-/** The error envelope of decisions.md, with this status, code and (for 400s) the fields named. */
-function assertError(res: LightMyRequestResponse, status: number, code: string, members?: string[]) {
-  assert.equal(res.statusCode, status, res.body);
-  const { error } = json(res);
-  assert.deepEqual(Object.keys(error).sort(), ['code', 'data', 'details', 'message', 'validationErrors']);
-  assert.equal(error.code, code);
-  assert.equal(typeof error.message, 'string');
-  if (members) assert.deepEqual([...new Set(error.validationErrors.flatMap((v: { members: string[] }) => v.members))], members, res.body);
-}
 
 const names = (res: LightMyRequestResponse) => (json(res).items as Channel[]).map((c) => c.name);
 const pick = (channel: Channel, keys: string[]) => Object.fromEntries(keys.map((k) => [k, channel[k]]));

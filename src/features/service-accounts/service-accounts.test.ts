@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { build, getToken, json } from '../../../test/helpers/build.js';
+import { assertError } from '../../../test/helpers/assert.js';
 
 const h = await build();
 const MISSING = '01890000-0000-7000-8000-000000000000';
@@ -53,15 +54,6 @@ async function assertTokenRefused(token: string) {
   assert.match(String(res.headers['www-authenticate']), /^Bearer error="invalid_token"/);
 }
 
-/** The error envelope of decisions.md, with this status, code and (for 400s) the fields named. */
-function assertError(res: LightMyRequestResponse, status: number, code: string, members?: string[]) {
-  assert.equal(res.statusCode, status, res.body);
-  const { error } = json(res);
-  assert.deepEqual(Object.keys(error).sort(), ['code', 'data', 'details', 'message', 'validationErrors']);
-  assert.equal(error.code, code);
-  assert.equal(typeof error.message, 'string');
-  if (members) assert.deepEqual([...new Set(error.validationErrors.flatMap((v: { members: string[] }) => v.members))], members, res.body);
-}
 
 test('create → {id, name, clientId, clientSecret, scopes}; the credentials get a token for that workspace', async () => {
   const ws = await h.workspace();

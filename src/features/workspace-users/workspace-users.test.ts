@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { authBattery } from '../../../test/helpers/auth-cases.js';
 import { build, json } from '../../../test/helpers/build.js';
+import { assertError } from '../../../test/helpers/assert.js';
 
 const h = await build();
 const USERS = '/v1/workspaces/users';
@@ -26,15 +27,6 @@ async function listUsers(ws: { api: (method: 'GET', url: string) => Promise<Ligh
   return json(res);
 }
 
-/** The error envelope of decisions.md, with this status, code and (for 400s) the fields named. */
-function assertError(res: LightMyRequestResponse, status: number, code: string, members?: string[]) {
-  assert.equal(res.statusCode, status, res.body);
-  const { error } = json(res);
-  assert.deepEqual(Object.keys(error).sort(), ['code', 'data', 'details', 'message', 'validationErrors']);
-  assert.equal(error.code, code);
-  assert.equal(typeof error.message, 'string');
-  if (members) assert.deepEqual([...new Set(error.validationErrors.flatMap((v: { members: string[] }) => v.members))], members, res.body);
-}
 
 test('Get Workspace Users: a bare array of people and AI agents with the fields of spec §3.24', async () => {
   const ws = await h.workspace();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LightMyRequestResponse } from 'fastify';
 import { build, getToken, json } from '../../../test/helpers/build.js';
+import { assertError } from '../../../test/helpers/assert.js';
 
 const WORKSPACE_KEYS = ['creationTime', 'defaultRegion', 'eventsWebhookUrl', 'hasWebhookSecret', 'id', 'name'];
 const h = await build();
@@ -27,15 +27,6 @@ async function listWorkspaces(query = ''): Promise<{ totalCount: number; items: 
   return json(res);
 }
 
-/** The error envelope of decisions.md, with this status, code and (for 400s) the fields named. */
-function assertError(res: LightMyRequestResponse, status: number, code: string, members?: string[]) {
-  assert.equal(res.statusCode, status, res.body);
-  const { error } = json(res);
-  assert.deepEqual(Object.keys(error).sort(), ['code', 'data', 'details', 'message', 'validationErrors']);
-  assert.equal(error.code, code);
-  assert.equal(typeof error.message, 'string');
-  if (members) assert.deepEqual([...new Set(error.validationErrors.flatMap((v: { members: string[] }) => v.members))], members, res.body);
-}
 
 /** The newest workspaces first: what a test just created (or failed to) is among them. */
 const recent = async () => (await listWorkspaces('?MaxResultCount=1000&Sorting=CreationTime%20DESC')).items;
