@@ -74,7 +74,6 @@ const LABELS = {
   'base-get': 'GET baseline: same SQL on the pool, bare route',
   'repo-get': '(diagnostic) GET via tags repo (Kysely), bare route',
   get: `GET ${TAGS}`,
-  'window-get': '(proposal) GET with one query, count(*) OVER (), bare route',
   'base-post': 'POST baseline: same SQL on the pool, bare route',
   'repo-post': '(diagnostic) POST via tags repo (Kysely), bare route',
   post: `POST ${TAGS}`,
@@ -96,7 +95,7 @@ async function benchStore(store: StoreName, rows: Row[], cold: Record<string, { 
     };
     // Baseline and real route alternate in short rounds, so a neighbour's load on the shared
     // machine hits both alike; each gets its warm-up first.
-    for (const group of [['hello'], ['base-get', 'repo-get', 'get', 'window-get'], ['base-post', 'repo-post', 'post']] as Key[][]) {
+    for (const group of [['hello'], ['base-get', 'repo-get', 'get'], ['base-post', 'repo-post', 'post']] as Key[][]) {
       for (const key of group) if (o.warmup > 0) await load(r[key]!, { connections: o.connections, duration: o.warmup, warmup: 0 });
       const rounds = group.length > 1 ? o.rounds : 1;
       for (let i = 0; i < rounds; i++) for (const key of group) await once(key, Math.max(1, Math.round(o.duration / rounds)));

@@ -100,7 +100,6 @@ export function routes(t: Target, bearer: string): Record<string, { url: string;
     'base-get': { url: base, requests: [{ method: 'GET', path: '/base/tags' }] },
     'repo-get': { url: base, requests: [{ method: 'GET', path: '/repo/tags' }] },
     get: { url: app, requests: [{ method: 'GET', path: TAGS, headers: auth }] },
-    'window-get': { url: base, requests: [{ method: 'GET', path: '/window/tags' }] },
     'base-post': { url: base, requests: uniquePost('/base/tags', 'base', {}) },
     'repo-post': { url: base, requests: uniquePost('/repo/tags', 'repo', {}) },
     post: { url: app, requests: uniquePost(TAGS, 'real', auth) },

@@ -1,51 +1,5 @@
-import type { AdminClient } from './client.js';
-import { usageError } from './errors.js';
-
-export interface OptionSpec {
-  type: 'string' | 'boolean';
-  /** Placeholder shown in usage, e.g. "ID". */
-  value?: string;
-  required?: boolean;
-  help: string;
-}
-
-export type Values = Record<string, string | boolean | undefined>;
-
-export interface Command {
-  group: string;
-  verb: string;
-  summary: string;
-  /** The one positional argument's placeholder, when the command takes one. */
-  positional?: string;
-  options: Record<string, OptionSpec>;
-  /** Columns (dotted paths) of the --table view of a list; all top-level keys when absent. */
-  columns?: readonly string[];
-  run(api: AdminClient, input: { id: string; values: Values }): Promise<unknown>;
-}
-
-const seg = encodeURIComponent;
-const str = (v: Values, key: string) => (typeof v[key] === 'string' ? (v[key] as string) : undefined);
-
-/** Drops absent fields so the API sees only what the operator gave. */
-const compact = (body: Record<string, unknown>) => Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
-
-/** The API takes an enum as its integer or its name; digits go as a number so either form works. */
-const enumArg = (value: string | undefined) => (value !== undefined && /^\d+$/.test(value.trim()) ? Number(value) : value);
-
-/** For nullable settings an empty argument means "clear it" (sent as null). */
-const nullable = (value: string | undefined) => (value === '' ? null : value);
-
-/** Every list answers one page at a time; the CLI shows them all. */
-async function listAll(api: AdminClient, path: string) {
-  const items: unknown[] = [];
-  for (;;) {
-    const page = await api.request<{ totalCount: number; items: unknown[] }>('GET', `${path}?SkipCount=${items.length}&MaxResultCount=1000`);
-    items.push(...page.items);
-    if (!page.items.length || items.length >= page.totalCount) return { totalCount: page.totalCount, items };
-  }
-}
-
-const workspaceOption: OptionSpec = { type: 'string', value: 'ID', required: true, help: 'the workspace id' };
+import { changes, compact, enumArg, listAll, nullable, seg, str, workspaceOption, type Command, type OptionSpec, type Values } from './command.js';
+import { webhookCommands } from './webhook-commands.js';
 
 function channelOptions(forCreate: boolean): Record<string, OptionSpec> {
   return {
@@ -101,6 +55,25 @@ export const commands: readonly Command[] = [
     summary: 'List every workspace.',
     options: {},
     run: (api) => listAll(api, '/admin/v1/workspaces'),
+  },
+  {
+    group: 'workspace',
+    verb: 'update',
+    summary: "Change a workspace's name or events webhook; options left out stay as they are.",
+    positional: 'ID',
+    options: {
+      name: { type: 'string', value: 'N', help: 'workspace name' },
+      'events-webhook-url': { type: 'string', value: 'U', help: 'receives every event of the workspace as {eventType, data} ("" clears)' },
+      'webhook-secret': { type: 'string', value: 'S', help: 'HMAC key for events to that URL, 16+ chars ("" clears; never shown back)' },
+    },
+    run: (api, { id, values }) => {
+      const body = compact({
+        name: str(values, 'name'),
+        eventsWebhookUrl: nullable(str(values, 'events-webhook-url')),
+        webhookSecret: nullable(str(values, 'webhook-secret')),
+      });
+      return api.request('PATCH', `/admin/v1/workspaces/${seg(id)}`, changes(body, 'workspace update'));
+    },
   },
   {
     group: 'service-account',
@@ -175,10 +148,7 @@ export const commands: readonly Command[] = [
     summary: "Change a channel's settings; options left out stay as they are.",
     positional: 'ID',
     options: channelOptions(false),
-    run: (api, { id, values }) => {
-      const body = channelBody(values);
-      if (!Object.keys(body).length) throw usageError('channel update needs at least one option to change.', 'channel update');
-      return api.request('PATCH', `/admin/v1/channels/${seg(id)}`, body);
-    },
+    run: (api, { id, values }) => api.request('PATCH', `/admin/v1/channels/${seg(id)}`, changes(channelBody(values), 'channel update')),
   },
+  ...webhookCommands,
 ];

@@ -46,5 +46,15 @@ export function formatTable(value: unknown, columns?: readonly string[]): string
   return `${cell(value)}\n`;
 }
 
+/**
+ * A record with one sub-list (a delivery and its attempts): the record's key/value rows, then
+ * `heading` and the sub-list as a table.
+ */
+export function formatWithList(value: unknown, key: string, heading: string, columns?: readonly string[]): string {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return formatTable(value);
+  const { [key]: list, ...rest } = value as Record<string, unknown>;
+  return `${formatTable(rest)}\n${heading}\n${formatTable(Array.isArray(list) ? list : [], columns)}`;
+}
+
 const isPage = (value: unknown): value is { items: unknown[] } =>
   typeof value === 'object' && value !== null && Array.isArray((value as { items?: unknown }).items);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createAdminClient } from './client.js';
-import { commands, type Values } from './commands.js';
+import type { Values } from './command.js';
+import { commands } from './commands.js';
 import { isCliError, usageError } from './errors.js';
 import { formatJson, formatTable } from './format.js';
 import { commandUsage, DEFAULT_URL, globalUsage, groupUsage, usageFor } from './usage.js';
@@ -72,7 +73,7 @@ async function dispatch(argv: readonly string[], { env, io, fetch }: CliDeps): P
   const api = createAdminClient({ baseUrl: baseUrlOf(env.WASL_URL), token, ...(fetch ? { fetch } : {}) });
 
   const result = await command.run(api, { id: positionals[0] ?? '', values });
-  io.stdout(values.table ? formatTable(result, command.columns) : formatJson(result));
+  io.stdout(values.table ? (command.table?.(result) ?? formatTable(result, command.columns)) : formatJson(result));
   return 0;
 }
 

@@ -1,4 +1,5 @@
-import { commands, type Command } from './commands.js';
+import type { Command } from './command.js';
+import { commands } from './commands.js';
 
 export const DEFAULT_URL = 'http://localhost:8080';
 

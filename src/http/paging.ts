@@ -1,11 +1,5 @@
-import { sql, type RawBuilder } from 'kysely';
+import type { SortField } from '../db/paging.js';
 import { errors } from './errors.js';
-
-export interface SortField {
-  field: string;
-  column: string;
-  desc: boolean;
-}
 
 /**
  * Parses ABP `Sorting` ("Name ASC, CreationTime DESC"): field names are case-insensitive and
@@ -26,12 +20,4 @@ export function parseSorting(input: string | undefined, allowed: Record<string, 
     }
     return { field: known.name, column: known.column, desc: direction === 'desc' };
   });
-}
-
-/** ORDER BY for parsed fields, with `id` last so every list has a stable order. */
-export function orderBy(fields: SortField[], table: string): RawBuilder<unknown> {
-  const parts = fields.map((f) => sql`${sql.ref(`${table}.${f.column}`)} ${sql.raw(f.desc ? 'desc' : 'asc')}`);
-  const idDesc = fields[0]?.desc ?? false;
-  parts.push(sql`${sql.ref(`${table}.id`)} ${sql.raw(idDesc ? 'desc' : 'asc')}`);
-  return sql.join(parts, sql`, `);
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/store.js';
 import type { ChannelPatch, NewChannel } from '../../db/types.js';
-import { orderBy, type SortField } from '../../http/paging.js';
+import { orderBy, pageOf, withTotal, type SortField } from '../../db/paging.js';
 
 // jsonb columns go in as JSON text: node-postgres would send a JS array as a PostgreSQL array.
 const json = (value: unknown) => (value === null || value === undefined ? value : JSON.stringify(value));
@@ -26,11 +26,8 @@ export function createChannelsRepo(db: Db) {
     async list(workspaceId: string, page: { skip: number; take: number; sort: SortField[]; type?: number }) {
       let query = db.selectFrom('channels').where('workspace_id', '=', workspaceId);
       if (page.type !== undefined) query = query.where('type', '=', page.type);
-      const [items, count] = await Promise.all([
-        query.selectAll().orderBy(orderBy(page.sort, 'channels')).offset(page.skip).limit(page.take).execute(),
-        query.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow(),
-      ]);
-      return { items, totalCount: count.n };
+      const rows = await query.selectAll().select(withTotal()).orderBy(orderBy(page.sort, 'channels')).offset(page.skip).limit(page.take).execute();
+      return pageOf(rows, page.skip, async () => (await query.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n);
     },
   };
 }

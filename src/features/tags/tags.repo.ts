@@ -3,7 +3,7 @@ import type { Db } from '../../db/store.js';
 import type { TagRow } from '../../db/types.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js';
 import { errors } from '../../http/errors.js';
-import { orderBy, type SortField } from '../../http/paging.js';
+import { orderBy, pageOf, withTotal, type SortField } from '../../db/paging.js';
 
 const duplicate = (name: string) =>
   errors.conflict('Wasl:Tag:DuplicateName', `A tag named "${name}" already exists in this workspace.`);
@@ -53,11 +53,8 @@ export function createTagsRepo(db: Db) {
 
     async list(workspaceId: string, page: { skip: number; take: number; sort: SortField[] }) {
       const query = db.selectFrom('tags').where('workspace_id', '=', workspaceId);
-      const [items, count] = await Promise.all([
-        query.selectAll().orderBy(orderBy(page.sort, 'tags')).offset(page.skip).limit(page.take).execute(),
-        query.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow(),
-      ]);
-      return { items, totalCount: count.n };
+      const rows = await query.selectAll().select(withTotal()).orderBy(orderBy(page.sort, 'tags')).offset(page.skip).limit(page.take).execute();
+      return pageOf(rows, page.skip, async () => (await query.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n);
     },
   };
 }

@@ -65,6 +65,7 @@ test('paging: defaults, SkipCount/skipcount, MaxResultCount cap, Sorting', async
   assert.equal(names(json(await ws.api('GET', `${TAGS}?sorting=name%20desc&MaxResultCount=3`))), 'lkj');
   assert.equal(names(json(await ws.api('GET', `${TAGS}?Sorting=IsPinned%20DESC,%20Name%20ASC&MaxResultCount=2`))), 'ka');
   assert.equal(json(await ws.api('GET', `${TAGS}?MaxResultCount=1000`)).items.length, 12);
+  assert.deepEqual(json(await ws.api('GET', `${TAGS}?SkipCount=50`)), { totalCount: 12, items: [] }, 'past the end, the total still comes');
 
   const tooMany = await ws.api('GET', `${TAGS}?MaxResultCount=1001`);
   assert.equal(tooMany.statusCode, 400);

@@ -1,4 +1,5 @@
 import { sql, type Insertable } from 'kysely';
+import { pageOf, withTotal } from '../../db/paging.js';
 import type { Db } from '../../db/store.js';
 import type { DeliveryStatus, WebhookDeliveriesTable } from '../../db/types.js';
 
@@ -87,11 +88,8 @@ export function createWebhooksRepo(db: Db) {
       if (filter.eventType) q = q.where('event_type', '=', filter.eventType);
       if (filter.from) q = q.where('creation_time', '>=', filter.from);
       if (filter.to) q = q.where('creation_time', '<', filter.to);
-      const [items, count] = await Promise.all([
-        q.selectAll().orderBy('creation_time', 'desc').orderBy('id', 'desc').offset(skip).limit(take).execute(),
-        q.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow(),
-      ]);
-      return { items, totalCount: count.n };
+      const rows = await q.selectAll().select(withTotal()).orderBy('creation_time', 'desc').orderBy('id', 'desc').offset(skip).limit(take).execute();
+      return pageOf(rows, skip, async () => (await q.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n);
     },
 
     find: (id: string) => db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst(),

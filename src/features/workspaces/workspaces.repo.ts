@@ -1,7 +1,7 @@
 import type { Db } from '../../db/store.js';
-import type { Insertable, Updateable } from 'kysely';
+import { sql, type Insertable, type Updateable } from 'kysely';
 import type { WorkspacesTable } from '../../db/types.js';
-import { orderBy, type SortField } from '../../http/paging.js';
+import { orderBy, pageOf, withTotal, type SortField } from '../../db/paging.js';
 
 export function createWorkspacesRepo(db: Db) {
   return {
@@ -18,11 +18,10 @@ export function createWorkspacesRepo(db: Db) {
     findById: (id: string, trx: Db = db) => trx.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst(),
 
     async list(page: { skip: number; take: number; sort: SortField[] }) {
-      const [items, count] = await Promise.all([
-        db.selectFrom('workspaces').selectAll().orderBy(orderBy(page.sort, 'workspaces')).offset(page.skip).limit(page.take).execute(),
-        db.selectFrom('workspaces').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      ]);
-      return { items, totalCount: Number(count.n) };
+      const rows = await db.selectFrom('workspaces').selectAll().select(withTotal()).orderBy(orderBy(page.sort, 'workspaces')).offset(page.skip).limit(page.take).execute();
+      return pageOf(rows, page.skip, async () =>
+        (await db.selectFrom('workspaces').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n,
+      );
     },
   };
 }
