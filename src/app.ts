@@ -73,9 +73,6 @@ export async function buildApp(deps: AppDeps) {
 
   let draining = false;
   const metrics = createHttpMetrics(c.registry);
-  app.decorate('markDraining', () => {
-    draining = true;
-  });
   app.decorateRequest('principal', null as never);
   app.setValidatorCompiler(validatorCompiler);
   app.removeContentTypeParser('text/plain');
@@ -141,6 +138,7 @@ export async function buildApp(deps: AppDeps) {
   });
   app.addHook('onClose', async () => c.outbound.close());
 
-  return Object.assign(app, { container: c, markDraining: () => (draining = true) });
+  /** `markDraining()`: from now on refuse new requests with 503 (SIGTERM, before close). */
+  return Object.assign(app, { container: c, markDraining: () => void (draining = true) });
 }
 export type WaslApp = Awaited<ReturnType<typeof buildApp>>;
