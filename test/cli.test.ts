@@ -5,11 +5,23 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
-import { ADMIN_TOKEN, build, getToken, json } from './helpers/build.js';
+import { createHmac } from 'node:crypto';
+import { ADMIN_TOKEN, build, getToken, json, type Harness } from './helpers/build.js';
+import { startReceiver } from './helpers/receiver.js';
 
+const listening = async (harness: Harness) => {
+  await harness.app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(harness.app.server.address() as AddressInfo).port}`;
+};
 const h = await build();
-await h.app.listen({ port: 0, host: '127.0.0.1' });
-const URL_ = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+const URL_ = await listening(h);
+/**
+ * A second server whose webhook URLs may point at 127.0.0.1 (the test receivers), with a job
+ * worker that sends only when drained, and two attempts per delivery (0 s, then 5 s later).
+ */
+const hooks = await build({ WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_SCHEDULE: '0,5s' });
+const HOOKS_URL = await listening(hooks);
+const worker = await hooks.worker({ pollMs: 60_000 });
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
 
@@ -34,8 +46,8 @@ async function wasl(args: string[], env: Record<string, string | undefined> = {}
 }
 
 /** Runs a command that must succeed and returns its JSON output. */
-async function ok(args: string[]) {
-  const r = await wasl(args);
+async function ok(args: string[], env: Record<string, string | undefined> = {}) {
+  const r = await wasl(args, env);
   assert.equal(r.code, 0, `wasl ${args.join(' ')} failed: ${r.stderr}`);
   assert.equal(r.stderr, '');
   return JSON.parse(r.stdout);
@@ -200,7 +212,7 @@ test('a missing token, an unknown command or a bad option: usage on stderr, exit
   const unknown = await wasl(['workspace', 'destroy']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown command "workspace destroy"/);
-  assert.match(unknown.stderr, /Usage: wasl workspace <create\|list>/);
+  assert.match(unknown.stderr, /Usage: wasl workspace <create\|list\|update>/);
 
   const unknownGroup = await wasl(['sandbox', 'inbound']);
   assert.equal(unknownGroup.code, 2);
@@ -222,13 +234,26 @@ test('a missing token, an unknown command or a bad option: usage on stderr, exit
 test('--help prints usage on stdout with exit 0, without a token', async () => {
   const all = await wasl(['--help'], { WASL_ADMIN_TOKEN: undefined });
   assert.equal(all.code, 0);
-  for (const line of ['workspace create --name N', 'service-account disable ID', 'user add --workspace ID', 'channel update ID']) {
+  const lines = [
+    'workspace create --name N', 'workspace update ID [options]', 'service-account disable ID', 'user add --workspace ID', 'channel update ID',
+    'webhook deliveries [options]', 'webhook delivery ID', 'webhook replay ID', 'webhook recover --since ISO [--workspace ID]',
+    'webhook targets --workspace ID', 'webhook enable TARGET_ID', 'webhook test CHANNEL_ID',
+  ]; // prettier-ignore
+  for (const line of lines) {
     assert.ok(all.stdout.includes(line), line);
   }
   const one = await wasl(['channel', 'update', '--help'], { WASL_ADMIN_TOKEN: undefined });
   assert.equal(one.code, 0);
   assert.match(one.stdout, /^Usage: wasl channel update ID \[options\]/);
   assert.match(one.stdout, /--post-call-webhook-url U/);
+  const group = await wasl(['webhook', '--help'], { WASL_ADMIN_TOKEN: undefined });
+  assert.equal(group.code, 0);
+  assert.match(group.stdout, /^Usage: wasl webhook <deliveries\|delivery\|replay\|recover\|targets\|enable\|test>/);
+  const deliveries = await wasl(['webhook', 'deliveries', '-h'], { WASL_ADMIN_TOKEN: undefined });
+  assert.equal(deliveries.code, 0);
+  for (const option of ['--workspace ID', '--channel ID', '--status S', '--event-type T', '--from ISO', '--to ISO', '--limit N']) {
+    assert.ok(deliveries.stdout.includes(option), option);
+  }
 });
 
 test('connection refused: exit 1 naming WASL_URL', async () => {
@@ -241,4 +266,275 @@ test('connection refused: exit 1 naming WASL_URL', async () => {
   const r = await wasl(['workspace', 'list'], { WASL_URL: `http://127.0.0.1:${port}` });
   assert.equal(r.code, 1);
   assert.match(r.stderr, new RegExp(`http://127\\.0\\.0\\.1:${port} \\(WASL_URL\\): connection refused`));
+});
+
+const onHooks = { WASL_URL: HOOKS_URL };
+const okHooks = (args: string[]) => ok(args, onHooks);
+const hmac = (secret: string, body: string) => createHmac('sha256', secret).update(body).digest('hex');
+
+/** A workspace and a channel on the hooks server, made with the CLI. */
+async function hookedChannel(settings: string[], ws?: { id: string }) {
+  const workspace = ws ?? (await okHooks(['workspace', 'create', '--name', `cli-hooks-${Math.random().toString(36).slice(2)}`]));
+  const channel = await okHooks(['channel', 'create', '--workspace', workspace.id, '--name', 'Hooks', '--type', '3', ...settings]);
+  return { ws: workspace as { id: string }, channel: channel as { id: string } };
+}
+
+interface Delivery {
+  id: string;
+  url: string;
+  status: string;
+}
+
+test('workspace update: rename, set and clear the events webhook URL and its secret', async () => {
+  const receiver = await startReceiver();
+  const ws = await okHooks(['workspace', 'create', '--name', 'cli-ws-update']);
+  const secret = 'workspace-secret-0123';
+  const updated = await okHooks(['workspace', 'update', ws.id, '--name', 'Renamed', '--events-webhook-url', receiver.url('/events'), '--webhook-secret', secret]);
+  assert.deepEqual(
+    [updated.id, updated.name, updated.eventsWebhookUrl, updated.hasWebhookSecret, updated.defaultRegion],
+    [ws.id, 'Renamed', receiver.url('/events'), true, 'SA'],
+  );
+  assert.ok(!JSON.stringify(updated).includes(secret), 'the secret is never printed back');
+
+  // The events URL and the secret are really in use: an event reaches it, signed with that secret.
+  const emit = (payload: object) =>
+    hooks.store.db.transaction().execute((trx) => hooks.app.container.webhooks.emit(trx, { workspaceId: ws.id, type: 'AssignedUserIdChanged', payload }));
+  await emit({ n: 1 });
+  await worker.drain();
+  const [got] = await receiver.waitFor(1);
+  assert.deepEqual(JSON.parse(got!.body), { eventType: 'AssignedUserIdChanged', data: { n: 1 } });
+  assert.equal(got!.headers['x-voxa-signature'], hmac(secret, got!.body));
+
+  const nameOnly = await okHooks(['workspace', 'update', ws.id, '--name', 'Renamed again']);
+  assert.equal(nameOnly.eventsWebhookUrl, receiver.url('/events'), 'options left out stay as they are');
+  assert.equal(nameOnly.hasWebhookSecret, true);
+
+  const cleared = await okHooks(['workspace', 'update', ws.id, '--events-webhook-url', '', '--webhook-secret', '']);
+  assert.deepEqual([cleared.name, cleared.eventsWebhookUrl, cleared.hasWebhookSecret], ['Renamed again', null, false], '"" clears to null');
+  await emit({ n: 2 });
+  await worker.drain();
+  assert.equal(receiver.received.length, 1, 'nothing goes to a cleared events URL');
+
+  const table = await wasl(['workspace', 'update', ws.id, '--name', 'Tabled', '--table'], onHooks);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, new RegExp(`^id\\s+${ws.id}\\nname\\s+Tabled\\n[\\s\\S]*\\neventsWebhookUrl\\s+-\\nhasWebhookSecret\\s+false\\n$`));
+
+  const nothing = await wasl(['workspace', 'update', ws.id], onHooks);
+  assert.equal(nothing.code, 2);
+  assert.match(nothing.stderr, /workspace update needs at least one option to change[\s\S]*Usage: wasl workspace update ID/);
+
+  const shortSecret = await wasl(['workspace', 'update', ws.id, '--webhook-secret', 'short'], onHooks);
+  assert.equal(shortSecret.code, 1);
+  assert.match(shortSecret.stderr, /\(HTTP 400, Wasl:ValidationFailed\)\n {2}- webhookSecret: /);
+
+  // The main server does not allow private addresses: the API refuses a loopback URL.
+  const mine = await ok(['workspace', 'create', '--name', 'cli-ws-private']);
+  const loopback = await wasl(['workspace', 'update', mine.id, '--events-webhook-url', 'http://127.0.0.1:9/hook']);
+  assert.equal(loopback.code, 1);
+  assert.match(loopback.stderr, /HTTP 400[\s\S]*eventsWebhookUrl/);
+  assert.equal((await ok(['workspace', 'list'])).items.find((w: { id: string }) => w.id === mine.id).eventsWebhookUrl, null);
+});
+
+test("webhook test: the channel's receiver gets a signed Test event; a channel without URLs is a 422", async () => {
+  const receiver = await startReceiver();
+  const secret = 'channel-secret-0123456';
+  const { channel } = await hookedChannel(['--whatsapp-webhook-url', receiver.url('/wa'), '--webhook-secret', secret]);
+  const sent = await okHooks(['webhook', 'test', channel.id]);
+  assert.equal(sent.deliveries.length, 1);
+  assert.deepEqual([sent.deliveries[0].url, sent.deliveries[0].status], [receiver.url('/wa'), 'pending']);
+  await worker.drain();
+  const [got] = await receiver.waitFor(1);
+  const body = JSON.parse(got!.body);
+  assert.equal(body.eventType, 'Test');
+  assert.equal(body.data.channelId, channel.id);
+  assert.equal(got!.headers['webhook-id'], sent.deliveries[0].id);
+  assert.equal(got!.headers['x-voxa-signature'], hmac(secret, got!.body));
+
+  const table = await wasl(['webhook', 'test', channel.id, '--table'], onHooks);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, new RegExp(`^id\\s+url\\s+status\\n[0-9a-f-]{36}\\s+${receiver.url('/wa')}\\s+pending\\n$`));
+  await worker.drain();
+  await receiver.waitFor(2);
+
+  const bare = await hookedChannel([]);
+  const none = await wasl(['webhook', 'test', bare.channel.id], onHooks);
+  assert.equal(none.code, 1);
+  assert.equal(none.stdout, '');
+  assert.match(none.stderr, /has no whatsAppWebhookUrl or postCallWebhookUrl to test\. \(HTTP 422, Wasl:Channel:NoWebhookUrl\)/);
+});
+
+test('webhook deliveries, delivery, replay and recover: a receiver that fails, then is fixed', async () => {
+  const receiver = await startReceiver((_r, res) => void res.writeHead(500).end('receiver broke'));
+  const a = await hookedChannel(['--whatsapp-webhook-url', receiver.url('/wa'), '--post-call-webhook-url', receiver.url('/calls')]);
+  const b = await hookedChannel(['--whatsapp-webhook-url', receiver.url('/b')], a.ws);
+  const elsewhere = await hookedChannel(['--whatsapp-webhook-url', receiver.url('/elsewhere')]);
+  const ws = a.ws.id;
+  const since = hooks.clock.now().toISOString();
+  const sentA: Delivery[] = (await okHooks(['webhook', 'test', a.channel.id])).deliveries;
+  await worker.drain();
+  hooks.clock.advance(1000);
+  const middle = hooks.clock.now().toISOString();
+  const [sentB] = (await okHooks(['webhook', 'test', b.channel.id])).deliveries as Delivery[];
+  const [other] = (await okHooks(['webhook', 'test', elsewhere.channel.id])).deliveries as Delivery[];
+  await worker.drain();
+  await receiver.waitFor(4);
+
+  const list = (...filters: string[]) => okHooks(['webhook', 'deliveries', '--workspace', ws, ...filters]);
+  const ids = (page: { items: Delivery[] }) => page.items.map((d) => d.id);
+  const all = await list();
+  assert.equal(all.totalCount, 3);
+  assert.equal(all.items[0].id, sentB!.id, 'newest first');
+  assert.deepEqual(ids(all).slice(1).sort(), sentA.map((d) => d.id).sort());
+  assert.deepEqual(ids(await list('--channel', b.channel.id)), [sentB!.id]);
+  assert.deepEqual(ids(await list('--from', middle)), [sentB!.id]);
+  assert.deepEqual(ids(await list('--to', middle)).sort(), sentA.map((d) => d.id).sort());
+  assert.equal((await list('--status', 'pending')).totalCount, 3, 'each waits for its second attempt');
+  assert.equal((await list('--status', 'failed')).totalCount, 0);
+  assert.equal((await list('--event-type', 'Test')).totalCount, 3);
+  assert.equal((await list('--event-type', 'Call')).totalCount, 0);
+  const limited = await list('--limit', '2');
+  assert.deepEqual([limited.totalCount, limited.items.length], [3, 2], '--limit caps the items; totalCount counts them all');
+  assert.deepEqual(ids(limited), ids(all).slice(0, 2));
+
+  const table = await wasl(['webhook', 'deliveries', '--workspace', ws, '--table'], onHooks);
+  assert.equal(table.code, 0, table.stderr);
+  const [header, ...rows] = table.stdout.trimEnd().split('\n');
+  assert.match(header ?? '', /^id\s+creationTime\s+eventType\s+status\s+attempts\s+lastStatusCode\s+nextAttemptAt\s+url\s+lastError$/);
+  assert.equal(rows.length, 3);
+  for (const row of rows) assert.match(row, /^[0-9a-f-]{36}\s+\S+Z\s+Test\s+pending\s+1\s+500\s+\S+Z\s+http:\/\/127\.0\.0\.1:\d+\/\S+\s+HTTP 500$/);
+
+  const waiting = await wasl(['webhook', 'replay', sentB!.id], onHooks);
+  assert.equal(waiting.code, 1, 'a delivery waiting for its retry is not replayed');
+  assert.match(waiting.stderr, /is already waiting to be sent\. \(HTTP 409, Wasl:WebhookDelivery:Pending\)/);
+
+  hooks.clock.advance(3999);
+  await worker.drain();
+  assert.equal(receiver.received.length, 4, 'the second attempt waits its 5 s');
+  hooks.clock.advance(1001);
+  const secondAt = hooks.clock.now().getTime();
+  await worker.drain();
+  await receiver.waitFor(8);
+  assert.equal((await list('--status', 'failed')).totalCount, 3, 'the second attempt was the last');
+
+  const wa = sentA.find((d) => d.url.endsWith('/wa'))!;
+  const detail = await okHooks(['webhook', 'delivery', wa.id]);
+  assert.deepEqual([detail.id, detail.status, detail.attempts, detail.lastStatusCode, detail.url], [wa.id, 'failed', 2, 500, receiver.url('/wa')]);
+  assert.equal(JSON.parse(detail.body).eventType, 'Test');
+  assert.equal(detail.attemptLog.length, 2);
+  for (const attempt of detail.attemptLog) {
+    assert.deepEqual([attempt.statusCode, attempt.error, attempt.responseExcerpt], [500, 'HTTP 500', 'receiver broke']);
+    assert.ok(attempt.latencyMs >= 0);
+  }
+  assert.deepEqual(
+    detail.attemptLog.map((x: { attemptedAt: string }) => Date.parse(x.attemptedAt)),
+    [Date.parse(detail.creationTime), secondAt],
+  );
+
+  const detailTable = await wasl(['webhook', 'delivery', wa.id, '--table'], onHooks);
+  assert.equal(detailTable.code, 0, detailTable.stderr);
+  const [fields, attempts] = detailTable.stdout.split('\nAttempts:\n');
+  assert.match(fields ?? '', new RegExp(`^id\\s+${wa.id}\\n[\\s\\S]*\\nstatus\\s+failed\\nattempts\\s+2\\n[\\s\\S]*\\nbody\\s+\\{"eventType":"Test"`));
+  assert.ok(!fields?.includes('attemptLog'), 'the attempts are a table of their own');
+  const [attemptHeader, ...attemptRows] = (attempts ?? '').trimEnd().split('\n');
+  assert.match(attemptHeader ?? '', /^attemptedAt\s+statusCode\s+latencyMs\s+error\s+responseExcerpt$/);
+  assert.equal(attemptRows.length, 2);
+  for (const row of attemptRows) assert.match(row, /^\S+Z\s+500\s+\d+\s+HTTP 500\s+receiver broke$/);
+
+  receiver.respond((_r, res) => void res.end('fixed'));
+  const before = receiver.received.length;
+  const replayed = await okHooks(['webhook', 'replay', wa.id]);
+  assert.deepEqual([replayed.id, replayed.status], [wa.id, 'pending']);
+  await worker.drain();
+  const resent = (await receiver.waitFor(before + 1))[before]!;
+  assert.equal(resent.headers['webhook-id'], wa.id, 'the same id');
+  assert.equal(resent.body, detail.body, 'the same body');
+  const afterReplay = await okHooks(['webhook', 'delivery', wa.id]);
+  assert.equal(afterReplay.status, 'delivered');
+  assert.deepEqual(afterReplay.attemptLog.map((x: { statusCode: number }) => x.statusCode), [500, 500, 200]);
+  assert.equal(afterReplay.attemptLog[2].responseExcerpt, 'fixed');
+
+  assert.deepEqual(await okHooks(['webhook', 'recover', '--since', middle, '--workspace', ws]), { recovered: 1 }, 'only what failed since --since');
+  assert.deepEqual(await okHooks(['webhook', 'recover', '--since', since, '--workspace', ws]), { recovered: 1 }, 'the other one, now pending again, is left');
+  await worker.drain();
+  await receiver.waitFor(before + 3);
+  assert.deepEqual(
+    new Set(receiver.received.slice(before + 1).map((r) => r.headers['webhook-id'])),
+    new Set([sentB!.id, sentA.find((d) => d.url.endsWith('/calls'))!.id]),
+  );
+  assert.equal((await list('--status', 'delivered')).totalCount, 3);
+  assert.deepEqual(await okHooks(['webhook', 'recover', '--since', since, '--workspace', ws]), { recovered: 0 });
+  assert.equal((await okHooks(['webhook', 'delivery', other!.id])).status, 'failed', "another workspace's failure is left alone");
+});
+
+test('webhook targets and enable: a 410 disables a URL, the operator sees why and enables it', async () => {
+  const receiver = await startReceiver((_r, res) => void res.writeHead(410).end());
+  const { ws, channel } = await hookedChannel(['--whatsapp-webhook-url', receiver.url('/gone')]);
+  await okHooks(['webhook', 'test', channel.id]);
+  await worker.drain();
+  await receiver.waitFor(1);
+
+  const [target, ...others] = await okHooks(['webhook', 'targets', '--workspace', ws.id]);
+  assert.equal(others.length, 0);
+  assert.equal(target.url, receiver.url('/gone'));
+  assert.ok(target.disabledAt);
+  assert.match(target.disabledReason, /410 Gone/);
+  const table = await wasl(['webhook', 'targets', '--workspace', ws.id, '--table'], onHooks);
+  assert.equal(table.code, 0, table.stderr);
+  const [header, row, extra] = table.stdout.trimEnd().split('\n');
+  assert.match(header ?? '', /^id\s+url\s+failingSince\s+lastSuccessAt\s+lastFailureAt\s+disabledAt\s+disabledReason$/);
+  assert.match(row ?? '', new RegExp(`^${target.id}\\s+${receiver.url('/gone')}\\s+\\S+Z\\s+-\\s+\\S+Z\\s+\\S+Z\\s+the receiver answered 410 Gone`));
+  assert.equal(extra, undefined);
+
+  const skipped = await okHooks(['webhook', 'test', channel.id]);
+  assert.equal(skipped.deliveries[0].status, 'skipped', 'nothing goes to a disabled URL');
+  await worker.drain();
+  assert.equal(receiver.received.length, 1);
+
+  receiver.respond((_r, res) => void res.end('back'));
+  const enabled = await okHooks(['webhook', 'enable', target.id]);
+  assert.deepEqual([enabled.id, enabled.disabledAt, enabled.disabledReason], [target.id, null, null]);
+  const sent = await okHooks(['webhook', 'test', channel.id]);
+  assert.equal(sent.deliveries[0].status, 'pending');
+  await worker.drain();
+  await receiver.waitFor(2);
+  const [healthy] = await okHooks(['webhook', 'targets', '--workspace', ws.id]);
+  assert.equal(healthy.disabledAt, null);
+  assert.ok(healthy.lastSuccessAt, 'the URL answered again');
+
+  const unknown = await wasl(['webhook', 'enable', '01890000-0000-7000-8000-000000000000'], onHooks);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /\(HTTP 404, Wasl:WebhookTarget:NotFound\)/);
+});
+
+test('webhook commands with bad input: usage errors exit 2, values the API refuses exit 1', async () => {
+  const usage = async (args: string[], message: RegExp, usageLine: RegExp) => {
+    const r = await wasl(args, onHooks);
+    assert.equal(r.code, 2, `wasl ${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, message);
+    assert.match(r.stderr, usageLine);
+  };
+  await usage(['webhook', 'recover', '--workspace', '01890000-0000-7000-8000-000000000000'], /webhook recover needs --since/, /Usage: wasl webhook recover --since ISO/);
+  await usage(['webhook', 'deliveries', '--limit', '0'], /--limit must be a whole number of at least 1, got "0"/, /Usage: wasl webhook deliveries/);
+  await usage(['webhook', 'deliveries', '--limit', 'ten'], /--limit must be a whole number/, /Usage: wasl webhook deliveries/);
+  await usage(['webhook', 'delivery'], /webhook delivery needs exactly one ID/, /Usage: wasl webhook delivery ID/);
+  await usage(['webhook', 'enable'], /webhook enable needs exactly one TARGET_ID/, /Usage: wasl webhook enable TARGET_ID/);
+  await usage(['webhook', 'targets'], /webhook targets needs --workspace/, /Usage: wasl webhook targets --workspace ID/);
+  await usage(['webhook', 'purge'], /unknown command "webhook purge"/, /Usage: wasl webhook <deliveries\|/);
+
+  const refused = async (args: string[], member: string) => {
+    const r = await wasl(args, onHooks);
+    assert.equal(r.code, 1, `wasl ${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, new RegExp(`\\(HTTP 400, Wasl:ValidationFailed\\)\\n {2}- ${member}: `));
+    assert.ok(!r.stderr.includes('Usage:'), 'not a usage error');
+  };
+  await refused(['webhook', 'deliveries', '--status', 'lost'], 'status');
+  await refused(['webhook', 'deliveries', '--from', 'yesterday'], 'from');
+  await refused(['webhook', 'recover', '--since', 'yesterday'], 'since');
+  await refused(['webhook', 'delivery', 'not-a-uuid'], 'id');
+
+  const missing = await wasl(['webhook', 'delivery', '01890000-0000-7000-8000-000000000000'], onHooks);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /WebhookDelivery .* was not found\. \(HTTP 404, Wasl:WebhookDelivery:NotFound\)/);
 });
