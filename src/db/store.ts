@@ -51,7 +51,7 @@ async function listenPostgres(connectionString: string, channel: string, onNotif
 const EXTENSIONS = { pg_trgm, citext };
 
 export type StoreOptions =
-  | { databaseUrl: string; poolSize?: number }
+  | { databaseUrl: string; poolSize?: number; /** tables in this schema (tests: one per file) */ schema?: string }
   | { dataDir: string }
   | { template: Blob }; // in-memory PGlite from a dumped data directory (tests, benchmarks)
 
@@ -65,6 +65,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 10_000,
+      ...(options.schema ? { options: `-c search_path=${pg.escapeIdentifier(options.schema)},public` } : {}),
     });
     pool.on('error', () => {}); // an idle client's error is reported to its next user
     const db = kysely(pool);

@@ -3,6 +3,8 @@ import { after } from 'node:test';
 import type { FastifyBaseLogger, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type WaslApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import pg from 'pg';
+import { migrateToLatest } from '../../src/db/migrate.js';
 import { openStore, type Store } from '../../src/db/store.js';
 import { createManualClock } from '../../src/lib/clock.js';
 import { JOBS_CHANNEL } from '../../src/jobs/jobs.repo.js';
@@ -42,7 +44,7 @@ export const json = <T = any>(res: LightMyRequestResponse): T => JSON.parse(res.
 export async function build(overrides: Record<string, string> = {}, options: { logger?: FastifyBaseLogger } = {}): Promise<Harness> {
   const config = loadConfig({ WASL_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', PUBLIC_URL: 'http://wasl.test', ...overrides });
   const store = process.env.DATABASE_URL
-    ? await openStore({ databaseUrl: process.env.DATABASE_URL, poolSize: 4 })
+    ? await openSchema(process.env.DATABASE_URL)
     : await openStore({ template: new Blob([readFileSync(requireEnv('WASL_TEST_TEMPLATE'))]) });
   const clock = createManualClock(new Date());
   const app = await buildApp({ config, db: store.db, engine: store.engine, clock, logger: options.logger ?? false });
@@ -107,6 +109,30 @@ export async function getToken(app: WaslApp, clientId: string, clientSecret: str
   });
   if (res.statusCode !== 200) throw new Error(`token request failed: ${res.statusCode} ${res.body}`);
   return json(res).access_token;
+}
+
+/**
+ * On PostgreSQL each harness gets a schema of its own, migrated fresh and dropped at the end, so
+ * test files running at once never see each other's rows — their workers least of all.
+ */
+async function openSchema(databaseUrl: string): Promise<Store> {
+  const schema = `wasl_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const store = await openStore({ databaseUrl, poolSize: 4, schema });
+  await migrateToLatest(store.db);
+  return {
+    ...store,
+    async close() {
+      await store.close();
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      await client.query(`DROP SCHEMA ${schema} CASCADE`);
+      await client.end();
+    },
+  };
 }
 
 function requireEnv(name: string): string {
