@@ -100,14 +100,24 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, connectionTimeoutMillis: 5_000 });
     const db = kysely(pool);
     let closed = false;
+    const exclusively = async <T>(fn: () => Promise<T>) => {
+      const client = await pool.connect();
+      try {
+        return await fn();
+      } finally {
+        client.release();
+      }
+    };
     return {
       db,
       engine: 'pglite',
       pool,
+      // pglite.listen talks to the engine directly: holding the pool's one connection meanwhile
+      // keeps it from landing between another statement's protocol messages (or in its transaction).
       listen: async (channel, onNotify) => {
-        const unsubscribe = await pglite.listen(channel, onNotify);
+        const unsubscribe = await exclusively(() => pglite.listen(channel, onNotify));
         return async () => {
-          if (!closed) await unsubscribe();
+          if (!closed) await exclusively(unsubscribe);
         };
       },
       async close() {
