@@ -16,8 +16,15 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 export class MigrationError extends Error {}
 
 /** Runs every pending migration; Kysely's lock table makes concurrent starts on PostgreSQL safe. */
-export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider, migrationTableName: 'wasl_migrations', migrationLockTableName: 'wasl_migrations_lock' });
+export async function migrateToLatest(db: Db, options: { schema?: string } = {}): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'wasl_migrations',
+    migrationLockTableName: 'wasl_migrations_lock',
+    // A store in its own schema (tests on PostgreSQL) keeps its own migration record there too.
+    ...(options.schema ? { migrationTableSchema: options.schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

@@ -55,6 +55,13 @@ export type StoreOptions =
   | { dataDir: string }
   | { template: Blob }; // in-memory PGlite from a dumped data directory (tests, benchmarks)
 
+/** In the URL itself: values parsed from a connection string override a separate `options`. */
+function withSearchPath(databaseUrl: string, schema: string): string {
+  const url = new URL(databaseUrl);
+  url.searchParams.set('options', `-c search_path=${pg.escapeIdentifier(schema)},public`);
+  return url.toString();
+}
+
 function kysely(pool: pg.Pool): Db {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
@@ -62,10 +69,9 @@ function kysely(pool: pg.Pool): Db {
 export async function openStore(options: StoreOptions): Promise<Store> {
   if ('databaseUrl' in options) {
     const pool = new pg.Pool({
-      connectionString: options.databaseUrl,
+      connectionString: options.schema ? withSearchPath(options.databaseUrl, options.schema) : options.databaseUrl,
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 10_000,
-      ...(options.schema ? { options: `-c search_path=${pg.escapeIdentifier(options.schema)},public` } : {}),
     });
     pool.on('error', () => {}); // an idle client's error is reported to its next user
     const db = kysely(pool);

@@ -122,7 +122,7 @@ async function openSchema(databaseUrl: string): Promise<Store> {
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.end();
   const store = await openStore({ databaseUrl, poolSize: 4, schema });
-  await migrateToLatest(store.db);
+  await migrateToLatest(store.db, { schema });
   return {
     ...store,
     async close() {
