@@ -68,7 +68,7 @@ async function repoStatements(store: Store) {
   const spy = new Kysely<Database>({ dialect: new PostgresDialect({ pool: store.pool }), log: (e) => void seen.push(e.query.sql) });
   const spyRepo = createJobsRepo(spy);
   await spyRepo.claim('spy', [NAME], new Date(), new Date(), 1);
-  await spyRepo.complete('0', 'spy', new Date());
+  await spyRepo.complete(['0'], 'spy', new Date());
   const [claim, complete] = seen;
   if (!claim?.includes('SKIP LOCKED') || !complete?.startsWith('update "jobs"')) throw new Error(`unexpected repo SQL: ${seen.join(' | ')}`);
   return { claim, complete };
@@ -136,7 +136,7 @@ async function benchStore(storeName: string) {
         const now = new Date();
         const claimed = await repo.claim(workerId, [NAME], now, new Date(now.getTime() + 30_000), CONCURRENCY);
         if (!claimed.length) return;
-        await Promise.all(claimed.map((j) => repo.complete(j.id, workerId, new Date())));
+        await repo.complete(claimed.map((j) => j.id), workerId, new Date());
       }
     };
     const workers = async (loops: number) => {

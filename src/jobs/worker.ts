@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../lib/clock.js';
+import { createBatcher } from '../lib/batcher.js';
 import { newId } from '../lib/ids.js';
 import type { JobRow } from '../db/types.js';
 import type { JobsRepo } from './jobs.repo.js';
@@ -57,6 +58,11 @@ export function createWorker(deps: {
       };
     });
   const later = (ms: number) => new Date(clock.now().getTime() + ms);
+  // Completions that arrive while one is being written go together in the next statement.
+  const complete = createBatcher(async (ids: string[]) => {
+    await repo.complete(ids, workerId, clock.now());
+    return ids.map(() => undefined);
+  });
 
   async function run(job: JobRow, controller: AbortController) {
     const definition = queue.definitions().get(job.name);
@@ -73,7 +79,7 @@ export function createWorker(deps: {
       } finally {
         clearTimeout(timeout);
       }
-      await repo.complete(job.id, workerId, clock.now());
+      await complete(job.id);
       deps.metrics?.ran(job.name, 'done');
     } catch (err) {
       if (!running && controller.signal.aborted) {

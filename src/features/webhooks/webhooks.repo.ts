@@ -16,6 +16,10 @@ export function createWebhooksRepo(db: Db) {
   return {
     /** The target of (workspace, url), made on first use; inside the emitting transaction. */
     async target(trx: Db, workspaceId: string, url: string, id: string, now: Date) {
+      // Read first: writing an existing target would lock its row until the emitter commits,
+      // making concurrent emitters to one URL wait for each other.
+      const found = await trx.selectFrom('webhook_targets').selectAll().where('workspace_id', '=', workspaceId).where('url', '=', url).executeTakeFirst();
+      if (found) return found;
       return trx
         .insertInto('webhook_targets')
         .values({ id, workspace_id: workspaceId, url, creation_time: now, failing_since: null, last_success_at: null, last_failure_at: null, disabled_at: null, disabled_reason: null })
@@ -26,15 +30,36 @@ export function createWebhooksRepo(db: Db) {
 
     insertDelivery: (trx: Db, row: Insertable<WebhookDeliveriesTable>) => trx.insertInto('webhook_deliveries').values(row).execute(),
 
-    /** A delivery with what sending it needs: its target's state. */
-    findForSending: (id: string) =>
+    /** Deliveries with what sending them needs (their target's state), many in one statement. */
+    findForSending: (ids: string[]) =>
       db
         .selectFrom('webhook_deliveries as d')
         .innerJoin('webhook_targets as t', 't.id', 'd.target_id')
         .selectAll('d')
         .select(['t.disabled_at as target_disabled_at', 't.failing_since as target_failing_since'])
-        .where('d.id', '=', id)
-        .executeTakeFirst(),
+        .where('d.id', 'in', ids)
+        .execute(),
+
+    /**
+     * Successful attempts, many in one statement: their records, their deliveries delivered, and
+     * their targets healthy (a healthy target's row is written at most once a second).
+     */
+    async recordSuccesses(items: { id: string; targetId: string; at: Date; code: number; latencyMs: number; excerpt: string }[], now: Date) {
+      const input = sql`unnest(${items.map((i) => i.id)}::uuid[], ${items.map((i) => i.at)}::timestamptz[], ${items.map((i) => i.code)}::int[],
+        ${items.map((i) => i.latencyMs)}::int[], ${items.map((i) => i.excerpt)}::text[]) AS x(id, at, code, latency, excerpt)`;
+      const targets = [...new Set(items.map((i) => i.targetId))];
+      await sql`
+        WITH input AS (SELECT * FROM ${input}),
+        a AS (INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, latency_ms, error, response_excerpt)
+              SELECT id, at, code, latency, NULL, excerpt FROM input),
+        t AS (UPDATE webhook_targets SET last_success_at = ${now}, failing_since = NULL
+              WHERE id = ANY(${targets}::uuid[])
+                AND (failing_since IS NOT NULL OR last_success_at IS NULL OR last_success_at < ${new Date(now.getTime() - 1000)}))
+        UPDATE webhook_deliveries d SET status = 'delivered', next_attempt_at = NULL, delivered_at = input.at,
+          attempts = d.attempts + 1, last_status_code = input.code, last_error = NULL
+        FROM input WHERE d.id = input.id`.execute(db);
+      return items.map(() => undefined);
+    },
 
     /** One attempt's record and the delivery's new state, together. */
     async recordAttempt(
@@ -55,13 +80,14 @@ export function createWebhooksRepo(db: Db) {
     setStatus: (id: string, status: DeliveryStatus, error: string | null) =>
       db.updateTable('webhook_deliveries').set({ status, last_error: error, next_attempt_at: null }).where('id', '=', id).execute(),
 
-    /** Marks a target healthy, or failing since its first failure in a row. */
-    async targetResult(targetId: string, ok: boolean, now: Date) {
-      const patch = ok
-        ? { last_success_at: now, failing_since: null }
-        : { last_failure_at: now, failing_since: sql<Date>`coalesce(failing_since, ${now})` };
-      return db.updateTable('webhook_targets').set(patch).where('id', '=', targetId).returningAll().executeTakeFirstOrThrow();
-    },
+    /** Marks a target failing since its first failure in a row. */
+    targetFailed: (targetId: string, now: Date) =>
+      db
+        .updateTable('webhook_targets')
+        .set({ last_failure_at: now, failing_since: sql<Date>`coalesce(failing_since, ${now})` })
+        .where('id', '=', targetId)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
 
     disableTarget: (targetId: string, reason: string, now: Date) =>
       db.updateTable('webhook_targets').set({ disabled_at: now, disabled_reason: reason }).where('id', '=', targetId).execute(),

@@ -7,6 +7,7 @@ import { signingSecrets } from '../../lib/webhook-secret.js';
 import { retryAt } from '../../jobs/queue.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { OutboundRefusedError, type OutboundHttp, type OutboundResponse } from '../../providers/http/outbound.js';
+import { createBatcher } from '../../lib/batcher.js';
 import { signatureHeaders } from './signing.js';
 import type { DeliveryFilter, WebhooksRepo } from './webhooks.repo.js';
 
@@ -116,8 +117,26 @@ export function createWebhooksService(deps: {
     return { id, url: input.url, status };
   }
 
+  // A busy worker reads many deliveries and records many successes per statement.
+  const findForSending = createBatcher(async (ids: string[]) => {
+    const rows = await repo.findForSending(ids);
+    return ids.map((id) => rows.find((r) => r.id === id));
+  });
+  const recordSuccess = createBatcher((items: Parameters<WebhooksRepo['recordSuccesses']>[0]) => repo.recordSuccesses(items, clock.now()));
+
+  // Signing settings are read at most once a second per channel or workspace: a changed secret
+  // signs within a second. The row is kept, so the 24 h overlap is still judged at each send.
+  const settings = new Map<string, { at: number; hooks: Promise<ChannelHooks | WorkspaceHooks | undefined> }>();
   async function secretsFor(d: WebhookDeliveryRow): Promise<string[]> {
-    const hooks = d.signer === 'channel' && d.channel_id ? await deps.channelHooks(d.channel_id) : await deps.workspaceHooks(d.workspace_id);
+    const byChannel = d.signer === 'channel' && d.channel_id;
+    const key = byChannel ? `c:${d.channel_id}` : `w:${d.workspace_id}`;
+    let hit = settings.get(key);
+    if (!hit || performance.now() - hit.at > 1000) {
+      if (settings.size > 10_000) settings.clear();
+      hit = { at: performance.now(), hooks: byChannel ? deps.channelHooks(d.channel_id!) : deps.workspaceHooks(d.workspace_id) };
+      settings.set(key, hit);
+    }
+    const hooks = await hit.hooks;
     return hooks ? signingSecrets(hooks.secrets, clock.now()) : [];
   }
 
@@ -148,7 +167,7 @@ export function createWebhooksService(deps: {
 
     /** One attempt of one delivery (the job handler). Safe to run twice: a sent delivery is left alone. */
     async deliver(deliveryId: string) {
-      const d = await repo.findForSending(deliveryId);
+      const d = await findForSending(deliveryId);
       if (!d || d.status !== 'pending') return;
       if (d.target_disabled_at) return void (await repo.setStatus(d.id, 'skipped', 'target disabled before sending'));
       const now = clock.now();
@@ -161,32 +180,30 @@ export function createWebhooksService(deps: {
       } catch (err) {
         failure = err;
       }
-      const ok = response !== undefined && response.status >= 200 && response.status < 300;
+      const latencyMs = Math.round(performance.now() - started);
+      if (response && response.status >= 200 && response.status < 300) {
+        return void (await recordSuccess({ id: d.id, targetId: d.target_id, at: now, code: response.status, latencyMs, excerpt: response.bodyExcerpt }));
+      }
       const attempt = d.attempts + 1;
-      const error = ok
-        ? null
-        : failure
-          ? (failure as Error).message
-          : response!.status >= 300 && response!.status < 400
-            ? `HTTP ${response!.status}: redirects are not followed`
-            : `HTTP ${response!.status}`;
-      const target = await repo.targetResult(d.target_id, ok, now);
+      const error = failure
+        ? (failure as Error).message
+        : response!.status >= 300 && response!.status < 400
+          ? `HTTP ${response!.status}: redirects are not followed`
+          : `HTTP ${response!.status}`;
+      const target = await repo.targetFailed(d.target_id, now);
       let next: Date | null = null;
-      let status: DeliveryStatus = ok ? 'delivered' : 'failed';
-      if (!ok) {
-        if (response?.status === 410) await repo.disableTarget(d.target_id, `the receiver answered 410 Gone at ${now.toISOString()}`, now);
-        else if (target.failing_since && now.getTime() - target.failing_since.getTime() >= DISABLE_AFTER_MS) {
-          await repo.disableTarget(d.target_id, `failing since ${target.failing_since.toISOString()} (5 days); last error: ${error}`, now);
-        } else if (!(failure instanceof OutboundRefusedError) && attempt < deps.schedule.length) {
-          const delay = Math.max(deps.schedule[attempt]!, retryAfterMs(response, now) ?? 0);
-          next = new Date(now.getTime() + delay);
-          status = 'pending';
-        }
+      let status: DeliveryStatus = 'failed';
+      if (response?.status === 410) await repo.disableTarget(d.target_id, `the receiver answered 410 Gone at ${now.toISOString()}`, now);
+      else if (target.failing_since && now.getTime() - target.failing_since.getTime() >= DISABLE_AFTER_MS) {
+        await repo.disableTarget(d.target_id, `failing since ${target.failing_since.toISOString()} (5 days); last error: ${error}`, now);
+      } else if (!(failure instanceof OutboundRefusedError) && attempt < deps.schedule.length) {
+        next = new Date(now.getTime() + Math.max(deps.schedule[attempt]!, retryAfterMs(response, now) ?? 0));
+        status = 'pending';
       }
       await repo.recordAttempt(
         d.id,
-        { attempted_at: now, status_code: response?.status ?? null, latency_ms: Math.round(performance.now() - started), error, response_excerpt: response?.bodyExcerpt ?? null },
-        { status, next_attempt_at: next, delivered_at: ok ? now : null },
+        { attempted_at: now, status_code: response?.status ?? null, latency_ms: latencyMs, error, response_excerpt: response?.bodyExcerpt ?? null },
+        { status, next_attempt_at: next, delivered_at: null },
       );
       if (next) throw retryAt(next, `attempt ${attempt} failed: ${error}`);
     },
