@@ -4,6 +4,3 @@ import { v7 } from 'uuid';
 export const newId = (): string => v7();
 
 export const NIL_ID = '00000000-0000-0000-0000-000000000000';
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string): boolean => UUID_RE.test(value);

@@ -31,8 +31,6 @@ export function createServiceAccountsRepo(db: Db) {
           .executeTakeFirstOrThrow()
       ).n,
 
-    findById: (id: string) => db.selectFrom('service_accounts').selectAll().where('id', '=', id).executeTakeFirst(),
-
     state: (id: string) =>
       db
         .selectFrom('service_accounts')

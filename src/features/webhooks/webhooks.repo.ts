@@ -100,8 +100,6 @@ export function createWebhooksRepo(db: Db) {
         .returningAll()
         .executeTakeFirst(),
 
-    findTarget: (id: string) => db.selectFrom('webhook_targets').selectAll().where('id', '=', id).executeTakeFirst(),
-
     async listTargets(workspaceId: string) {
       return db.selectFrom('webhook_targets').selectAll().where('workspace_id', '=', workspaceId).orderBy('creation_time').orderBy('id').execute();
     },

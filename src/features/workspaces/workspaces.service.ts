@@ -58,12 +58,6 @@ export function createWorkspacesService(deps: {
       const row = await repo.findById(id, trx);
       return row && { eventsWebhookUrl: row.events_webhook_url, secrets: row };
     },
-
-    async get(id: string) {
-      const row = await repo.findById(id);
-      if (!row) throw errors.notFound('Workspace', id);
-      return toWorkspace(row);
-    },
   };
 }
 export type WorkspacesService = ReturnType<typeof createWorkspacesService>;
