@@ -55,10 +55,13 @@ export interface Server {
   exited: Promise<number | null>;
 }
 
-/** `src/server.ts` as `npm start` runs it, with this environment; resolves once it answers /health/live. */
-export async function startServer(env: Record<string, string>, { waitUp = true } = {}): Promise<Server> {
+/**
+ * `src/server.ts` as `npm start` runs it (or `script`, e.g. `src/worker.ts`), with this
+ * environment; resolves once it answers /health/live.
+ */
+export async function startServer(env: Record<string, string>, { waitUp = true, script = 'src/server.ts' } = {}): Promise<Server> {
   const port = await freePort();
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', script], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
