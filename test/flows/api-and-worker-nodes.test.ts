@@ -31,7 +31,14 @@ test('an API-only node (WORKERS=0) enqueues; a separate `npm run worker` process
   const worker = await startServer(env, { script: 'src/worker.ts' });
   const [got] = await receiver.waitFor(1);
   assert.equal(got!.headers['webhook-id'], sent.deliveries[0].id);
-  assert.match(await (await fetch(`${worker.base}/metrics`)).text(), /wasl_jobs_runs_total\{name="webhook.deliver",outcome="done"\} 1/);
+  // The receiver has the body before the worker records the run: wait for the count.
+  const done = /wasl_jobs_runs_total\{name="webhook.deliver",outcome="done"\} 1/;
+  let metrics = '';
+  for (let i = 0; i < 50 && !done.test(metrics); i++) {
+    metrics = await (await fetch(`${worker.base}/metrics`)).text();
+    if (!done.test(metrics)) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.match(metrics, done);
   assert.equal((await fetch(`${worker.base}/health/ready`)).status, 200);
   assert.equal(await worker.stop(), 0);
   assert.equal(await api.stop(), 0);
