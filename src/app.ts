@@ -1,9 +1,7 @@
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
-import { createContainer } from './container.js';
+import { createContainer, type Container } from './container.js';
 import type { Db, Engine } from './db/store.js';
 import { tokenRoutes } from './features/auth/token.routes.js';
 import { ADMIN_TOKEN_KEY } from './features/bootstrap/bootstrap.service.js';
@@ -16,18 +14,21 @@ import { workspaceUsersAdminRoutes, workspaceUsersRoutes } from './features/work
 import { workspacesAdminRoutes } from './features/workspaces/workspaces.routes.js';
 import { webhooksAdminRoutes } from './features/webhooks/webhooks.routes.js';
 import { createAdminAuth, createBearerAuth } from './http/auth.js';
+import { edgeOf, type Routes } from './http/route-config.js';
+import { API_SCOPE } from './features/service-accounts/service-accounts.service.js';
 import { compileShape, normalise, type Shape } from './http/casing.js';
-import { errors } from './http/errors.js';
+import { errors } from './lib/errors.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { createRateLimiter } from './http/rate-limit.js';
-import { ErrorEnvelope } from './http/schemas.js';
+import { registerBodyParsers } from './http/body.js';
+import { edgeServerOptions } from './http/edge.js';
 import type { App } from './http/types.js';
 import { validatorCompiler } from './http/validation.js';
-import type { ValidationIssue } from './http/errors.js';
+import type { ValidationIssue } from './lib/errors.js';
 import { sha256Hex } from './lib/crypto.js';
 import type { Clock } from './lib/clock.js';
 import { newId } from './lib/ids.js';
-import { openApiDocument } from './openapi.js';
+import { registerOpenApi } from './openapi.js';
 
 export interface AppDeps {
   config: Config;
@@ -35,6 +36,8 @@ export interface AppDeps {
   engine: Engine;
   clock: Clock;
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger;
+  /** The process's container (boot.ts made it); a new one when absent (tests). */
+  container?: Container;
 }
 
 declare module 'fastify' {
@@ -42,6 +45,19 @@ declare module 'fastify' {
     shapes?: { body?: Shape; query?: Shape };
   }
 }
+
+/** Every feature's routes, each handed the container; a new feature adds one line. */
+const ROUTES: Routes<Container>[] = [
+  tokenRoutes,
+  tagsRoutes,
+  channelsRoutes,
+  workspaceUsersRoutes,
+  workspacesAdminRoutes,
+  serviceAccountsAdminRoutes,
+  workspaceUsersAdminRoutes,
+  channelsAdminRoutes,
+  webhooksAdminRoutes,
+];
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -54,7 +70,7 @@ export async function buildApp(deps: AppDeps) {
       : { logger: deps.logger ?? { level: config.logLevel } };
   const app = Fastify({
     ...loggerOption,
-    bodyLimit: config.bodyLimitBytes,
+    ...edgeServerOptions(config),
     return503OnClosing: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -63,8 +79,9 @@ export async function buildApp(deps: AppDeps) {
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 
-  const c = createContainer({ config, db, clock });
+  const c = deps.container ?? createContainer({ config, db, clock });
   await c.keys.init();
+  await c.secrets.init(app.log);
   // Read when the app is ready, not now: on a first start the bootstrap creates it after buildApp.
   let adminTokenHash = config.adminToken ? sha256Hex(config.adminToken) : null;
   app.addHook('onReady', async () => {
@@ -75,7 +92,7 @@ export async function buildApp(deps: AppDeps) {
   const metrics = createHttpMetrics(c.registry);
   app.decorateRequest('principal', null as never);
   app.setValidatorCompiler(validatorCompiler);
-  app.removeContentTypeParser('text/plain');
+  registerBodyParsers(app);
   registerErrorHandling(app, config.bodyLimitBytes);
 
   app.addHook('onRequest', async (req, reply) => {
@@ -87,13 +104,16 @@ export async function buildApp(deps: AppDeps) {
   });
   app.addHook('onResponse', metrics.onResponse);
 
-  // Case-insensitive names: one shape per route, compiled once, applied before validation.
+  // Docs first: its own routes are registered before the hooks below, which every route of ours passes.
+  await registerOpenApi(app);
+
+  // Each route declares what it needs from the edge (http/route-config.ts); nothing here reads URLs.
   app.addHook('onRoute', (route) => {
+    if (!route.config?.auth) throw new Error(`${route.method} ${route.url}: declare config.auth ('bearer', 'admin' or 'none')`);
+    const edge = edgeOf(route.config);
     const schema = route.schema as { body?: unknown; querystring?: unknown; response?: Record<string, unknown> } | undefined;
-    if (!schema) return;
-    route.config = { ...(route.config ?? {}), shapes: { body: compileShape(schema.body), query: compileShape(schema.querystring) } };
-    if (schema.response && !route.url.startsWith('/connect/')) {
-      schema.response = { '4xx': ErrorEnvelope, '5xx': ErrorEnvelope, ...schema.response };
+    if (schema && edge.caseInsensitive) {
+      route.config = { ...route.config, shapes: { body: compileShape(schema.body), query: compileShape(schema.querystring) } };
     }
   });
   app.addHook('preValidation', async (req) => {
@@ -105,38 +125,20 @@ export async function buildApp(deps: AppDeps) {
     if (issues.length) throw errors.invalid(issues);
   });
 
-  await app.register(swagger, {
-    openapi: openApiDocument(config.publicUrl),
-    // Shared schemas appear in components under their $id (ChannelItem, Tag, …).
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
-
-  tokenRoutes(app, { serviceAccounts: c.serviceAccounts, tokens: c.tokens, keys: c.keys, issuer: config.publicUrl });
-  opsRoutes(app, { db, engine: deps.engine, registry: c.registry, isDraining: () => draining });
-
   const limiter = config.rateLimitPerMinute > 0 ? createRateLimiter(config.rateLimitPerMinute) : null;
-  const authenticate = createBearerAuth({ tokens: c.tokens, limiter });
-  await app.register(async (scope) => {
-    const hatif = scope as unknown as App;
-    hatif.addHook('onRequest', authenticate);
-    tagsRoutes(hatif, c);
-    channelsRoutes(hatif, c);
-    workspaceUsersRoutes(hatif, c);
+  const authenticate = {
+    bearer: createBearerAuth({ verify: c.tokens.verify, scope: API_SCOPE, limiter }),
+    admin: createAdminAuth(() => adminTokenHash),
+  };
+  app.addHook('onRequest', async (req, reply) => {
+    const auth = req.routeOptions.config.auth;
+    if (auth === 'bearer' || auth === 'admin') await authenticate[auth](req, reply);
   });
 
-  const authenticateAdmin = createAdminAuth(() => adminTokenHash);
-  await app.register(async (scope) => {
-    const admin = scope as unknown as App;
-    admin.addHook('onRequest', authenticateAdmin);
-    workspacesAdminRoutes(admin, c);
-    serviceAccountsAdminRoutes(admin, c);
-    workspaceUsersAdminRoutes(admin, c);
-    channelsAdminRoutes(admin, c);
-    webhooksAdminRoutes(admin, { webhooks: c.webhooks, db });
-  });
-  app.addHook('onClose', async () => c.outbound.close());
+  app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, () => app.swagger());
+  opsRoutes(app, { db, engine: deps.engine, registry: c.registry, isDraining: () => draining });
+  for (const routes of ROUTES) routes(app, c);
+  app.addHook('onClose', async () => c.lifecycle.stop());
 
   /** `markDraining()`: from now on refuse new requests with 503 (SIGTERM, before close). */
   return Object.assign(app, { container: c, markDraining: () => void (draining = true) });

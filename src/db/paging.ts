@@ -1,10 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 
-export interface SortField {
-  field: string;
-  column: string;
-  desc: boolean;
-}
+import type { SortField } from '../lib/paging.js';
 
 /** ORDER BY for parsed fields, with `id` last so every list has a stable order. */
 export function orderBy(fields: SortField[], table: string): RawBuilder<unknown> {

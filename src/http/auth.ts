@@ -1,8 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { safeEqualHex, sha256Hex } from '../lib/crypto.js';
-import type { TokensService } from '../features/auth/tokens.service.js';
-import { API_SCOPE } from '../features/service-accounts/service-accounts.service.js';
-import { errors } from './errors.js';
+import { errors } from '../lib/errors.js';
+import type { Principal } from '../lib/principal.js';
 import type { createRateLimiter } from './rate-limit.js';
 
 const bearerOf = (req: FastifyRequest): string | undefined => {
@@ -13,15 +12,19 @@ const bearerOf = (req: FastifyRequest): string | undefined => {
 };
 
 /**
- * The onRequest hook of every Hatif route: a valid token with the VoxaAPI scope, then the
+ * The onRequest hook of every `auth: 'bearer'` route: a valid token with the API scope, then the
  * workspace's rate limit. Runs before the body is read, so a bad token costs no parsing.
  */
-export function createBearerAuth(deps: { tokens: TokensService; limiter: ReturnType<typeof createRateLimiter> | null }) {
+export function createBearerAuth(deps: {
+  verify: (token: string) => Promise<Principal>;
+  scope: string;
+  limiter: ReturnType<typeof createRateLimiter> | null;
+}) {
   return async function authenticate(req: FastifyRequest, reply: FastifyReply) {
     const token = bearerOf(req);
     if (!token) throw errors.unauthorized('An access token is required: Authorization: Bearer <token>.');
-    const principal = await deps.tokens.verify(token);
-    if (!principal.scopes.includes(API_SCOPE)) throw errors.forbidden(`The access token lacks the ${API_SCOPE} scope.`);
+    const principal = await deps.verify(token);
+    if (!principal.scopes.includes(deps.scope)) throw errors.forbidden(`The access token lacks the ${deps.scope} scope.`);
     req.principal = principal;
     if (!deps.limiter) return;
     const decision = deps.limiter.take(principal.workspaceId);

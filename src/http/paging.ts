@@ -1,5 +1,5 @@
-import type { SortField } from '../db/paging.js';
-import { errors } from './errors.js';
+import { errors } from '../lib/errors.js';
+import type { PageRequest, SortField } from '../lib/paging.js';
 
 /**
  * Parses ABP `Sorting` ("Name ASC, CreationTime DESC"): field names are case-insensitive and
@@ -20,4 +20,13 @@ export function parseSorting(input: string | undefined, allowed: Record<string, 
     }
     return { field: known.name, column: known.column, desc: direction === 'desc' };
   });
+}
+
+/** Hatif's paging query (`SkipCount`, `MaxResultCount`, `Sorting`) → the domain's `{ skip, take, sort }`. */
+export function pageRequest(
+  query: { SkipCount: number; MaxResultCount: number; Sorting?: string },
+  allowed: Record<string, string>,
+  fallback: string,
+): PageRequest {
+  return { skip: query.SkipCount, take: query.MaxResultCount, sort: parseSorting(query.Sorting, allowed, fallback) };
 }

@@ -6,7 +6,7 @@ import type {
   RawRequestDefaultExpression,
   RawServerDefault,
 } from 'fastify';
-import type { Principal } from '../features/auth/tokens.service.js';
+import type { Principal } from '../lib/principal.js';
 
 /** The Fastify instance every routes file receives: TypeBox schemas type its handlers. */
 export type App = FastifyInstance<

@@ -12,6 +12,11 @@ export const WhatsAppProviderType = { 1: 'CloudApi', 2: 'Sandbox' } as const;
 export const FallbackStrategy = { 0: 'None', 1: 'Mobile', 2: 'Voicemail' } as const;
 export const BusinessAccountStatus = { 1: 'Connected', 2: 'Disconnected' } as const;
 
+/** A table's names → integers (`codes(UserRole).Owner === 1`), for code that writes the values. */
+export function codes<T extends EnumTable>(table: T): { readonly [K in keyof T as T[K] & string]: K } {
+  return Object.fromEntries(Object.entries(table).map(([value, name]) => [name, Number(value)])) as never;
+}
+
 /** The integer for `value` (an integer, a numeric string, or a name), or undefined. */
 export function enumValue(table: EnumTable, value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isInteger(value) && value in table ? value : undefined;

@@ -1,6 +1,7 @@
 import type { Config } from '../../config.js';
 import type { Clock } from '../../lib/clock.js';
 import { randomToken, sha256Hex } from '../../lib/crypto.js';
+import { ChannelType, codes, UserRole } from '../../lib/enums.js';
 import type { ChannelsService } from '../channels/channels.service.js';
 import type { ServiceAccountsService } from '../service-accounts/service-accounts.service.js';
 import type { WorkspaceUsersService } from '../workspace-users/workspace-users.service.js';
@@ -51,11 +52,11 @@ export function createBootstrapService(deps: {
       report.defaultWorkspaceId = workspaceId;
 
       if ((await deps.users.list(workspaceId)).length === 0) {
-        await deps.users.add(workspaceId, { name: 'Owner', role: 1 });
+        await deps.users.add(workspaceId, { name: 'Owner', role: codes(UserRole).Owner });
         report.created.push('owner');
       }
-      if ((await deps.channels.list(workspaceId, { SkipCount: 0, MaxResultCount: 1 })).totalCount === 0) {
-        await deps.channels.create(workspaceId, { name: 'Sandbox', type: 3 });
+      if ((await deps.channels.list(workspaceId, { skip: 0, take: 1, sort: [] })).totalCount === 0) {
+        await deps.channels.create(workspaceId, { name: 'Sandbox', type: codes(ChannelType).PhoneNumberAndWhatsapp });
         report.created.push('sandbox channel');
       }
 

@@ -1,11 +1,11 @@
 import type { Static } from 'typebox';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
-import { errors } from '../../http/errors.js';
-import { parseSorting } from '../../http/paging.js';
+import { errors } from '../../lib/errors.js';
+import type { PageRequest } from '../../lib/paging.js';
 import type { TagRow } from '../../db/types.js';
 import type { TagsRepo } from './tags.repo.js';
-import { TAG_SORT_FIELDS, type CreateTagBody, type UpdateTagBody } from './tags.schemas.js';
+import type { CreateTagBody, UpdateTagBody } from './tags.schemas.js';
 
 export const toTag = (row: TagRow) => ({
   id: row.id,
@@ -53,9 +53,8 @@ export function createTagsService({ repo, clock }: { repo: TagsRepo; clock: Cloc
       if (!(await repo.delete(workspaceId, id))) throw errors.notFound('Tag', id);
     },
 
-    async list(workspaceId: string, query: { SkipCount: number; MaxResultCount: number; Sorting?: string }) {
-      const sort = parseSorting(query.Sorting, TAG_SORT_FIELDS, 'Name ASC');
-      const page = await repo.list(workspaceId, { skip: query.SkipCount, take: query.MaxResultCount, sort });
+    async list(workspaceId: string, request: PageRequest) {
+      const page = await repo.list(workspaceId, request);
       return { totalCount: page.totalCount, items: page.items.map(toTag) };
     },
   };

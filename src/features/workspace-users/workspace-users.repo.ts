@@ -1,23 +1,23 @@
 import type { Db } from '../../db/store.js';
 import type { WorkspaceUserRow } from '../../db/types.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import { errors } from '../../http/errors.js';
+import { errors } from '../../lib/errors.js';
 
 export function createWorkspaceUsersRepo(db: Db) {
   return {
-    async insert(row: WorkspaceUserRow) {
+    async insert(row: WorkspaceUserRow, trx: Db = db) {
       try {
-        return await db.insertInto('workspace_users').values(row).returningAll().executeTakeFirstOrThrow();
+        return await trx.insertInto('workspace_users').values(row).returningAll().executeTakeFirstOrThrow();
       } catch (err) {
         if (isUniqueViolation(err, 'workspace_users_email')) {
-          throw errors.conflict('Wasl:User:DuplicateEmail', `A user with email ${row.email} is already in this workspace.`);
+          throw errors.userEmailTaken(row.email);
         }
         throw err;
       }
     },
 
-    listByWorkspace: (workspaceId: string) =>
-      db
+    listByWorkspace: (workspaceId: string, trx: Db = db) =>
+      trx
         .selectFrom('workspace_users')
         .selectAll()
         .where('workspace_id', '=', workspaceId)

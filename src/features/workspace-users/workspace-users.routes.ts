@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { Uuid } from '../../http/schemas.js';
-import { ADMIN_SECURITY, HATIF_SECURITY, type App } from '../../http/types.js';
+import type { App } from '../../http/types.js';
 import type { WorkspaceUsersService } from './workspace-users.service.js';
 import { AddUserBody, WorkspaceUser, WorkspaceUsers } from './workspace-users.schemas.js';
 
@@ -8,9 +8,10 @@ export function workspaceUsersRoutes(app: App, { users }: { users: WorkspaceUser
   app.get(
     '/v1/workspaces/users',
     {
+      config: { auth: 'bearer' },
       schema: {
         tags: ['Workspace'],
-        security: HATIF_SECURITY,
+        operationId: 'getWorkspaceUsers',
         summary: 'Get Workspace Users',
         description: "The workspace's people and AI agents, as a bare array. Assign conversations with `userId`.",
         response: { 200: WorkspaceUsers },
@@ -24,9 +25,10 @@ export function workspaceUsersAdminRoutes(app: App, { users }: { users: Workspac
   app.post(
     '/admin/v1/workspaces/:workspaceId/users',
     {
+      config: { auth: 'admin', errors: [404, 409] },
       schema: {
         tags: ['Admin: users'],
-        security: ADMIN_SECURITY,
+        operationId: 'adminAddWorkspaceUser',
         summary: 'Add a user or an AI agent to a workspace',
         params: Type.Object({ workspaceId: Uuid }),
         body: AddUserBody,

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { UserRole } from '../../http/enums.js';
+import { UserRole } from '../../lib/enums.js';
 import { DateTime, IntEnum, Nullable, Uuid } from '../../http/schemas.js';
 
 /** Hatif's workspace-user object (spec §3.24): people and AI agents alike. */
@@ -7,11 +7,11 @@ export const WorkspaceUser = Type.Object(
   {
     id: Uuid,
     workspaceId: Uuid,
-    userId: Type.String({ format: 'uuid', description: 'Identity user id; the AI agent id when isAiAgent. Use it to assign.' }),
+    userId: Type.String({ format: 'uuid', description: 'Equal to `id` (decisions.md): either one names this user wherever a user id is taken.' }),
     email: Nullable(Type.String()),
     name: Nullable(Type.String()),
     logoUrl: Nullable(Type.String()),
-    role: Type.Integer({ description: '1 = Owner, 2 = Member' }),
+    role: IntEnum(UserRole),
     creationTime: DateTime,
     isAiAgent: Type.Boolean(),
     phoneNumber: Nullable(Type.String()),
@@ -22,7 +22,7 @@ export const WorkspaceUser = Type.Object(
       {
         id: '497f6eca-6276-4993-bfeb-53cbbbba6f08',
         workspaceId: 'ef0efa32-1c3b-4a3e-9f3e-6a2b7c9d0e11',
-        userId: '2c4a230c-5085-4924-a3e1-25fb4fc5965b',
+        userId: '497f6eca-6276-4993-bfeb-53cbbbba6f08',
         email: 'sara@example.com',
         name: 'Sara Ahmed',
         logoUrl: null,

@@ -1,16 +1,20 @@
 import type { Static } from 'typebox';
 import type { Clock } from '../../lib/clock.js';
+import { codes, UserRole } from '../../lib/enums.js';
+import { errors } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { toE164 } from '../../lib/phone.js';
-import { errors } from '../../http/errors.js';
 import type { WorkspaceUserRow } from '../../db/types.js';
 import type { WorkspaceUsersRepo } from './workspace-users.repo.js';
 import type { AddUserBody } from './workspace-users.schemas.js';
 
+const Role = codes(UserRole);
+
+/** decisions.md: a workspace user's `userId` is its `id`, for people and AI agents alike. */
 export const toWorkspaceUser = (row: WorkspaceUserRow) => ({
   id: row.id,
   workspaceId: row.workspace_id,
-  userId: row.user_id,
+  userId: row.id,
   email: row.email,
   name: row.name,
   logoUrl: row.logo_url,
@@ -27,7 +31,6 @@ export function createWorkspaceUsersService(deps: {
 }) {
   const { repo, clock } = deps;
   return {
-    /** People have an identity user id of their own; an AI agent's userId is its own id (Hatif does this). */
     async add(workspaceId: string, input: Static<typeof AddUserBody>) {
       const region = await deps.workspaceRegion(workspaceId);
       if (!region) throw errors.notFound('Workspace', workspaceId);
@@ -40,15 +43,13 @@ export function createWorkspaceUsersService(deps: {
         phone = toE164(input.phoneNumber, region);
         if (!phone) throw errors.invalidField('phoneNumber', `phoneNumber "${input.phoneNumber}" is not a valid phone number.`);
       }
-      const id = newId();
       const row = await repo.insert({
-        id,
+        id: newId(),
         workspace_id: workspaceId,
-        user_id: isAiAgent ? id : newId(),
         email: input.email?.trim().toLowerCase() ?? null,
         name: input.name.trim(),
         logo_url: input.logoUrl ?? null,
-        role: input.role ?? 2,
+        role: input.role ?? Role.Member,
         is_ai_agent: isAiAgent,
         phone_number: phone,
         creation_time: clock.now(),

@@ -54,7 +54,7 @@ test('Get Workspace Users: a bare array of people and AI agents with the fields 
   for (const user of users as User[]) {
     assert.deepEqual(Object.keys(user).sort(), USER_KEYS);
     assert.match(user.id, UUID_V7);
-    assert.match(user.userId, UUID_V7);
+    assert.equal(user.userId, user.id, 'decisions.md: userId equals id, so clients keyed by either one agree');
     assert.equal(user.workspaceId, ws.id);
     assert.ok(Number.isInteger(user.role));
     assert.equal(typeof user.isAiAgent, 'boolean');
@@ -75,10 +75,7 @@ test('Get Workspace Users: a bare array of people and AI agents with the fields 
       phoneNumber: '+966500888777',
     },
   );
-  assert.notEqual(owner.userId, owner.id, 'a person has an identity user id of its own');
   assert.deepEqual([member.role, member.email, member.phoneNumber, member.logoUrl, member.isAiAgent], [2, null, null, null, false], 'role defaults to Member');
-  assert.notEqual(member.userId, member.id);
-  assert.equal(agent.userId, agent.id, "an AI agent's userId is its id");
   assert.deepEqual([agent.isAiAgent, agent.email, agent.phoneNumber, agent.role, agent.name], [true, null, null, 2, 'Nour (AI)']);
   assert.equal(new Set(users.map((u: User) => u.userId)).size, 3);
 });

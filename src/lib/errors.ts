@@ -1,0 +1,126 @@
+/**
+ * Wasl's closed vocabulary of errors. Every error the API answers with is an `AppError` made by
+ * one factory below; its code is one of `ErrorCode` and its status comes from that code, so no
+ * code is spelled twice, made up inline or sent with a status that disagrees with it. Services and
+ * repos import this module; `http/` only renders it (the envelope of decisions.md).
+ */
+const STATUS = {
+  'Wasl:ValidationFailed': 400,
+  'Wasl:MalformedJson': 400,
+  'Wasl:MalformedBody': 400,
+  'Wasl:BadRequest': 400,
+  'Wasl:Unauthorized': 401,
+  'Wasl:Forbidden': 403,
+  'Wasl:RouteNotFound': 404,
+  'Wasl:Workspace:NotFound': 404,
+  'Wasl:Channel:NotFound': 404,
+  'Wasl:Tag:NotFound': 404,
+  'Wasl:ServiceAccount:NotFound': 404,
+  'Wasl:WebhookDelivery:NotFound': 404,
+  'Wasl:WebhookTarget:NotFound': 404,
+  'Wasl:MethodNotAllowed': 405,
+  'Wasl:Tag:DuplicateName': 409,
+  'Wasl:Tag:InUse': 409,
+  'Wasl:ServiceAccount:DuplicateClientId': 409,
+  'Wasl:User:DuplicateEmail': 409,
+  'Wasl:WebhookDelivery:Pending': 409,
+  'Wasl:PayloadTooLarge': 413,
+  'Wasl:RequestTimeout': 408,
+  'Wasl:UriTooLong': 414,
+  'Wasl:UnsupportedMediaType': 415,
+  'Wasl:Channel:NoWebhookUrl': 422,
+  'Wasl:RateLimited': 429,
+  'Wasl:Auth:TooManyFailures': 429,
+  'Wasl:HeadersTooLarge': 431,
+  'Wasl:InternalError': 500,
+  'Wasl:ShuttingDown': 503,
+  'Wasl:Busy': 503,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof STATUS;
+export type ErrorStatus = (typeof STATUS)[ErrorCode];
+
+export interface ValidationIssue {
+  message: string;
+  members: string[];
+}
+
+export interface ErrorExtra {
+  details?: string | null;
+  validationErrors?: ValidationIssue[] | null;
+  headers?: Record<string, string>;
+  data?: Record<string, unknown>;
+}
+
+/** Made only by the factories of this module (eslint forbids `new AppError` elsewhere). */
+export class AppError extends Error {
+  readonly statusCode: ErrorStatus;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: ErrorExtra = {},
+  ) {
+    super(message);
+    this.statusCode = STATUS[code];
+  }
+}
+
+/** Things that have ids a client can name; each has its `Wasl:<Entity>:NotFound` code. */
+export type Entity = 'Workspace' | 'Channel' | 'Tag' | 'ServiceAccount' | 'WebhookDelivery' | 'WebhookTarget';
+
+const invalid = (issues: ValidationIssue[]) =>
+  new AppError('Wasl:ValidationFailed', 'Your request is not valid!', {
+    details: `The following errors were detected during validation.\n${issues.map((i) => ` - ${i.message}`).join('\n')}`,
+    validationErrors: issues,
+  });
+
+export const errors = {
+  // 400
+  invalid,
+  invalidField: (member: string, message: string) => invalid([{ message, members: [member] }]),
+  malformedJson: (reason: string) => new AppError('Wasl:MalformedJson', `The request body is not valid JSON: ${reason}`),
+  malformedBody: (reason: string) => new AppError('Wasl:MalformedBody', `The request body is malformed: ${reason}`),
+  badRequest: (message: string) => new AppError('Wasl:BadRequest', message),
+  // 401 / 403
+  unauthorized: (reason: string) =>
+    new AppError('Wasl:Unauthorized', reason, {
+      headers: { 'www-authenticate': `Bearer error="invalid_token", error_description="${reason.replace(/["\\]/g, "'")}"` },
+    }),
+  forbidden: (reason: string) => new AppError('Wasl:Forbidden', reason),
+  // 404 / 405
+  notFound: (entity: Entity, id: string) => new AppError(`Wasl:${entity}:NotFound`, `${entity} ${id} was not found.`),
+  routeNotFound: (method: string, path: string) => new AppError('Wasl:RouteNotFound', `No route matches ${method} ${path}.`),
+  methodNotAllowed: (method: string) => new AppError('Wasl:MethodNotAllowed', `Method ${method} is not supported.`),
+  // 409
+  tagNameTaken: (name: string) => new AppError('Wasl:Tag:DuplicateName', `A tag named "${name}" already exists in this workspace.`),
+  tagInUse: (id: string) => new AppError('Wasl:Tag:InUse', `Tag ${id} is still attached to conversations; detach it first.`),
+  clientIdTaken: (clientId: string) =>
+    new AppError('Wasl:ServiceAccount:DuplicateClientId', `A service account with client id ${clientId} already exists.`),
+  userEmailTaken: (email: string | null) =>
+    new AppError('Wasl:User:DuplicateEmail', `A user with email ${email} is already in this workspace.`),
+  deliveryPending: (id: string) => new AppError('Wasl:WebhookDelivery:Pending', `Delivery ${id} is already waiting to be sent.`),
+  // 408 / 413 / 414 / 415 / 431
+  tooLarge: (limit: number) => new AppError('Wasl:PayloadTooLarge', `The request body is larger than the limit of ${limit} bytes.`),
+  requestTimeout: () => new AppError('Wasl:RequestTimeout', 'The request was not received in time.'),
+  uriTooLong: (what: string) => new AppError('Wasl:UriTooLong', what),
+  unsupportedMediaType: (type: string) =>
+    new AppError('Wasl:UnsupportedMediaType', `Content-Type ${type || '(none)'} is not supported here; send application/json.`),
+  headersTooLarge: () => new AppError('Wasl:HeadersTooLarge', 'The request headers are too large.'),
+  // 422
+  noWebhookUrl: (channelId: string) =>
+    new AppError('Wasl:Channel:NoWebhookUrl', `Channel ${channelId} has no whatsAppWebhookUrl or postCallWebhookUrl to test.`),
+  // 429
+  rateLimited: (limit: number, retryAfterSeconds: number) =>
+    new AppError('Wasl:RateLimited', `Rate limit of ${limit} requests per minute exceeded; retry in ${retryAfterSeconds} s.`, {
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    }),
+  tooManyAuthFailures: (retryAfterSeconds: number) =>
+    new AppError('Wasl:Auth:TooManyFailures', `Too many failed client authentications; retry in ${retryAfterSeconds} s.`, {
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    }),
+  // 5xx
+  internal: () => new AppError('Wasl:InternalError', 'An internal error occurred during your request!'),
+  draining: () => new AppError('Wasl:ShuttingDown', 'The server is shutting down; retry on another node.'),
+  busy: (retryAfterSeconds: number) =>
+    new AppError('Wasl:Busy', `The server is busy; retry in ${retryAfterSeconds} s.`, { headers: { 'retry-after': String(retryAfterSeconds) } }),
+};
