@@ -121,7 +121,7 @@ test("another workspace's tag answers 404, byte-for-byte like a missing one", as
   const owner = await h.workspace();
   const stranger = await h.workspace();
   const tag = json(await owner.api('POST', TAGS, { name: 'Private' }));
-  const strip = (body: string) => body.replace(tag.id, '<id>').replace(MISSING, '<id>');
+  const strip = (body: string) => body.replaceAll(tag.id, '<id>').replaceAll(MISSING, '<id>');
   for (const [method, body] of [['PUT', { name: 'stolen' }], ['DELETE', undefined]] as const) {
     const foreign = await stranger.api(method, `${TAGS}/${tag.id}`, body);
     const missing = await stranger.api(method, `${TAGS}/${MISSING}`, body);
