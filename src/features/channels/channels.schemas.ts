@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
-import { ChannelType } from '../../http/enums.js';
+import { ChannelType } from '../../lib/enums.js';
 import { DateTime, IntEnum, Nullable, Paged, PagingQuery, Uuid } from '../../http/schemas.js';
+import { VoiceSettingsBody, WhatsAppSettingsBody } from '../../providers/settings.js';
 
 /** Spec §3.2 ChannelItem, field for field (its list is additionalProperties: false). */
 const PhoneNumber = Type.Object({
@@ -145,18 +146,11 @@ const channelSettings = {
   name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', examples: ['Main line'] }),
   icon: Type.String({ maxLength: 64 }),
   phoneNumber: Type.String({ minLength: 1, maxLength: 32, description: 'E.164; generated for sandbox channels when omitted.' }),
-  whatsApp: Type.Object({
-    provider: Type.Union([Type.Literal('sandbox'), Type.Literal('cloud')]),
-    phoneNumberId: Type.Optional(Type.String({ maxLength: 64 })),
-    accessToken: Type.Optional(Type.String({ maxLength: 1000 })),
-    appSecret: Type.Optional(Type.String({ maxLength: 200 })),
-    verifyToken: Type.Optional(Type.String({ maxLength: 200 })),
-    graphBaseUrl: Type.Optional(Url),
-  }),
-  voice: Type.Object({ provider: Type.Literal('sandbox') }),
+  whatsApp: WhatsAppSettingsBody,
+  voice: VoiceSettingsBody,
   whatsAppWebhookUrl: Nullable(Url),
   postCallWebhookUrl: Nullable(Url),
-  webhookSecret: Nullable(Type.String({ minLength: 16, maxLength: 200, description: 'HMAC key for X-Voxa-Signature.' })),
+  webhookSecret: Nullable(Type.String({ minLength: 16, maxLength: 200, description: 'HMAC key for X-Voxa-Signature; stored encrypted, never shown back.' })),
 };
 
 export const CreateChannelBody = Type.Object({

@@ -1,17 +1,32 @@
 import { randomInt } from 'node:crypto';
 import type { Static } from 'typebox';
 import type { Db } from '../../db/store.js';
+import type { Transaction } from '../../db/transaction.js';
 import type { Clock } from '../../lib/clock.js';
-import { secretChange } from '../../lib/webhook-secret.js';
+import type { SecretBox } from '../../lib/secret-box.js';
+import { openWebhookSecrets, secretChange } from '../../lib/webhook-secret.js';
 import { NIL_ID, newId } from '../../lib/ids.js';
 import { regionOf, toE164 } from '../../lib/phone.js';
-import { errors } from '../../http/errors.js';
-import { parseSorting } from '../../http/paging.js';
-import type { ChannelPatch, ChannelRow, SmartReconnect, VoiceConfig, WhatsAppConfig } from '../../db/types.js';
-import type { ChannelsRepo } from './channels.repo.js';
-import { CHANNEL_SORT_FIELDS, type CreateChannelBody, type UpdateChannelBody } from './channels.schemas.js';
+import { errors } from '../../lib/errors.js';
+import type { PageRequest } from '../../lib/paging.js';
+import type { ChannelPatch, ChannelRow, SmartReconnect } from '../../db/types.js';
+import type { UrlGuard } from '../../providers/http/url-guard.js';
+import type { ProviderRegistry } from '../../providers/registry.js';
+import {
+  DEFAULT_GRAPH_URL,
+  WHATSAPP_PROVIDER_CODE,
+  WHATSAPP_URL_FIELDS,
+  missingWhatsAppSetting,
+  splitWhatsApp,
+  whatsAppSecretFlags,
+  type ChannelSecrets,
+  type VoiceSettings,
+  type WhatsAppSettings,
+  type WhatsAppSettingsInput,
+} from '../../providers/settings.js';
+import { SEALED_COLUMNS, type ChannelsRepo } from './channels.repo.js';
+import type { CreateChannelBody, UpdateChannelBody } from './channels.schemas.js';
 
-const DEFAULT_GRAPH_URL = 'https://graph.facebook.com/v21.0';
 const SMART_RECONNECT_DEFAULT: SmartReconnect = {
   enabled: false,
   windowMinutes: 60,
@@ -19,7 +34,6 @@ const SMART_RECONNECT_DEFAULT: SmartReconnect = {
   fallbackStrategy: 0,
   mobileRingTimeoutSeconds: 30,
 };
-const PROVIDER_CODE = { cloud: 1, sandbox: 2 } as const;
 
 const hasWhatsApp = (type: number) => type === 2 || type === 3;
 const hasVoice = (type: number) => type === 1 || type === 3;
@@ -52,13 +66,13 @@ export function toChannelItem(row: ChannelRow) {
     evaluationTemplateId: row.evaluation_template_id,
     whatsAppInfo: wa
       ? {
-          providerType: PROVIDER_CODE[wa.provider],
+          providerType: WHATSAPP_PROVIDER_CODE[wa.provider],
           sessionInfo: null,
           businessAccountInfo: {
             id: wa.accountId,
             phoneNumberId: wa.phoneNumberId ?? `sandbox-${row.id}`,
             displayPhoneNumber: row.phone_number ?? '',
-            provider: PROVIDER_CODE[wa.provider],
+            provider: WHATSAPP_PROVIDER_CODE[wa.provider],
             status: 1,
             isActive: true,
             qualityRating: wa.provider === 'sandbox' ? 'GREEN' : null,
@@ -68,7 +82,8 @@ export function toChannelItem(row: ChannelRow) {
   };
 }
 
-export function toAdminChannel(row: ChannelRow) {
+/** What operators see: the Hatif shape plus their settings, secrets as has… flags only. */
+export function toAdminChannel(row: ChannelRow, secrets: ChannelSecrets) {
   const wa = row.whatsapp;
   return {
     ...toChannelItem(row),
@@ -79,9 +94,7 @@ export function toAdminChannel(row: ChannelRow) {
           provider: wa.provider,
           phoneNumberId: wa.phoneNumberId ?? null,
           graphBaseUrl: wa.provider === 'cloud' ? (wa.graphBaseUrl ?? DEFAULT_GRAPH_URL) : null,
-          hasAccessToken: Boolean(wa.accessToken),
-          hasAppSecret: Boolean(wa.appSecret),
-          hasVerifyToken: Boolean(wa.verifyToken),
+          ...whatsAppSecretFlags(secrets.whatsApp),
         }
       : null,
     voice: row.voice,
@@ -91,23 +104,32 @@ export function toAdminChannel(row: ChannelRow) {
 type CreateInput = Static<typeof CreateChannelBody>;
 type UpdateInput = Static<typeof UpdateChannelBody>;
 
-/** A channel's providers, given its type: WhatsApp for 2/3, voice for 1/3, sandbox by default. */
-function providersFor(type: number, whatsApp: UpdateInput['whatsApp'] | null | undefined, voice: VoiceConfig | null | undefined, existing?: WhatsAppConfig | null) {
+/**
+ * A channel's providers, given its type: WhatsApp for 2/3, voice for 1/3, sandbox by default.
+ * Settings given for the same WhatsApp provider amend the stored ones; another provider starts
+ * afresh, so one provider's credentials never linger on (or come back with) another.
+ */
+function providersFor(
+  type: number,
+  whatsApp: Partial<WhatsAppSettingsInput> | undefined,
+  voice: VoiceSettings | null | undefined,
+  existing: { settings: WhatsAppSettings | null; secrets: ChannelSecrets } = { settings: null, secrets: {} },
+) {
   if (whatsApp && !hasWhatsApp(type)) throw errors.invalidField('whatsApp', 'WhatsApp settings need a channel of type 2 (WhatsApp) or 3 (PhoneNumberAndWhatsapp).');
   if (voice && !hasVoice(type)) throw errors.invalidField('voice', 'Voice settings need a channel of type 1 (PhoneNumber) or 3 (PhoneNumberAndWhatsapp).');
-  let wa: WhatsAppConfig | null = null;
+  let settings: WhatsAppSettings | null = null;
+  const secrets: ChannelSecrets = {};
   if (hasWhatsApp(type)) {
-    // Settings given for the same provider amend the stored ones; another provider starts afresh,
-    // so one provider's credentials never linger on (or come back with) another.
-    const kept = existing && (!whatsApp?.provider || whatsApp.provider === existing.provider) ? existing : {};
-    const merged = { ...kept, ...(whatsApp ?? {}) };
-    wa = { ...merged, provider: merged.provider ?? 'sandbox', accountId: existing?.accountId ?? newId() };
-    if (wa.provider === 'cloud') {
-      if (!wa.phoneNumberId) throw errors.invalidField('whatsApp.phoneNumberId', 'A Cloud API channel needs whatsApp.phoneNumberId.');
-      if (!wa.accessToken) throw errors.invalidField('whatsApp.accessToken', 'A Cloud API channel needs whatsApp.accessToken.');
-    }
+    const given = splitWhatsApp(whatsApp ?? {});
+    const was = existing.settings;
+    const same = was !== null && (!given.settings.provider || given.settings.provider === was.provider);
+    settings = { ...(same ? was : {}), ...given.settings, provider: given.settings.provider ?? (same ? was.provider : 'sandbox'), accountId: was?.accountId ?? newId() };
+    const kept = { ...(same ? existing.secrets.whatsApp : {}), ...given.secrets };
+    if (Object.keys(kept).length) secrets.whatsApp = kept;
+    const missing = missingWhatsAppSetting({ ...settings, ...kept });
+    if (missing) throw errors.invalidField(`whatsApp.${missing}`, `A ${settings.provider} WhatsApp channel needs whatsApp.${missing}.`);
   }
-  return { whatsapp: wa, voice: hasVoice(type) ? (voice ?? { provider: 'sandbox' as const }) : null };
+  return { whatsapp: settings, voice: hasVoice(type) ? (voice ?? { provider: 'sandbox' as const }) : null, secrets };
 }
 
 function parseNumber(input: string, region: string): string {
@@ -122,18 +144,33 @@ const sandboxNumber = () => `+9665555${String(randomInt(0, 100_000)).padStart(5,
 export function createChannelsService(deps: {
   repo: ChannelsRepo;
   clock: Clock;
-  assertWebhookUrl: (field: string, url: string | null | undefined) => Promise<void>;
-  workspaceRegion: (workspaceId: string) => Promise<string | undefined>;
+  transaction: Transaction;
+  secrets: SecretBox;
+  providers: ProviderRegistry;
+  assertUrl: UrlGuard;
+  workspaceRegion: (workspaceId: string, trx?: Db) => Promise<string | undefined>;
+  /** Told (after the commit) when a channel's webhook settings change: emitting caches them for a second. */
+  webhookSettingsChanged?: (id: string) => void;
 }) {
-  const { repo, clock } = deps;
+  const { repo, clock, secrets: box } = deps;
+
+  const openSecrets = (row: ChannelRow): ChannelSecrets => (row.provider_secrets ? (JSON.parse(box.open(row.provider_secrets)) as ChannelSecrets) : {});
+  const sealSecrets = (secrets: ChannelSecrets) => (Object.keys(secrets).length ? box.seal(JSON.stringify(secrets)) : null);
+  const adminView = (row: ChannelRow) => toAdminChannel(row, openSecrets(row));
+
+  /** Every URL the input sets for Wasl to call: refused (400 naming the field) when it points inside. */
+  async function checkUrls(input: { whatsAppWebhookUrl?: string | null; postCallWebhookUrl?: string | null; whatsApp?: Partial<WhatsAppSettingsInput> }) {
+    await deps.assertUrl('whatsAppWebhookUrl', input.whatsAppWebhookUrl);
+    await deps.assertUrl('postCallWebhookUrl', input.postCallWebhookUrl);
+    for (const field of WHATSAPP_URL_FIELDS) await deps.assertUrl(`whatsApp.${field}`, input.whatsApp?.[field]);
+  }
 
   return {
     async create(workspaceId: string, input: CreateInput) {
       const region = await deps.workspaceRegion(workspaceId);
       if (!region) throw errors.notFound('Workspace', workspaceId);
-      const providers = providersFor(input.type, input.whatsApp, input.voice);
-      await deps.assertWebhookUrl('whatsAppWebhookUrl', input.whatsAppWebhookUrl);
-      await deps.assertWebhookUrl('postCallWebhookUrl', input.postCallWebhookUrl);
+      const { secrets, ...providers } = providersFor(input.type, input.whatsApp, input.voice);
+      await checkUrls(input);
       const allSandbox = providers.whatsapp?.provider !== 'cloud';
       if (!input.phoneNumber && !allSandbox) throw errors.invalidField('phoneNumber', 'A channel with a real provider needs its phoneNumber.');
       const number = input.phoneNumber ? parseNumber(input.phoneNumber, region) : sandboxNumber();
@@ -149,9 +186,10 @@ export function createChannelsService(deps: {
         phone_number_status: 1,
         region: regionOf(number),
         ...providers,
+        provider_secrets: sealSecrets(secrets),
         whatsapp_webhook_url: input.whatsAppWebhookUrl ?? null,
         post_call_webhook_url: input.postCallWebhookUrl ?? null,
-        webhook_secret: input.webhookSecret ?? null,
+        webhook_secret: box.sealNullable(input.webhookSecret),
         smart_reconnect: SMART_RECONNECT_DEFAULT,
         inbound_agent: null,
         evaluation_template_id: null,
@@ -160,35 +198,38 @@ export function createChannelsService(deps: {
         last_modification_time: now,
         last_modifier_id: null,
       });
-      return toAdminChannel(row);
+      return toAdminChannel(row, secrets);
     },
 
     async update(id: string, input: UpdateInput) {
-      const current = await repo.findById(id);
-      if (!current) throw errors.notFound('Channel', id);
-      const type = input.type ?? current.type;
-      const patch: ChannelPatch = { last_modification_time: clock.now(), last_modifier_id: NIL_ID };
-      if (input.type !== undefined || input.whatsApp !== undefined || input.voice !== undefined) {
-        Object.assign(patch, { type }, providersFor(type, input.whatsApp, input.voice ?? (hasVoice(type) ? current.voice : null), current.whatsapp));
-      }
-      if (input.name !== undefined) patch.name = input.name.trim();
-      if (input.icon !== undefined) patch.icon = input.icon;
-      if (input.phoneNumber !== undefined) {
-        const region = (await deps.workspaceRegion(current.workspace_id)) ?? 'SA';
-        patch.phone_number = parseNumber(input.phoneNumber, region);
-        patch.region = regionOf(patch.phone_number);
-      }
-      await deps.assertWebhookUrl('whatsAppWebhookUrl', input.whatsAppWebhookUrl);
-      await deps.assertWebhookUrl('postCallWebhookUrl', input.postCallWebhookUrl);
-      if (input.whatsAppWebhookUrl !== undefined) patch.whatsapp_webhook_url = input.whatsAppWebhookUrl;
-      if (input.postCallWebhookUrl !== undefined) patch.post_call_webhook_url = input.postCallWebhookUrl;
-      if (input.webhookSecret !== undefined) Object.assign(patch, secretChange(current.webhook_secret, input.webhookSecret, patch.last_modification_time as Date));
-      const row = await repo.update(id, patch);
-      if (!row) throw errors.notFound('Channel', id);
-      return toAdminChannel(row);
+      await checkUrls(input); // before the transaction: DNS must not hold the row lock
+      return deps.transaction(async (trx) => {
+        const current = await repo.findForUpdate(id, trx);
+        if (!current) throw errors.notFound('Channel', id);
+        deps.transaction.afterCommit(trx, () => deps.webhookSettingsChanged?.(id));
+        const type = input.type ?? current.type;
+        const patch: ChannelPatch = { last_modification_time: clock.now(), last_modifier_id: NIL_ID };
+        if (input.type !== undefined || input.whatsApp !== undefined || input.voice !== undefined) {
+          const voice = input.voice ?? (hasVoice(type) ? current.voice : null);
+          const { secrets, ...providers } = providersFor(type, input.whatsApp, voice, { settings: current.whatsapp, secrets: openSecrets(current) });
+          Object.assign(patch, { type, ...providers, provider_secrets: sealSecrets(secrets) });
+        }
+        if (input.name !== undefined) patch.name = input.name.trim();
+        if (input.icon !== undefined) patch.icon = input.icon;
+        if (input.phoneNumber !== undefined) {
+          patch.phone_number = parseNumber(input.phoneNumber, (await deps.workspaceRegion(current.workspace_id, trx)) ?? 'SA');
+          patch.region = regionOf(patch.phone_number);
+        }
+        if (input.whatsAppWebhookUrl !== undefined) patch.whatsapp_webhook_url = input.whatsAppWebhookUrl;
+        if (input.postCallWebhookUrl !== undefined) patch.post_call_webhook_url = input.postCallWebhookUrl;
+        if (input.webhookSecret !== undefined) Object.assign(patch, secretChange(current.webhook_secret, input.webhookSecret, patch.last_modification_time as Date, box));
+        const row = await repo.update(id, patch, trx);
+        if (!row) throw errors.notFound('Channel', id);
+        return adminView(row);
+      });
     },
 
-    /** Where a channel's webhooks go and what signs them; `trx` when called while emitting. */
+    /** Where a channel's webhooks go and what signs them (opened); `trx` when called while emitting. */
     async webhookHooks(id: string, trx?: Db) {
       const row = await repo.findById(id, trx);
       return (
@@ -196,22 +237,50 @@ export function createChannelsService(deps: {
           workspaceId: row.workspace_id,
           whatsAppWebhookUrl: row.whatsapp_webhook_url,
           postCallWebhookUrl: row.post_call_webhook_url,
-          secrets: row,
+          secrets: openWebhookSecrets(row, box),
         }
       );
     },
 
-    async list(workspaceId: string, query: { SkipCount: number; MaxResultCount: number; Sorting?: string; type?: number }) {
-      const sort = parseSorting(query.Sorting, CHANNEL_SORT_FIELDS, 'CreationTime ASC');
-      const page = await repo.list(workspaceId, { skip: query.SkipCount, take: query.MaxResultCount, sort, type: query.type });
-      return { totalCount: page.totalCount, items: page.items.map(toChannelItem) };
+    /** The channel's WhatsApp adapter, with its credentials; undefined for a missing or voice-only channel. */
+    async whatsApp(id: string, trx?: Db) {
+      const row = await repo.findById(id, trx);
+      if (!row?.whatsapp) return undefined;
+      const settings = { ...row.whatsapp, ...openSecrets(row).whatsApp };
+      return deps.providers.whatsApp({ id: row.id, phoneNumber: row.phone_number, settings });
     },
 
-    async listForAdmin(workspaceId: string, query: { SkipCount: number; MaxResultCount: number; Sorting?: string; type?: number }) {
+    async list(workspaceId: string, page: PageRequest & { type?: number }) {
+      const found = await repo.list(workspaceId, page);
+      return { totalCount: found.totalCount, items: found.items.map(toChannelItem) };
+    },
+
+    async listForAdmin(workspaceId: string, page: PageRequest & { type?: number }) {
       if (!(await deps.workspaceRegion(workspaceId))) throw errors.notFound('Workspace', workspaceId);
-      const sort = parseSorting(query.Sorting, CHANNEL_SORT_FIELDS, 'CreationTime ASC');
-      const page = await repo.list(workspaceId, { skip: query.SkipCount, take: query.MaxResultCount, sort, type: query.type });
-      return { totalCount: page.totalCount, items: page.items.map(toAdminChannel) };
+      const found = await repo.list(workspaceId, page);
+      return { totalCount: found.totalCount, items: found.items.map(adminView) };
+    },
+
+    /**
+     * At start: seals every secret not under the current key (rows from before encryption, rows
+     * under a rotated-out key), each row in its own transaction; returns how many rows changed.
+     */
+    async resealSecrets() {
+      const ids = await repo.unsealed(box.currentPrefix());
+      for (const id of ids) {
+        await deps.transaction(async (trx) => {
+          const row = await repo.findForUpdate(id, trx);
+          if (!row) return;
+          const patch: ChannelPatch = {};
+          for (const column of SEALED_COLUMNS) {
+            const value = row[column];
+            const sealed = value === null ? null : box.reseal(value);
+            if (sealed) patch[column] = sealed;
+          }
+          if (Object.keys(patch).length) await repo.update(id, patch, trx);
+        });
+      }
+      return ids.length;
     },
   };
 }

@@ -350,8 +350,8 @@ test('admin: WhatsApp provider settings are checked against the type and the pro
   assert.equal(cloud.phoneNumber.number, '+966500111222');
   assert.equal(cloud.phoneNumber.provider, 'cloud');
 
-  const custom = json(await post({ type: 3, whatsApp: { provider: 'cloud', phoneNumberId: '42', accessToken: 't', graphBaseUrl: 'http://127.0.0.1:9/v21.0' } }));
-  assert.deepEqual(pick(custom.whatsApp, ['graphBaseUrl', 'hasAppSecret', 'hasVerifyToken']), { graphBaseUrl: 'http://127.0.0.1:9/v21.0', hasAppSecret: false, hasVerifyToken: false });
+  const custom = json(await post({ type: 3, whatsApp: { provider: 'cloud', phoneNumberId: '42', accessToken: 't', graphBaseUrl: 'https://graph.example.test/v21.0' } }));
+  assert.deepEqual(pick(custom.whatsApp, ['graphBaseUrl', 'hasAppSecret', 'hasVerifyToken']), { graphBaseUrl: 'https://graph.example.test/v21.0', hasAppSecret: false, hasVerifyToken: false });
   assert.deepEqual(custom.voice, { provider: 'sandbox' });
   const listed = await adminList(ws.id);
   assert.equal(listed.totalCount, 2);
@@ -548,8 +548,9 @@ test('admin: PATCH may change one WhatsApp setting without naming the provider a
   });
   const patched = await patchChannel(cloud.id, { whatsApp: { accessToken: 'second-token', appSecret: 'app-secret' } });
   assert.deepEqual(patched.whatsApp, { ...cloud.whatsApp, hasAppSecret: true }, 'still cloud, same phoneNumberId, token replaced');
-  const stored = await h.store.db.selectFrom('channels').select('whatsapp').where('id', '=', cloud.id).executeTakeFirstOrThrow();
-  assert.equal(stored.whatsapp?.accessToken, 'second-token');
+  const stored = await h.store.db.selectFrom('channels').select(['whatsapp', 'provider_secrets']).where('id', '=', cloud.id).executeTakeFirstOrThrow();
+  assert.ok(!JSON.stringify(stored).includes('second-token'), 'stored sealed');
+  assert.deepEqual(JSON.parse(h.app.container.secrets.box.open(stored.provider_secrets!)), { whatsApp: { accessToken: 'second-token', appSecret: 'app-secret' } });
   assertError(await h.admin('POST', adminChannels(ws.id), { name: 'x', type: 2, phoneNumber: '' }), 400, 'Wasl:ValidationFailed', ['phoneNumber']);
 });
 
@@ -560,4 +561,21 @@ test('an unknown enum name gets one message naming the field and the allowed val
   const issues = json(res).error.validationErrors;
   assert.equal(issues.length, 1, res.body);
   assert.match(issues[0].message, /1 \(PhoneNumber\), 2 \(WhatsApp\), 3 \(PhoneNumberAndWhatsapp\)/);
+});
+
+test('admin: whatsApp.graphBaseUrl pointing inside (metadata, loopback, private) → 400 naming it, on create and PATCH; nothing changes', async () => {
+  const ws = await h.workspace();
+  const cloud = { provider: 'cloud', phoneNumberId: '42', accessToken: 'token-0123456789' };
+  const inside = ['http://169.254.169.254/latest/meta-data/', 'http://127.0.0.1:9/v21.0', 'http://[::1]/', 'http://10.1.2.3/', 'http://0x7f000001/'];
+  for (const graphBaseUrl of inside) {
+    const res = await h.admin('POST', adminChannels(ws.id), { name: 'ssrf', type: 2, phoneNumber: '+966500111222', whatsApp: { ...cloud, graphBaseUrl } });
+    assertError(res, 400, 'Wasl:ValidationFailed', ['whatsApp.graphBaseUrl']);
+    assert.match(json(res).error.validationErrors[0].message, /^whatsApp\.graphBaseUrl host .*(metadata|loopback|private)/, graphBaseUrl);
+  }
+  assert.equal((await adminList(ws.id)).totalCount, 0);
+  const channel = await createChannel(ws.id, { name: 'cloud', type: 2, phoneNumber: '+966500111222', whatsApp: cloud });
+  for (const graphBaseUrl of inside) {
+    assertError(await h.admin('PATCH', `/admin/v1/channels/${channel.id}`, { whatsApp: { graphBaseUrl } }), 400, 'Wasl:ValidationFailed', ['whatsApp.graphBaseUrl']);
+  }
+  assert.deepEqual((await adminList(ws.id)).items, [channel], 'nothing changed');
 });

@@ -1,14 +1,18 @@
 import type { Static } from 'typebox';
 import type { Db } from '../../db/store.js';
+import type { Transaction } from '../../db/transaction.js';
 import type { Clock } from '../../lib/clock.js';
-import { secretChange } from '../../lib/webhook-secret.js';
+import type { SecretBox } from '../../lib/secret-box.js';
+import { openWebhookSecrets, secretChange } from '../../lib/webhook-secret.js';
 import { newId } from '../../lib/ids.js';
 import { isSupportedCountry } from '../../lib/phone.js';
-import { errors } from '../../http/errors.js';
-import { parseSorting } from '../../http/paging.js';
-import type { WorkspaceRow } from '../../db/types.js';
-import type { WorkspacesRepo } from './workspaces.repo.js';
-import { WORKSPACE_SORT_FIELDS, type UpdateWorkspaceBody } from './workspaces.schemas.js';
+import { errors } from '../../lib/errors.js';
+import type { PageRequest } from '../../lib/paging.js';
+import type { WorkspaceRow, WorkspacesTable } from '../../db/types.js';
+import type { Updateable } from 'kysely';
+import type { UrlGuard } from '../../providers/http/url-guard.js';
+import { SEALED_COLUMNS, type WorkspacesRepo } from './workspaces.repo.js';
+import type { UpdateWorkspaceBody } from './workspaces.schemas.js';
 
 const toWorkspace = (row: WorkspaceRow) => ({
   id: row.id,
@@ -22,9 +26,13 @@ const toWorkspace = (row: WorkspaceRow) => ({
 export function createWorkspacesService(deps: {
   repo: WorkspacesRepo;
   clock: Clock;
-  assertWebhookUrl: (field: string, url: string | null | undefined) => Promise<void>;
+  transaction: Transaction;
+  secrets: SecretBox;
+  assertUrl: UrlGuard;
+  /** Told (after the commit) when a workspace's webhook settings change: emitting caches them for a second. */
+  webhookSettingsChanged?: (id: string) => void;
 }) {
-  const { repo, clock } = deps;
+  const { repo, clock, secrets: box } = deps;
   return {
     async create(input: { name: string; defaultRegion?: string }) {
       const region = (input.defaultRegion ?? 'SA').toUpperCase();
@@ -33,30 +41,58 @@ export function createWorkspacesService(deps: {
       return toWorkspace(row);
     },
 
-    async list(query: { SkipCount: number; MaxResultCount: number; Sorting?: string }) {
-      const sort = parseSorting(query.Sorting, WORKSPACE_SORT_FIELDS, 'CreationTime ASC');
-      const page = await repo.list({ skip: query.SkipCount, take: query.MaxResultCount, sort });
-      return { totalCount: page.totalCount, items: page.items.map(toWorkspace) };
+    async list(page: PageRequest) {
+      const found = await repo.list(page);
+      return { totalCount: found.totalCount, items: found.items.map(toWorkspace) };
     },
 
-    exists: (id: string) => repo.exists(id),
+    exists: (id: string, trx?: Db) => repo.exists(id, trx),
+
+    /** The workspace's default region for national phone numbers; undefined when there is no such workspace. */
+    region: async (id: string, trx?: Db) => (await repo.findById(id, trx))?.default_region,
 
     async update(id: string, input: Static<typeof UpdateWorkspaceBody>) {
-      const current = await repo.findById(id);
-      if (!current) throw errors.notFound('Workspace', id);
-      await deps.assertWebhookUrl('eventsWebhookUrl', input.eventsWebhookUrl);
-      const row = await repo.update(id, {
-        ...(input.name !== undefined && { name: input.name.trim() }),
-        ...(input.eventsWebhookUrl !== undefined && { events_webhook_url: input.eventsWebhookUrl }),
-        ...(input.webhookSecret !== undefined && secretChange(current.webhook_secret, input.webhookSecret, clock.now())),
+      await deps.assertUrl('eventsWebhookUrl', input.eventsWebhookUrl); // before the transaction: DNS must not hold the row lock
+      return deps.transaction(async (trx) => {
+        const current = await repo.findForUpdate(id, trx);
+        if (!current) throw errors.notFound('Workspace', id);
+        deps.transaction.afterCommit(trx, () => deps.webhookSettingsChanged?.(id));
+        const row = await repo.update(
+          id,
+          {
+            ...(input.name !== undefined && { name: input.name.trim() }),
+            ...(input.eventsWebhookUrl !== undefined && { events_webhook_url: input.eventsWebhookUrl }),
+            ...(input.webhookSecret !== undefined && secretChange(current.webhook_secret, input.webhookSecret, clock.now(), box)),
+          },
+          trx,
+        );
+        return toWorkspace(row ?? current);
       });
-      return toWorkspace(row ?? current);
     },
 
-    /** Where workspace events go and what signs them; `trx` when called while emitting. */
+    /** Where workspace events go and what signs them (opened); `trx` when called while emitting. */
     async webhookHooks(id: string, trx?: Db) {
       const row = await repo.findById(id, trx);
-      return row && { eventsWebhookUrl: row.events_webhook_url, secrets: row };
+      return row && { eventsWebhookUrl: row.events_webhook_url, secrets: openWebhookSecrets(row, box) };
+    },
+
+    /** At start: seals every secret not under the current key, each row in its own transaction; returns how many rows changed. */
+    async resealSecrets() {
+      const ids = await repo.unsealed(box.currentPrefix());
+      for (const id of ids) {
+        await deps.transaction(async (trx) => {
+          const row = await repo.findForUpdate(id, trx);
+          if (!row) return;
+          const patch: Updateable<WorkspacesTable> = {};
+          for (const column of SEALED_COLUMNS) {
+            const value = row[column];
+            const sealed = value === null ? null : box.reseal(value);
+            if (sealed) patch[column] = sealed;
+          }
+          await repo.update(id, patch, trx);
+        });
+      }
+      return ids.length;
     },
   };
 }

@@ -31,3 +31,11 @@ export class OutboundNetworkError extends Error {
     super(message, options);
   }
 }
+
+/** A response body larger than the request allowed (`maxBodyBytes`); the connection is dropped. */
+export class OutboundTooLargeError extends Error {
+  override readonly name = 'OutboundTooLargeError';
+  constructor(readonly maxBytes: number) {
+    super(`The response body is larger than ${maxBytes} bytes.`);
+  }
+}

@@ -3,17 +3,28 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
-import { OutboundNetworkError, OutboundRefusedError, OutboundTimeoutError } from './errors.js';
+import { OutboundNetworkError, OutboundRefusedError, OutboundTimeoutError, OutboundTooLargeError } from './errors.js';
 import { assertAllowedAddress, defaultLookup, parseTarget, type LookupFn } from './ssrf.js';
 
-export { OutboundNetworkError, OutboundRefusedError, OutboundTimeoutError } from './errors.js';
+export { OutboundNetworkError, OutboundRefusedError, OutboundTimeoutError, OutboundTooLargeError } from './errors.js';
 
 export interface OutboundResponse {
   status: number;
   headers: Record<string, string>;
   /** The first 1 KiB of the body as text, cut at a character boundary. */
   bodyExcerpt: string;
+  /** The whole body, on requests that set `maxBodyBytes` (a provider's JSON answer, a media file). */
+  body?: Buffer;
   latencyMs: number;
+}
+
+export interface OutboundRequest {
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** Keep the whole body, up to this many bytes (more → OutboundTooLargeError); otherwise only the excerpt. */
+  maxBodyBytes?: number;
+  /** Names the URL in refusals for this request ("whatsApp.graphBaseUrl host … resolves to …"). */
+  label?: string;
 }
 
 export interface OutboundOptions {
@@ -22,20 +33,22 @@ export interface OutboundOptions {
   /** Connect, send and read the whole response within this, or fail with OutboundTimeoutError. */
   timeoutMs?: number;
   lookup?: LookupFn;
-  /** Starts refusal messages: "webhook URL host … resolves to …". */
+  /** Starts refusal messages unless a request names its own: "webhook URL host … resolves to …". */
   label?: string;
+  /** Sent unless a request sets its own User-Agent: which part of Wasl is calling. */
+  userAgent?: string;
 }
 
 const EXCERPT_BYTES = 1024;
 /** Past this much unread body the socket is dropped instead of drained: reuse is not worth the wait. */
 const DRAIN_LIMIT = 64 * 1024;
-const USER_AGENT = 'Wasl-Webhooks/1.0';
+const USER_AGENT = 'Wasl/1.0';
 
-function withDefaults(headers: Record<string, string>, body: string): Record<string, string> {
+function withDefaults(headers: Record<string, string>, body: string | Buffer | undefined, userAgent: string): Record<string, string> {
   const given = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
   const out = { ...headers };
-  if (!given.has('user-agent')) out['user-agent'] = USER_AGENT;
-  if (!given.has('content-length')) out['content-length'] = String(Buffer.byteLength(body));
+  if (!given.has('user-agent')) out['user-agent'] = userAgent;
+  if (body !== undefined && !given.has('content-length')) out['content-length'] = String(Buffer.byteLength(body));
   return out;
 }
 
@@ -47,7 +60,7 @@ const flatten = (headers: IncomingHttpHeaders): Record<string, string> =>
   );
 
 function toOutboundError(err: unknown, host: string): Error {
-  if (err instanceof OutboundRefusedError || err instanceof OutboundTimeoutError || err instanceof OutboundNetworkError) return err;
+  if (err instanceof OutboundRefusedError || err instanceof OutboundTimeoutError || err instanceof OutboundNetworkError || err instanceof OutboundTooLargeError) return err;
   // With several addresses, Node tries each and reports an AggregateError whose parts carry the codes.
   const failure = err as NodeJS.ErrnoException & { errors?: NodeJS.ErrnoException[] };
   const code = failure.code ?? failure.errors?.[0]?.code ?? 'UNKNOWN';
@@ -55,13 +68,14 @@ function toOutboundError(err: unknown, host: string): Error {
 }
 
 /**
- * The one way Wasl reaches a URL someone else chose. A host name is resolved once, inside the
- * socket's own lookup, and every address is checked before Node connects to one of them, so a
- * name that resolved to a public address at registration cannot rebind to a private one now.
+ * The one way Wasl reaches a URL someone else chose — webhook receivers, provider APIs (Graph
+ * API, telephony, model APIs), media URLs. A host name is resolved once, inside the socket's own
+ * lookup, and every address is checked before Node connects to one of them, so a name that
+ * resolved to a public address at registration cannot rebind to a private one now.
  */
-export function createOutboundHttp({ allowPrivate, timeoutMs = 15_000, lookup = defaultLookup, label = 'URL' }: OutboundOptions) {
-  // Keep-alive: webhooks come in bursts to a few receivers, so reusing a connection saves a TCP
-  // and TLS handshake per delivery. maxSockets bounds the connections per receiver so one slow
+export function createOutboundHttp({ allowPrivate, timeoutMs = 15_000, lookup = defaultLookup, label: defaultLabel = 'URL', userAgent = USER_AGENT }: OutboundOptions) {
+  // Keep-alive: webhooks and provider calls come in bursts to a few hosts, so reusing a connection saves a TCP
+  // and TLS handshake per request. maxSockets bounds the connections per receiver so one slow
   // endpoint cannot take every file descriptor. The agents belong to this client, so close()
   // can end their sockets and a pooled socket was always checked under this client's policy.
   const agents = {
@@ -69,7 +83,7 @@ export function createOutboundHttp({ allowPrivate, timeoutMs = 15_000, lookup = 
     https: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
   };
 
-  async function resolveChecked(hostname: string): Promise<string[]> {
+  async function resolveChecked(hostname: string, label: string): Promise<string[]> {
     let addresses: string[];
     try {
       addresses = await lookup(hostname);
@@ -82,8 +96,8 @@ export function createOutboundHttp({ allowPrivate, timeoutMs = 15_000, lookup = 
   }
 
   // Node asks for one address, or for all of them when it races IPv4 and IPv6 (autoSelectFamily).
-  const checkedLookup: LookupFunction = (hostname, options, callback) => {
-    resolveChecked(hostname).then((all) => {
+  const checkedLookup = (label: string): LookupFunction => (hostname, options, callback) => {
+    resolveChecked(hostname, label).then((all) => {
       const wanted = options.family === 4 || options.family === 6 ? all.filter((a) => isIP(a) === options.family) : all;
       const [first] = wanted;
       if (first === undefined) callback(new OutboundNetworkError('ENOTFOUND', `${hostname} has no IPv${options.family} address.`), '');
@@ -92,7 +106,13 @@ export function createOutboundHttp({ allowPrivate, timeoutMs = 15_000, lookup = 
     }, (err: Error) => callback(err, ''));
   };
 
-  function send(method: string, raw: string, headers: Record<string, string>, body: string) {
+  // The lookup closes over the label so a refusal names the setting whose URL it was (one function per label).
+  const lookups = new Map<string, LookupFunction>();
+  const lookupFor = (label: string) => lookups.get(label) ?? lookups.set(label, checkedLookup(label)).get(label)!;
+
+  function send(method: string, raw: string, init: OutboundRequest) {
+    const label = init.label ?? defaultLabel;
+    const { body, maxBodyBytes } = init;
     return new Promise<OutboundResponse>((resolve, reject) => {
       const { url, host } = parseTarget(raw, label);
       // An IP literal never reaches the lookup, so it is checked here, before any socket exists.
@@ -102,9 +122,9 @@ export function createOutboundHttp({ allowPrivate, timeoutMs = 15_000, lookup = 
       const secure = url.protocol === 'https:';
       const req = (secure ? httpsRequest : httpRequest)(url, {
         method,
-        headers: withDefaults(headers, body),
+        headers: withDefaults(init.headers ?? {}, body, userAgent),
         agent: secure ? agents.https : agents.http,
-        lookup: checkedLookup,
+        lookup: lookupFor(label),
       });
 
       let settled = false;
@@ -126,12 +146,15 @@ export function createOutboundHttp({ allowPrivate, timeoutMs = 15_000, lookup = 
         let excerpt = '';
         let kept = 0;
         let discarded = 0;
+        const whole: Buffer[] | null = maxBodyBytes === undefined ? null : [];
+        let wholeBytes = 0;
         const done = () =>
           settle(() =>
             resolve({
               status: res.statusCode ?? 0,
               headers: flatten(res.headers),
               bodyExcerpt: excerpt,
+              ...(whole && { body: Buffer.concat(whole) }),
               latencyMs: Math.round(performance.now() - started),
             }),
           );
@@ -139,6 +162,16 @@ export function createOutboundHttp({ allowPrivate, timeoutMs = 15_000, lookup = 
           const part = chunk.subarray(0, Math.max(0, EXCERPT_BYTES - kept));
           kept += part.length;
           if (part.length) excerpt += decoder.write(part);
+          if (whole) {
+            wholeBytes += chunk.length;
+            if (wholeBytes > maxBodyBytes!) {
+              fail(new OutboundTooLargeError(maxBodyBytes!));
+              res.destroy();
+              return;
+            }
+            whole.push(chunk);
+            return;
+          }
           discarded += chunk.length - part.length;
           if (discarded > DRAIN_LIMIT) {
             done();
@@ -153,8 +186,9 @@ export function createOutboundHttp({ allowPrivate, timeoutMs = 15_000, lookup = 
   }
 
   return {
-    post: (url: string, init: { headers: Record<string, string>; body: string }): Promise<OutboundResponse> =>
-      send('POST', url, init.headers, init.body),
+    request: (method: string, url: string, init: OutboundRequest = {}): Promise<OutboundResponse> => send(method, url, init),
+    post: (url: string, init: OutboundRequest): Promise<OutboundResponse> => send('POST', url, init),
+    get: (url: string, init: Omit<OutboundRequest, 'body'> = {}): Promise<OutboundResponse> => send('GET', url, init),
     /** Ends pooled sockets; requests still in flight fail with OutboundNetworkError. */
     close(): void {
       agents.http.destroy();
