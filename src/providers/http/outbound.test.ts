@@ -76,7 +76,7 @@ test('POSTs the body and headers byte for byte and returns status, headers and a
   assert.deepEqual(request?.body, Buffer.from(BODY, 'utf8'));
   const sent = pairs(request?.rawHeaders ?? []);
   for (const [name, value] of Object.entries(HEADERS)) assert.ok(sent.some(([n, v]) => n === name && v === value), `${name}: ${value}`);
-  assert.deepEqual(sent.filter(([n]) => n?.toLowerCase() === 'user-agent'), [['user-agent', 'Wasl-Webhooks/1.0']]);
+  assert.deepEqual(sent.filter(([n]) => n?.toLowerCase() === 'user-agent'), [['user-agent', 'Wasl/1.0']], 'the default user agent names no feature');
   assert.deepEqual(sent.filter(([n]) => n?.toLowerCase() === 'content-length'), [['content-length', String(Buffer.byteLength(BODY))]]);
 });
 
@@ -85,6 +85,41 @@ test('a User-Agent given in any case replaces the default', async (t) => {
   await client(t, { allowPrivate: true }).post(server.url, { headers: { 'User-Agent': 'Custom/2' }, body: '' });
   const sent = pairs(server.received[0]?.rawHeaders ?? []);
   assert.deepEqual(sent.filter(([n]) => n?.toLowerCase() === 'user-agent'), [['User-Agent', 'Custom/2']]);
+});
+
+test('the user agent is an option: each part of Wasl says who is calling', async (t) => {
+  const server = await startServer(t);
+  await client(t, { allowPrivate: true, userAgent: 'Wasl-Webhooks/1.0' }).post(server.url, { headers: {}, body: '' });
+  const sent = pairs(server.received[0]?.rawHeaders ?? []);
+  assert.deepEqual(sent.filter(([n]) => n?.toLowerCase() === 'user-agent'), [['user-agent', 'Wasl-Webhooks/1.0']]);
+});
+
+test('GET with maxBodyBytes returns the whole body as bytes, sends no body, and refuses a larger one', async (t) => {
+  const json = JSON.stringify({ data: 'x'.repeat(5000), text: 'مرحبا' });
+  const server = await startServer(t, (req, res) => (req.url === '/big' ? res.end(Buffer.alloc(70_000, 'y')) : res.writeHead(200, { 'content-type': 'application/json' }).end(json)));
+  const http = client(t, { allowPrivate: true });
+  const response = await http.get(`${server.url}/v21.0/123?fields=a,b`, { headers: { authorization: 'Bearer t' }, maxBodyBytes: 64 * 1024 });
+  assert.equal(response.status, 200);
+  assert.equal(response.body?.toString('utf8'), json);
+  assert.equal(response.bodyExcerpt, json.slice(0, 1024));
+  const [request] = server.received;
+  assert.equal(request?.method, 'GET');
+  assert.equal(request?.url, '/v21.0/123?fields=a,b');
+  assert.equal(request?.body.length, 0);
+  assert.ok(!pairs(request?.rawHeaders ?? []).some(([n]) => n?.toLowerCase() === 'content-length'), 'no body, no content-length');
+  await assert.rejects(http.get(`${server.url}/big`, { maxBodyBytes: 64 * 1024 }), { name: 'OutboundTooLargeError', maxBytes: 65536 });
+  const excerptOnly = await http.get(`${server.url}/big`);
+  assert.equal(excerptOnly.body, undefined, 'without maxBodyBytes only the excerpt is kept');
+  assert.equal(excerptOnly.bodyExcerpt.length, 1024);
+});
+
+test('a request names the setting its URL came from in refusals', async (t) => {
+  const http = client(t, { allowPrivate: false, label: 'webhook URL', lookup: async () => ['169.254.169.254'] });
+  await assert.rejects(http.get('http://graph.example.test/v21.0/1', { label: 'whatsApp.graphBaseUrl' }), {
+    name: 'OutboundRefusedError',
+    message: 'whatsApp.graphBaseUrl host graph.example.test resolves to 169.254.169.254, a cloud metadata address (169.254.169.254/32).',
+  });
+  await assert.rejects(http.post('http://169.254.169.254/', { body: '' }), { message: 'webhook URL host 169.254.169.254 is a cloud metadata address (169.254.169.254/32).' });
 });
 
 test('the excerpt is cut at a character boundary', async (t) => {
