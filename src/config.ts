@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { secretWeakness } from './lib/secret-strength.js';
 
 /**
  * The environment, parsed once into a typed, frozen Config. Names follow
@@ -18,6 +19,13 @@ export interface Config {
   logLevel: string;
   tokenTtlSeconds: number;
   bodyLimitBytes: number;
+  /** TRUST_PROXY: whose X-Forwarded-For gives the client address (Fastify's trustProxy: true or the proxies' addresses). */
+  trustProxy: boolean | string;
+  /** Failed client authentications a minute per (client id, address) at /connect/token; 0 = no limit. */
+  tokenFailuresPerMinute: number;
+  /** Client-secret verifications (scrypt) at once, and how many may wait before 503. */
+  tokenVerifyConcurrency: number;
+  tokenVerifyQueue: number;
   shutdownTimeoutMs: number;
   /** Job worker loops in this process; 0 makes an API-only node. */
   workers: number;
@@ -68,6 +76,14 @@ function durations(env: Env, name: string, fallback: string): number[] {
   });
 }
 
+/** "true"/"false", or the proxies' addresses/CIDRs separated by commas (trusted when they connect). */
+function trustProxy(env: Env): boolean | string {
+  const raw = str(env, 'TRUST_PROXY');
+  if (raw === null) return false;
+  if (/^(true|false|yes|no|1|0)$/i.test(raw)) return bool(env, 'TRUST_PROXY', false);
+  return raw;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -79,6 +95,8 @@ export function loadConfig(env: Env = process.env): Config {
   if ((clientId === null) !== (clientSecret === null)) {
     throw new ConfigError('WASL_BOOTSTRAP_CLIENT_ID and WASL_BOOTSTRAP_CLIENT_SECRET must be set together');
   }
+  const weakness = clientSecret === null ? null : secretWeakness(clientSecret);
+  if (weakness) throw new ConfigError(`WASL_BOOTSTRAP_CLIENT_SECRET ${weakness}`);
   const publicUrl = (str(env, 'PUBLIC_URL') ?? `http://localhost:${port}`).replace(/\/+$/, '');
   try {
     new URL(publicUrl);
@@ -99,6 +117,10 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     tokenTtlSeconds: int(env, 'TOKEN_TTL_SECONDS', 3600, 60),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024),
+    trustProxy: trustProxy(env),
+    tokenFailuresPerMinute: int(env, 'TOKEN_FAILURES_PER_MINUTE', 10),
+    tokenVerifyConcurrency: int(env, 'TOKEN_VERIFY_CONCURRENCY', 2, 1),
+    tokenVerifyQueue: int(env, 'TOKEN_VERIFY_QUEUE', 32),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0),
     workers: int(env, 'WORKERS', 1),
     jobConcurrency: int(env, 'JOB_CONCURRENCY', 16, 1),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Type } from 'typebox';
 import { compileShape, normalise } from './casing.js';
-import type { ValidationIssue } from './errors.js';
+import type { ValidationIssue } from '../lib/errors.js';
 import { IntEnum, Nullable } from './schemas.js';
 
 const schema = Type.Object({

@@ -1,5 +1,5 @@
-import { enumValue, type EnumTable } from './enums.js';
-import type { ValidationIssue } from './errors.js';
+import { enumValue, type EnumTable } from '../lib/enums.js';
+import type { ValidationIssue } from '../lib/errors.js';
 
 /**
  * Hatif binds request names case-insensitively (ChannelId = channelId = channelid), at every

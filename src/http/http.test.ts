@@ -5,7 +5,7 @@ import { createLogger } from '../lib/logger.js';
 
 const h = await build();
 // A route that fails like a bug would; added before the app is ready, like any route.
-h.app.get('/test/boom', () => {
+h.app.get('/test/boom', { config: { auth: 'none' }, schema: { hide: true } }, () => {
   throw new Error('connection string postgres://secret@db');
 });
 const limited = await build({ RATE_LIMIT_PER_MINUTE: '3' });
@@ -27,6 +27,7 @@ test('unknown routes, malformed JSON and unknown errors answer the ABP envelope'
   assert.equal(missing.statusCode, 404);
   assert.deepEqual(json(missing), {
     error: { code: 'Wasl:RouteNotFound', message: 'No route matches GET /v1/nothing-here.', details: null, data: {}, validationErrors: null },
+    message: 'No route matches GET /v1/nothing-here.',
   });
   const malformed = await ws.api('POST', '/v1/tags/service-account', '{"name":');
   assert.equal(malformed.statusCode, 400);
@@ -105,10 +106,10 @@ test('/openapi.json is OpenAPI 3.1 with every route, examples and the error enve
   ];
   for (const [method, path] of expected) assert.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path} is documented`);
   const createTag = doc.paths['/v1/tags/service-account'].post;
-  assert.deepEqual(createTag.security, [{ bearer: [] }]);
+  assert.deepEqual(createTag.security, [{ oauth2: ['VoxaAPI'] }, { bearer: [] }]);
   const example = JSON.stringify(createTag.requestBody.content['application/json']);
   assert.match(example, /"Name":"VIP"/, 'the spec example is shown');
-  assert.ok(createTag.responses['4XX'], 'errors are documented');
+  for (const status of ['400', '401', '403', '409', '429']) assert.ok(createTag.responses[status], `error ${status} is documented`);
   assert.ok(doc.components.securitySchemes.bearer);
   const listChannels = doc.paths['/v1/channels/service-account'].get;
   const type = listChannels.parameters.find((p: { name: string }) => p.name === 'type');

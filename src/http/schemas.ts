@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox';
-import type { EnumTable } from './enums.js';
+import type { EnumTable } from '../lib/enums.js';
 
 /** Shapes shared by every feature: ids, times, enums, paging and the error envelope. */
 export const Uuid = Type.String({ format: 'uuid', examples: ['3a1a4cb7-e7c1-f045-127b-ad2297847528'] });
@@ -35,11 +35,13 @@ export function Nullable<T extends TSchema>(schema: T) {
 }
 
 export const MAX_PAGE_SIZE = 1000;
+/** Hatif's SkipCount is a 32-bit int (ASP.NET refuses more); beyond it a client is not paging. */
+export const MAX_SKIP = 2_147_483_647;
 
 /** ABP paging; query names are matched case-insensitively by the request normaliser. */
 export function PagingQuery(defaultPageSize = 10, sortFields?: readonly string[]) {
   return {
-    SkipCount: Type.Integer({ minimum: 0, default: 0, description: 'Items to skip.' }),
+    SkipCount: Type.Integer({ minimum: 0, maximum: MAX_SKIP, default: 0, description: `Items to skip, at most ${MAX_SKIP}.` }),
     MaxResultCount: Type.Integer({
       minimum: 1,
       maximum: MAX_PAGE_SIZE,
@@ -74,6 +76,7 @@ export const ErrorEnvelope = Type.Object(
         Type.Array(Type.Object({ message: Type.String(), members: Type.Array(Type.String()) })),
       ),
     }),
+    message: Type.String({ description: 'The same text as error.message, for clients that read a top-level string.' }),
   },
   { $id: 'ErrorEnvelope', description: 'ABP error envelope, as Hatif clients read it.' },
 );

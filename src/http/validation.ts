@@ -1,14 +1,33 @@
 import { Ajv, type ErrorObject, type Options } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
-import type { ValidationIssue } from './errors.js';
+import type { ValidationIssue } from '../lib/errors.js';
 
 // ajv-formats is CommonJS; its default export arrives one level down under NodeNext.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 
+/** What PostgreSQL's `uuid` accepts and Wasl hands out: 8-4-4-4-12 hex, nothing around it (no `urn:uuid:`, no braces). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// timestamptz and JavaScript share this range once year 0 (which PostgreSQL lacks) is left out.
+const EARLIEST = Date.parse('0001-01-01T00:00:00Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+
 function makeAjv(options: Options): Ajv {
+  // Unknown fields are dropped, not refused (decisions.md), so no additionalProperties error is ever raised.
   const ajv = new Ajv({ strict: false, allErrors: true, useDefaults: true, removeAdditional: true, verbose: true, ...options });
   addFormats(ajv);
+  ajv.addFormat('uuid', UUID);
+  // RFC 3339 allows a leap second (23:59:60) that a JavaScript Date cannot hold: a date-time must be both.
+  const rfc3339 = ajv.formats['date-time'] as { validate: (s: string) => boolean; compare: (a: string, b: string) => number | undefined };
+  ajv.addFormat('date-time', {
+    type: 'string',
+    validate: (s: string) => {
+      if (!rfc3339.validate(s)) return false;
+      const t = Date.parse(s);
+      return t >= EARLIEST && t <= LATEST;
+    },
+    compare: rfc3339.compare,
+  });
   ajv.addKeyword({ keyword: 'x-enumNames' });
   return ajv;
 }
@@ -25,9 +44,8 @@ function memberOf(error: ErrorObject): string {
     .split('/')
     .slice(1)
     .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const extra = (error.params as { missingProperty?: string; additionalProperty?: string });
-  const last = extra.missingProperty ?? extra.additionalProperty;
-  if (last) parts.push(last);
+  const missing = (error.params as { missingProperty?: string }).missingProperty;
+  if (missing) parts.push(missing);
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
 }
 
@@ -60,8 +78,6 @@ function describe(error: ErrorObject, member: string): string {
       return `${field} must have at least ${p.limit} items.`;
     case 'maxItems':
       return `${field} must have at most ${p.limit} items.`;
-    case 'additionalProperties':
-      return `${field} is not a known field.`;
     case 'pattern':
       return `${field} has an invalid format.`;
     default:

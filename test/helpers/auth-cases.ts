@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeJwt, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import { json, type Harness, type Workspace } from './build.js';
+import { assertError } from './assert.js';
+import { type Harness, type Workspace } from './build.js';
 
 export interface RouteCall {
   method: InjectOptions['method'];
@@ -87,9 +88,8 @@ export function authBattery(h: Harness, routes: (ws: Workspace) => Promise<Route
       for (const route of calls) {
         const res = await call(h, route, token);
         assert.equal(res.statusCode, c.status, `${route.method} ${route.url}: ${res.body}`);
-        const body = json(res);
-        assert.equal(typeof body.error.code, 'string', `${route.method} ${route.url} answers the envelope`);
-        if (c.status === 401) assert.match(String(res.headers['www-authenticate']), /^Bearer/);
+        assertError(res, c.status, c.status === 401 ? 'Wasl:Unauthorized' : 'Wasl:Forbidden');
+        if (c.status === 401) assert.match(String(res.headers['www-authenticate']), /^Bearer error="invalid_token"/);
       }
     });
   }

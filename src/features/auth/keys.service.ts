@@ -1,4 +1,5 @@
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import type { Transaction } from '../../db/transaction.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import type { KeysRepo } from './keys.repo.js';
@@ -16,7 +17,7 @@ interface LoadedKey {
  * The token signing keys: generated on first start, kept in the store, shared by every node.
  * A kid this node has not seen is looked up again (another node may have made it), at most once a second.
  */
-export function createKeysService({ keysRepo, clock }: { keysRepo: KeysRepo; clock: Clock }) {
+export function createKeysService({ keysRepo, clock, transaction }: { keysRepo: KeysRepo; clock: Clock; transaction: Transaction }) {
   let keys: LoadedKey[] = [];
   let lastReload = 0;
 
@@ -42,7 +43,12 @@ export function createKeysService({ keysRepo, clock }: { keysRepo: KeysRepo; clo
       const kid = newId();
       const publicJwk = { ...(await exportJWK(pair.publicKey)), kid, alg: TOKEN_ALG, use: 'sig' };
       const privateJwk = { ...(await exportJWK(pair.privateKey)), kid, alg: TOKEN_ALG };
-      await keysRepo.insertIfNone({ kid, alg: TOKEN_ALG, private_jwk: privateJwk, public_jwk: publicJwk, creation_time: clock.now() });
+      // Another process may be making the first key too: the lock lets one of them insert it.
+      await transaction(async (trx) => {
+        await keysRepo.lockForFirstKey(trx);
+        if (await keysRepo.hasActive(trx)) return;
+        await keysRepo.insert({ kid, alg: TOKEN_ALG, private_jwk: privateJwk, public_jwk: publicJwk, creation_time: clock.now() }, trx);
+      });
       await reload();
     },
 

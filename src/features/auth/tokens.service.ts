@@ -1,16 +1,12 @@
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
-import { errors } from '../../http/errors.js';
+import { AppError, errors } from '../../lib/errors.js';
+import type { Principal } from '../../lib/principal.js';
 import type { AccountState } from '../service-accounts/service-accounts.service.js';
 import { TOKEN_ALG, type KeysService } from './keys.service.js';
 
-export interface Principal {
-  workspaceId: string;
-  serviceAccountId: string;
-  clientId: string;
-  scopes: string[];
-}
+export type { Principal } from '../../lib/principal.js';
 
 interface Claims extends JWTPayload {
   client_id: string;
@@ -42,9 +38,10 @@ export function createTokensService(deps: {
 
   async function stateOf(id: string) {
     const cached = states.get(id);
-    if (cached && performance.now() - cached.at < ACCOUNT_STATE_TTL_MS) return cached.state;
+    const now = clock.now().getTime();
+    if (cached && now - cached.at >= 0 && now - cached.at < ACCOUNT_STATE_TTL_MS) return cached.state;
     const state = await deps.accountState(id);
-    states.set(id, { state, at: performance.now() });
+    states.set(id, { state, at: now });
     return state;
   }
 
@@ -62,7 +59,7 @@ export function createTokensService(deps: {
       return payload;
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw errors.unauthorized('The access token has expired.');
-      if (err instanceof Error && 'statusCode' in err) throw err;
+      if (err instanceof AppError) throw err;
       throw errors.unauthorized('The access token is invalid.');
     }
   }

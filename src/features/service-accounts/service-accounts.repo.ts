@@ -2,45 +2,42 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/store.js';
 import type { ServiceAccountRow } from '../../db/types.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import { errors } from '../../http/errors.js';
-
-export const duplicateClientId = (clientId: string) =>
-  errors.conflict('Wasl:ServiceAccount:DuplicateClientId', `A service account with client id ${clientId} already exists.`);
+import { errors } from '../../lib/errors.js';
 
 export function createServiceAccountsRepo(db: Db) {
   return {
-    async insert(row: Omit<ServiceAccountRow, 'credential_version' | 'disabled_at'>) {
+    async insert(row: Omit<ServiceAccountRow, 'credential_version' | 'disabled_at'>, trx: Db = db) {
       try {
-        return await db.insertInto('service_accounts').values(row).returningAll().executeTakeFirstOrThrow();
+        return await trx.insertInto('service_accounts').values(row).returningAll().executeTakeFirstOrThrow();
       } catch (err) {
         // Two creators racing for one client id (e.g. two nodes bootstrapping at once).
-        if (isUniqueViolation(err)) throw duplicateClientId(row.client_id);
+        if (isUniqueViolation(err)) throw errors.clientIdTaken(row.client_id);
         throw err;
       }
     },
 
-    findByClientId: (clientId: string) =>
-      db.selectFrom('service_accounts').selectAll().where('client_id', '=', clientId).executeTakeFirst(),
+    findByClientId: (clientId: string, trx: Db = db) =>
+      trx.selectFrom('service_accounts').selectAll().where('client_id', '=', clientId).executeTakeFirst(),
 
-    countByWorkspace: async (workspaceId: string) =>
+    countByWorkspace: async (workspaceId: string, trx: Db = db) =>
       (
-        await db
+        await trx
           .selectFrom('service_accounts')
           .select(sql<number>`count(*)::int`.as('n'))
           .where('workspace_id', '=', workspaceId)
           .executeTakeFirstOrThrow()
       ).n,
 
-    state: (id: string) =>
-      db
+    state: (id: string, trx: Db = db) =>
+      trx
         .selectFrom('service_accounts')
         .select(['credential_version', 'disabled_at'])
         .where('id', '=', id)
         .executeTakeFirst(),
 
     /** A new secret hash (and optionally re-enabling); bumping the version ends every earlier token. */
-    setSecret: (id: string, secretHash: string, now: Date, enable = false) =>
-      db
+    setSecret: (id: string, secretHash: string, now: Date, enable = false, trx: Db = db) =>
+      trx
         .updateTable('service_accounts')
         .set({
           secret_hash: secretHash,
@@ -52,8 +49,8 @@ export function createServiceAccountsRepo(db: Db) {
         .returningAll()
         .executeTakeFirst(),
 
-    disable: (id: string, now: Date) =>
-      db
+    disable: (id: string, now: Date, trx: Db = db) =>
+      trx
         .updateTable('service_accounts')
         .set({ disabled_at: sql`coalesce(disabled_at, ${now})`, credential_version: sql`credential_version + 1`, last_modification_time: now })
         .where('id', '=', id)

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { IdParams, Uuid } from '../../http/schemas.js';
-import { ADMIN_SECURITY, type App } from '../../http/types.js';
+import type { App } from '../../http/types.js';
 import type { ServiceAccountsService } from './service-accounts.service.js';
 
 const CreatedServiceAccount = Type.Object({
@@ -16,9 +16,10 @@ export function serviceAccountsAdminRoutes(app: App, { serviceAccounts }: { serv
   app.post(
     '/admin/v1/workspaces/:workspaceId/service-accounts',
     {
+      config: { auth: 'admin', errors: [404] },
       schema: {
+        operationId: 'adminCreateServiceAccount',
         tags,
-        security: ADMIN_SECURITY,
         summary: 'Create a service account (its secret is shown once)',
         params: Type.Object({ workspaceId: Uuid }),
         body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', examples: ['CRM integration'] }) }),
@@ -30,9 +31,10 @@ export function serviceAccountsAdminRoutes(app: App, { serviceAccounts }: { serv
   app.post(
     '/admin/v1/service-accounts/:id/rotate-secret',
     {
+      config: { auth: 'admin', errors: [404] },
       schema: {
+        operationId: 'adminRotateServiceAccountSecret',
         tags,
-        security: ADMIN_SECURITY,
         summary: 'Issue a new client secret; tokens of the old one stop working',
         params: IdParams,
         response: { 200: Type.Object({ clientSecret: Type.String() }) },
@@ -43,9 +45,10 @@ export function serviceAccountsAdminRoutes(app: App, { serviceAccounts }: { serv
   app.post(
     '/admin/v1/service-accounts/:id/disable',
     {
+      config: { auth: 'admin', errors: [404] },
       schema: {
+        operationId: 'adminDisableServiceAccount',
         tags,
-        security: ADMIN_SECURITY,
         summary: 'Disable a service account; its tokens stop working',
         params: IdParams,
         response: { 204: Type.Null() },

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
 import { hashSecret, randomToken, verifySecret } from '../../lib/crypto.js';
 import { newId } from '../../lib/ids.js';
-import { errors } from '../../http/errors.js';
-import { duplicateClientId, type ServiceAccountsRepo } from './service-accounts.repo.js';
+import { errors } from '../../lib/errors.js';
+import { secretWeakness } from '../../lib/secret-strength.js';
+import type { ServiceAccountsRepo } from './service-accounts.repo.js';
 
 export const API_SCOPE = 'VoxaAPI';
 
@@ -37,8 +38,11 @@ export function createServiceAccountsService(deps: {
       if (!(await deps.workspaceExists(workspaceId))) throw errors.notFound('Workspace', workspaceId);
       const clientId = input.clientId ?? `wasl-${randomBytes(12).toString('hex')}`;
       if (await repo.findByClientId(clientId)) {
-        throw duplicateClientId(clientId);
+        throw errors.clientIdTaken(clientId);
       }
+      // A secret someone chose must be strong enough to withstand online guessing; generated ones are.
+      const weakness = input.clientSecret === undefined ? null : secretWeakness(input.clientSecret);
+      if (weakness) throw errors.invalidField('clientSecret', `clientSecret ${weakness}.`);
       const clientSecret = input.clientSecret ?? randomToken(32);
       const now = clock.now();
       const row = await repo.insert({

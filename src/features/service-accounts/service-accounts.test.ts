@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { build, getToken, json } from '../../../test/helpers/build.js';
 import { assertError } from '../../../test/helpers/assert.js';
+import { ConfigError, loadConfig } from '../../config.js';
+import { AppError } from '../../lib/errors.js';
 
 const h = await build();
 const MISSING = '01890000-0000-7000-8000-000000000000';
@@ -185,4 +187,25 @@ test('service-account routes refuse a missing or wrong admin token, and a Hatif 
   }
   await assertTokenWorks(ws.token, ws.id);
   assert.equal((await requestToken(ws.clientId, ws.clientSecret)).statusCode, 200, 'neither rotated nor disabled');
+});
+
+test('a client secret someone chose must be strong: 400 naming clientSecret from the service, ConfigError from the environment', async () => {
+  const ws = await h.workspace();
+  const weak = ['Short1!', 'abcdefghijklmnopqrstu', 'ABCDEFGHIJKLMNOPQRSTU', '12345678901234567890', 'aA1aA1aA1aA1aA1aA1aA1', 'x'.repeat(257) + 'A1'];
+  for (const [i, secret] of weak.entries()) {
+    await assert.rejects(h.app.container.serviceAccounts.create(ws.id, { name: 'chosen', clientId: `chosen-${i}-${ws.id}`, clientSecret: secret }), (err) => {
+      assert.ok(err instanceof AppError);
+      assert.equal(err.code, 'Wasl:ValidationFailed');
+      assert.deepEqual(err.extra.validationErrors?.map((v) => v.members), [['clientSecret']]);
+      return true;
+    });
+    assert.throws(
+      () => loadConfig({ WASL_BOOTSTRAP_CLIENT_ID: 'boot', WASL_BOOTSTRAP_CLIENT_SECRET: secret }),
+      (err) => err instanceof ConfigError && /WASL_BOOTSTRAP_CLIENT_SECRET must/.test(err.message),
+    );
+  }
+  const strong = 'boot-secret-123456';
+  const account = await h.app.container.serviceAccounts.create(ws.id, { name: 'chosen', clientId: `chosen-ok-${ws.id}`, clientSecret: strong });
+  assert.equal(account.clientSecret, strong);
+  assert.equal(loadConfig({ WASL_BOOTSTRAP_CLIENT_ID: 'boot', WASL_BOOTSTRAP_CLIENT_SECRET: strong }).bootstrapClientSecret, strong);
 });
