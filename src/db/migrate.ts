@@ -3,12 +3,14 @@ import type { Db } from './store.js';
 import * as m0001 from './migrations/0001_foundation.js';
 import * as m0002 from './migrations/0002_jobs.js';
 import * as m0003 from './migrations/0003_webhooks.js';
+import * as m0006 from './migrations/0006_deliveries_queue.js';
 
 /** Numbered migrations, listed here so they are bundled with the code and run in order. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_jobs': m0002,
   '0003_webhooks': m0003,
+  '0006_deliveries_queue': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

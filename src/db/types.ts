@@ -171,7 +171,9 @@ export interface WebhookDeliveriesTable {
   signer: 'channel' | 'workspace';
   status: DeliveryStatus;
   attempts: Generated<number>;
+  /** Pending: when it is due; while a worker holds it (locked_by), the end of that lease. */
   next_attempt_at: Date | null;
+  locked_by: Generated<string | null>;
   last_status_code: number | null;
   last_error: string | null;
   creation_time: Date;

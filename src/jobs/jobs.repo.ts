@@ -4,6 +4,14 @@ import type { JobRow } from '../db/types.js';
 
 export const JOBS_CHANNEL = 'wasl_jobs';
 
+/** Open work of one job name: waiting, running, failed for good, and when the oldest due one became due. */
+export interface JobStats {
+  pending: number;
+  running: number;
+  dead: number;
+  oldest: Date | null;
+}
+
 export interface NewJob {
   name: string;
   payload: unknown;
@@ -18,7 +26,7 @@ export interface NewJob {
 /** Every statement of the queue; src/jobs/README.md explains why each is shaped so. */
 export function createJobsRepo(db: Db) {
   return {
-    /** Inside the caller's transaction; NOTIFY is delivered when (and only if) it commits. */
+    /** Inside the caller's transaction (the queue wakes the workers once it commits). */
     async insert(trx: Db, job: NewJob): Promise<string | null> {
       const row = await trx
         .insertInto('jobs')
@@ -37,8 +45,12 @@ export function createJobsRepo(db: Db) {
         .onConflict((oc) => oc.column('idempotency_key').where('idempotency_key', 'is not', null).doNothing())
         .returning('id')
         .executeTakeFirst();
-      if (row) await sql`SELECT pg_notify(${JOBS_CHANNEL}, ${job.name})`.execute(trx);
       return row?.id ?? null;
+    },
+
+    /** Wakes the workers of every node: at once outside a transaction, at its commit inside one. */
+    async notify(trx: Db = db) {
+      await sql`SELECT pg_notify(${JOBS_CHANNEL}, '')`.execute(trx);
     },
 
     /**
@@ -130,7 +142,7 @@ export function createJobsRepo(db: Db) {
 
     /** Per job name: open jobs by status, the oldest due job's age, and dead letters. */
     async stats(now: Date) {
-      const { rows } = await sql<{ name: string; pending: number; running: number; dead: number; oldest: Date | null }>`
+      const { rows } = await sql<JobStats & { name: string }>`
         SELECT name,
           count(*) FILTER (WHERE status = 'pending')::int AS pending,
           count(*) FILTER (WHERE status = 'running')::int AS running,

@@ -1,21 +1,22 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Clock } from '../lib/clock.js';
-import type { JobsRepo } from './jobs.repo.js';
+import type { JobStats } from './jobs.repo.js';
 
 /**
  * Queue metrics: runs by outcome (this process), and depth, oldest due job's age and dead
  * letters per job name (read from the store at scrape time, so every node reports the truth).
+ * `stats` is the queue's: `jobs` and the tables of claimed job kinds.
  */
-export function createJobMetrics(registry: Registry, repo: JobsRepo, clock: Clock) {
+export function createJobMetrics(registry: Registry, stats: (now: Date) => Promise<(JobStats & { name: string })[]>, clock: Clock) {
   const runs = new Counter({
     name: 'wasl_jobs_runs_total',
     help: 'Job runs by outcome: done, retry (failed, will run again) or dead (failed for good)',
     labelNames: ['name', 'outcome'] as const,
     registers: [registry],
   });
-  let snapshot: Promise<Awaited<ReturnType<JobsRepo['stats']>>> | null = null;
-  // One query per scrape, shared by the three gauges.
-  const stats = () => (snapshot ??= repo.stats(clock.now()).finally(() => setTimeout(() => (snapshot = null), 100)));
+  let snapshot: Promise<(JobStats & { name: string })[]> | null = null;
+  // One read per scrape, shared by the three gauges.
+  const read = () => (snapshot ??= stats(clock.now()).finally(() => setTimeout(() => (snapshot = null), 100)));
 
   new Gauge({
     name: 'wasl_jobs_queue_depth',
@@ -24,7 +25,7 @@ export function createJobMetrics(registry: Registry, repo: JobsRepo, clock: Cloc
     registers: [registry],
     async collect() {
       this.reset();
-      for (const s of await stats()) {
+      for (const s of await read()) {
         this.set({ name: s.name, status: 'pending' }, s.pending);
         this.set({ name: s.name, status: 'running' }, s.running);
       }
@@ -38,7 +39,7 @@ export function createJobMetrics(registry: Registry, repo: JobsRepo, clock: Cloc
     async collect() {
       this.reset();
       const now = clock.now().getTime();
-      for (const s of await stats()) this.set({ name: s.name }, s.oldest ? Math.max(0, (now - s.oldest.getTime()) / 1000) : 0);
+      for (const s of await read()) this.set({ name: s.name }, s.oldest ? Math.max(0, (now - s.oldest.getTime()) / 1000) : 0);
     },
   });
   new Gauge({
@@ -48,7 +49,7 @@ export function createJobMetrics(registry: Registry, repo: JobsRepo, clock: Cloc
     registers: [registry],
     async collect() {
       this.reset();
-      for (const s of await stats()) this.set({ name: s.name }, s.dead);
+      for (const s of await read()) this.set({ name: s.name }, s.dead);
     },
   });
 

@@ -2,7 +2,7 @@ import type { TSchema, Static } from 'typebox';
 import { Value } from 'typebox/value';
 import type { Db } from '../db/store.js';
 import type { Clock } from '../lib/clock.js';
-import type { JobsRepo } from './jobs.repo.js';
+import type { JobsRepo, JobStats } from './jobs.repo.js';
 
 export interface JobContext {
   jobId: string;
@@ -13,16 +13,50 @@ export interface JobContext {
   signal: AbortSignal;
 }
 
-/** A named, typed job. Handlers must be safe to run twice: a crashed worker's job runs again. */
-export interface JobDefinition<S extends TSchema = TSchema> {
+/**
+ * What a run asks of the worker. Nothing: done. `{ retryAt, reason }`: run again at that time
+ * (counts as an attempt; a dead letter after the last). `{ giveUp, reason }`: a dead letter now.
+ * A thrown error is a failure retried with the job's backoff.
+ */
+export type JobResult = void | { retryAt: Date; reason: string } | { giveUp: true; reason: string };
+
+/** A named, typed job with one row in `jobs` per run. Handlers must be safe to run twice: a crashed worker's job runs again. */
+export interface QueuedJobDefinition<S extends TSchema = TSchema> {
   name: string;
   payload: S;
   maxAttempts: number;
-  /** Delay before the retry that follows attempt `attempt` (1-based). Default: exponential with jitter. */
+  /** Delay before the retry that follows attempt `attempt` (1-based) after a thrown error. Default: exponential with jitter. */
   backoff?: (attempt: number) => number;
   timeoutMs?: number;
-  handler: (payload: Static<S>, ctx: JobContext) => Promise<void>;
+  handler: (payload: Static<S>, ctx: JobContext) => Promise<JobResult>;
 }
+
+/**
+ * A job kind whose rows are its own queue: a feature's table (webhook deliveries) with a due time,
+ * a lease and an attempt count of its own, claimed straight from there, so a unit of work is one
+ * row, not a row plus a job. The worker runs it (concurrency, lease renewal, wake-ups, stopping);
+ * `run` records the outcome in the row itself and returns it for the worker's metrics and logs.
+ * A row whose lease ends without an outcome (its worker died) must be due again by itself.
+ */
+export interface ClaimedJobDefinition<Item extends { id: string } = { id: string }> {
+  name: string;
+  timeoutMs?: number;
+  /** Takes up to `limit` due rows for this worker until `leaseUntil`, each counted as an attempt. */
+  claim(workerId: string, now: Date, leaseUntil: Date, limit: number): Promise<Item[]>;
+  run(item: Item, ctx: { workerId: string; signal: AbortSignal }): Promise<JobResult>;
+  /** Moves the lease of rows this worker still holds. */
+  renew(workerId: string, ids: string[], leaseUntil: Date): Promise<void>;
+  /** Gives back rows this worker holds but will not finish (stopping): due at once, not an attempt. */
+  release(workerId: string, ids: string[], now: Date): Promise<void>;
+  stats(now: Date): Promise<JobStats>;
+}
+
+export type JobDefinition = QueuedJobDefinition<TSchema> | ClaimedJobDefinition<{ id: string }>;
+export const isClaimed = (d: JobDefinition): d is ClaimedJobDefinition => 'claim' in d;
+
+/** For a feature's list of definitions: keeps the payload type for the handler. */
+export const queuedJob = <S extends TSchema>(definition: QueuedJobDefinition<S>) => definition as unknown as JobDefinition;
+export const claimedJob = <Item extends { id: string }>(definition: ClaimedJobDefinition<Item>) => definition as unknown as JobDefinition;
 
 export interface EnqueueOptions {
   runAt?: Date;
@@ -34,35 +68,59 @@ export interface EnqueueOptions {
   rate?: { key: string; intervalMs: number };
 }
 
-/** How a handler asks for something other than the default retry. */
-export class JobOutcome extends Error {
-  constructor(
-    readonly kind: 'retry-at' | 'give-up',
-    message: string,
-    readonly at?: Date,
-  ) {
-    super(message);
-  }
-}
-export const retryAt = (at: Date, message: string) => new JobOutcome('retry-at', message, at);
-export const giveUp = (message: string) => new JobOutcome('give-up', message);
-
 /** 1 s, 2 s, 4 s … capped at 1 h, each ±20 %: retries of many failed jobs do not arrive together. */
 export const exponentialBackoff = (attempt: number) => {
   const base = Math.min(3_600_000, 1000 * 2 ** (attempt - 1));
   return Math.round(base * (0.8 + Math.random() * 0.4));
 };
 
-export function createJobQueue({ repo, clock }: { repo: JobsRepo; clock: Clock }) {
+/** The shortest time between two wake-up NOTIFYs of one process: many commits, one NOTIFY. */
+const NOTIFY_SPACING_MS = 10;
+
+export function createJobQueue(deps: {
+  repo: JobsRepo;
+  clock: Clock;
+  /** The transactor's: runs `fn` after `trx` commits, false for a transaction it did not open. */
+  afterCommit: (trx: Db, fn: () => void) => boolean;
+}) {
+  const { repo, clock } = deps;
   const definitions = new Map<string, JobDefinition>();
+  const localWorkers = new Set<() => void>();
+  const woken = new WeakSet<Db>();
+
+  // Wake-ups leave after the commit, never inside the transaction: a NOTIFY takes a database-wide
+  // lock from its commit to the end of it, which made concurrent committing transactions queue.
+  // Workers of this process are woken at once; one NOTIFY at a time tells the other nodes.
+  let notifying = false;
+  let again = false;
+  async function notifyNodes() {
+    if (notifying) return void (again = true);
+    notifying = true;
+    try {
+      do {
+        again = false;
+        await repo.notify().catch(() => {}); // a lost wake-up costs at most a poll interval
+        await new Promise((resolve) => setTimeout(resolve, NOTIFY_SPACING_MS));
+      } while (again);
+    } finally {
+      notifying = false;
+    }
+  }
+  const wakeAll = () => {
+    for (const wake of localWorkers) wake();
+    void notifyNodes();
+  };
 
   return {
-    define<S extends TSchema>(definition: JobDefinition<S>) {
-      if (definitions.has(definition.name)) throw new Error(`job ${definition.name} is defined twice`);
-      definitions.set(definition.name, definition as unknown as JobDefinition);
+    /** Adds a feature's job definitions (container.ts lists them). */
+    define(...list: JobDefinition[]) {
+      for (const definition of list) {
+        if (definitions.has(definition.name)) throw new Error(`job ${definition.name} is defined twice`);
+        definitions.set(definition.name, definition);
+      }
     },
 
-    definitions: () => definitions,
+    definitions: () => definitions as ReadonlyMap<string, JobDefinition>,
 
     /**
      * Enqueues a job inside `trx`, the transaction of the change that causes it: both commit or
@@ -70,13 +128,13 @@ export function createJobQueue({ repo, clock }: { repo: JobsRepo; clock: Clock }
      */
     async enqueue(trx: Db, name: string, payload: unknown, options: EnqueueOptions = {}): Promise<string | null> {
       const definition = definitions.get(name);
-      if (!definition) throw new Error(`unknown job ${name}`);
+      if (!definition || isClaimed(definition)) throw new Error(`unknown job ${name}`);
       if (!Value.Check(definition.payload, payload)) {
         const first = Value.Errors(definition.payload, payload)[0];
         throw new Error(`job ${name}: payload does not fit its schema (${first?.instancePath ?? ''} ${first?.message ?? ''})`);
       }
       const now = clock.now();
-      return repo.insert(trx, {
+      const id = await repo.insert(trx, {
         name,
         payload,
         runAt: options.runAt ?? now,
@@ -86,6 +144,31 @@ export function createJobQueue({ repo, clock }: { repo: JobsRepo; clock: Clock }
         rate: options.rate ?? null,
         now,
       });
+      if (id) await this.wakeWorkers(trx);
+      return id;
+    },
+
+    /**
+     * Wakes the workers of every node once `trx` commits: after `enqueue` (which calls it), or
+     * after a change that made rows of a claimed job kind due. Once per transaction.
+     */
+    async wakeWorkers(trx: Db) {
+      if (woken.has(trx)) return;
+      woken.add(trx);
+      if (!deps.afterCommit(trx, wakeAll)) await repo.notify(trx); // not the transactor's: delivered at its commit
+    },
+
+    /** Workers of this process register here to be woken without a round trip through the database. */
+    onWake(wake: () => void) {
+      localWorkers.add(wake);
+      return () => void localWorkers.delete(wake);
+    },
+
+    /** Per job name: open jobs (or rows) by status, the oldest due one's age, dead letters. */
+    async stats(now: Date): Promise<(JobStats & { name: string })[]> {
+      const claimed = [...definitions.values()].filter(isClaimed);
+      const own = await Promise.all(claimed.map(async (d) => ({ ...(await d.stats(now)), name: d.name })));
+      return [...(await repo.stats(now)), ...own];
     },
   };
 }

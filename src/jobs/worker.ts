@@ -5,7 +5,7 @@ import { createBatcher } from '../lib/batcher.js';
 import { newId } from '../lib/ids.js';
 import type { JobRow } from '../db/types.js';
 import type { JobsRepo } from './jobs.repo.js';
-import { exponentialBackoff, JobOutcome, type JobQueue } from './queue.js';
+import { exponentialBackoff, isClaimed, type ClaimedJobDefinition, type JobQueue, type JobResult, type QueuedJobDefinition } from './queue.js';
 import type { JobMetrics } from './metrics.js';
 
 export interface WorkerOptions {
@@ -20,9 +20,20 @@ export interface WorkerOptions {
   names?: string[];
 }
 
+/** One unit of work in hand: a row of `jobs`, or a row of a claimed job kind. */
+interface Task {
+  name: string;
+  id: string;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
 /**
- * One worker loop: claims due jobs in batches up to its concurrency, runs them, and sleeps until
- * a job is enqueued (NOTIFY, delivered on commit), a job finishes, or `pollMs` passes.
+ * One worker loop: claims due work in batches up to its concurrency — jobs from `jobs`, rows of
+ * claimed job kinds from their own tables — runs it, and sleeps until work is committed (woken in
+ * this process, or by NOTIFY from another), enough of its work finishes, or `pollMs` passes.
  */
 export function createWorker(deps: {
   repo: JobsRepo;
@@ -35,13 +46,16 @@ export function createWorker(deps: {
 }) {
   const { repo, queue, clock, logger } = deps;
   const { concurrency = 16, pollMs = 1000, leaseMs = 30_000, recoverEveryMs = 10_000 } = deps.options ?? {};
+  // A finished task frees a slot; claiming again waits for a quarter of the slots, so that one
+  // claim statement takes several rows instead of one per finished task.
+  const claimBatch = Math.max(1, Math.floor(concurrency / 4));
   const workerId = `${hostname()}:${process.pid}:${newId().slice(-8)}`;
-  const inFlight = new Map<string, { job: JobRow; controller: AbortController; done: Promise<void> }>();
+  const inFlight = new Map<string, Task>();
   let running = false;
   let loopDone: Promise<void> = Promise.resolve();
   let wakeUp: (() => void) | null = null;
   let pendingWake = false;
-  let unlisten: (() => Promise<void>) | null = null;
+  const undo: (() => Promise<void> | void)[] = [];
   const timers: NodeJS.Timeout[] = [];
 
   const wake = () => {
@@ -58,83 +72,134 @@ export function createWorker(deps: {
       };
     });
   const later = (ms: number) => new Date(clock.now().getTime() + ms);
+  const withTimeout = async <T>(controller: AbortController, ms: number | undefined, run: () => Promise<T>) => {
+    const timeout = setTimeout(() => controller.abort(new Error('job timed out')), ms ?? 300_000);
+    try {
+      return await run();
+    } finally {
+      clearTimeout(timeout);
+    }
+  };
   // Completions that arrive while one is being written go together in the next statement.
   const complete = createBatcher(async (ids: string[]) => {
     await repo.complete(ids, workerId, clock.now());
     return ids.map(() => undefined);
   });
 
-  async function run(job: JobRow, controller: AbortController) {
+  const outcomeOf = (result: JobResult) => (!result ? 'done' : 'giveUp' in result ? 'dead' : 'retry');
+
+  async function runQueued(job: JobRow, controller: AbortController) {
     const definition = queue.definitions().get(job.name);
     const now = clock.now();
+    let result: JobResult;
     try {
-      if (!definition) throw new JobOutcome('give-up', `no handler for job ${job.name} in this worker`);
-      if (job.rate_key && job.rate_interval_ms && !(job.rate_slot && job.rate_slot <= now)) {
-        const slot = await repo.reserveRateSlot(job.rate_key, job.rate_interval_ms, now);
-        if (slot > now) return void (await repo.release(job.id, workerId, slot, slot));
-      }
-      const timeout = setTimeout(() => controller.abort(new Error('job timed out')), definition.timeoutMs ?? 300_000);
-      try {
-        await definition.handler(job.payload as never, { jobId: job.id, attempt: job.attempts, maxAttempts: job.max_attempts, signal: controller.signal });
-      } finally {
-        clearTimeout(timeout);
-      }
-      await complete(job.id);
-      deps.metrics?.ran(job.name, 'done');
-    } catch (err) {
-      if (!running && controller.signal.aborted) {
-        await repo.release(job.id, workerId, clock.now()); // stopping: someone else finishes it
-        return;
-      }
-      const message = err instanceof Error ? err.message : String(err);
-      const outcome = err instanceof JobOutcome ? err : null;
-      if (outcome?.kind === 'give-up' || job.attempts >= job.max_attempts) {
-        await repo.bury(job.id, workerId, clock.now(), message);
-        deps.metrics?.ran(job.name, 'dead');
-        logger.warn({ job: job.name, jobId: job.id, attempts: job.attempts, err: message }, 'job failed for good (dead letter)');
+      if (!definition || isClaimed(definition)) {
+        result = { giveUp: true, reason: `no handler for job ${job.name} in this worker` };
       } else {
-        const at = outcome?.at ?? later((definition?.backoff ?? exponentialBackoff)(job.attempts));
-        await repo.retry(job.id, workerId, at, message);
-        deps.metrics?.ran(job.name, 'retry');
-        logger.info({ job: job.name, jobId: job.id, attempt: job.attempts, retryAt: at, err: message }, 'job will be retried');
+        if (job.rate_key && job.rate_interval_ms && !(job.rate_slot && job.rate_slot <= now)) {
+          const slot = await repo.reserveRateSlot(job.rate_key, job.rate_interval_ms, now);
+          if (slot > now) return void (await repo.release(job.id, workerId, slot, slot));
+        }
+        const handler = (definition as QueuedJobDefinition).handler;
+        const ctx = { jobId: job.id, attempt: job.attempts, maxAttempts: job.max_attempts, signal: controller.signal };
+        result = await withTimeout(controller, definition.timeoutMs, () => handler(job.payload, ctx));
       }
+    } catch (err) {
+      if (!running && controller.signal.aborted) return void (await repo.release(job.id, workerId, clock.now())); // stopping: someone else finishes it
+      const backoff = (definition && !isClaimed(definition) && definition.backoff) || exponentialBackoff;
+      result = { retryAt: later(backoff(job.attempts)), reason: messageOf(err) };
+    }
+    if (!result) {
+      await complete(job.id);
+    } else if ('giveUp' in result || job.attempts >= job.max_attempts) {
+      await repo.bury(job.id, workerId, clock.now(), result.reason);
+      logger.warn({ job: job.name, jobId: job.id, attempts: job.attempts, err: result.reason }, 'job failed for good (dead letter)');
+      result = { giveUp: true, reason: result.reason };
+    } else {
+      await repo.retry(job.id, workerId, result.retryAt, result.reason);
+      logger.info({ job: job.name, jobId: job.id, attempt: job.attempts, retryAt: result.retryAt, err: result.reason }, 'job will be retried');
+    }
+    deps.metrics?.ran(job.name, outcomeOf(result));
+  }
+
+  async function runClaimed(definition: ClaimedJobDefinition, item: { id: string }, controller: AbortController) {
+    try {
+      const result = await withTimeout(controller, definition.timeoutMs, () => definition.run(item, { workerId, signal: controller.signal }));
+      deps.metrics?.ran(definition.name, outcomeOf(result));
+    } catch (err) {
+      if (!running && controller.signal.aborted) return void (await definition.release(workerId, [item.id], clock.now()));
+      throw err; // its lease runs out and it is due again
     }
   }
 
-  function start(job: JobRow) {
+  function start(name: string, id: string, run: (controller: AbortController) => Promise<void>) {
     const controller = new AbortController();
-    const done = run(job, controller)
-      .catch((err) => logger.error({ err, jobId: job.id }, 'job bookkeeping failed; its lease will expire and it will run again'))
+    const key = `${name}:${id}`;
+    const done = run(controller)
+      .catch((err) => logger.error({ err, job: name, jobId: id }, 'job bookkeeping failed; its lease will expire and it will run again'))
       .finally(() => {
-        inFlight.delete(job.id);
-        wake();
+        inFlight.delete(key);
+        if (inFlight.size <= concurrency - claimBatch) wake();
       });
-    inFlight.set(job.id, { job, controller, done });
+    inFlight.set(key, { name, id, controller, done });
   }
 
+  /** Where this worker claims from: `jobs` for its queued job names, and each claimed job kind. */
+  function sourcesOf(names: string[]) {
+    const definitions = names.map((n) => queue.definitions().get(n)!);
+    const queued = definitions.filter((d) => !isClaimed(d)).map((d) => d.name);
+    const sources: ((limit: number) => Promise<number>)[] = [];
+    if (queued.length) {
+      sources.push(async (limit) => {
+        const jobs = await repo.claim(workerId, queued, clock.now(), later(leaseMs), limit);
+        for (const job of jobs) start(job.name, job.id, (c) => runQueued(job, c));
+        return jobs.length;
+      });
+    }
+    for (const definition of definitions.filter(isClaimed)) {
+      sources.push(async (limit) => {
+        const items = await definition.claim(workerId, clock.now(), later(leaseMs), limit);
+        for (const item of items) start(definition.name, item.id, (c) => runClaimed(definition, item, c));
+        return items.length;
+      });
+    }
+    return sources;
+  }
+
+  let names: string[] = [];
   async function loop() {
-    const names = deps.options?.names ?? [...queue.definitions().keys()];
-    while (running) {
+    const sources = sourcesOf(names);
+    for (let turn = 0; running; turn++) {
       pendingWake = false;
-      const free = concurrency - inFlight.size;
-      if (free > 0 && names.length > 0) {
+      // Each source in turn (the first one rotates) claims up to the free slots; a source that
+      // filled them all may have more, so the loop claims again before sleeping.
+      let more = false;
+      for (let i = 0; i < sources.length && running; i++) {
+        const free = concurrency - inFlight.size;
+        if (free <= 0) break;
         try {
-          const jobs = await repo.claim(workerId, names, clock.now(), later(leaseMs), free);
-          for (const job of jobs) start(job);
-          if (jobs.length === free) continue;
+          if ((await sources[(i + turn) % sources.length]!(free)) === free) more = true;
         } catch (err) {
           logger.error({ err }, 'claiming jobs failed; retrying');
         }
       }
-      await sleep();
+      if (!more) await sleep();
     }
   }
 
   async function maintain() {
-    try {
-      await repo.extendLeases(workerId, [...inFlight.keys()], later(leaseMs));
-    } catch (err) {
-      logger.warn({ err }, 'renewing leases failed');
+    const until = later(leaseMs);
+    const byName = new Map<string, Task[]>();
+    for (const t of inFlight.values()) byName.set(t.name, [...(byName.get(t.name) ?? []), t]);
+    for (const [name, tasks] of byName) {
+      const definition = queue.definitions().get(name);
+      const ids = tasks.map((t) => t.id);
+      try {
+        if (definition && isClaimed(definition)) await definition.renew(workerId, ids, until);
+        else await repo.extendLeases(workerId, ids, until);
+      } catch (err) {
+        logger.warn({ err, job: name }, 'renewing leases failed');
+      }
     }
   }
 
@@ -147,44 +212,43 @@ export function createWorker(deps: {
     }
   }
 
+  /** Resolves when every task in hand has finished (its outcome recorded). */
+  const settled = async () => void (await Promise.all([...inFlight.values()].map((t) => t.done)));
+
   return {
     workerId,
     wake,
+    settled,
+    /** Tasks in hand. */
+    busy: () => inFlight.size,
+    /** The job names this worker claims (known once started). */
+    names: () => names,
+
     async start() {
       if (running) return;
       running = true;
-      if (deps.listen) unlisten = await deps.listen(wake);
+      names = (deps.options?.names ?? [...queue.definitions().keys()]).filter((n) => queue.definitions().has(n));
+      undo.push(queue.onWake(wake));
+      if (deps.listen) undo.push(await deps.listen(wake));
       timers.push(setInterval(() => void maintain(), Math.max(1000, leaseMs / 3)));
       timers.push(setInterval(() => void recover(), recoverEveryMs));
       await recover();
       loopDone = loop();
     },
 
-    /** Stops claiming, lets jobs in hand finish for `graceMs`, then gives back what is left. */
+    /** Stops claiming, lets work in hand finish for `graceMs`, then gives back what is left. */
     async stop(graceMs = 10_000) {
       if (!running) return;
       running = false;
       wake();
       timers.splice(0).forEach(clearInterval);
-      await unlisten?.();
+      for (const fn of undo.splice(0).reverse()) await fn();
       await loopDone;
-      const all = Promise.all([...inFlight.values()].map((f) => f.done));
+      const all = settled();
       const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs))]);
       if (timedOut) {
-        for (const f of inFlight.values()) f.controller.abort(new Error('worker stopping'));
+        for (const t of inFlight.values()) t.controller.abort(new Error('worker stopping'));
         await all;
-      }
-    },
-
-    /** Tests: run until nothing is due now and nothing is in flight (or `maxMs` passes). */
-    async drain(maxMs = 10_000) {
-      const deadline = Date.now() + maxMs;
-      while (Date.now() < deadline) {
-        wake();
-        await new Promise((r) => setTimeout(r, 5));
-        await Promise.all([...inFlight.values()].map((f) => f.done));
-        const due = (await repo.stats(clock.now())).some((s) => s.oldest !== null);
-        if (!due && inFlight.size === 0) return;
       }
     },
   };
