@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildApp } from '../../app.js';
 import { loadConfig } from '../../config.js';
-import { createWorker } from '../../jobs/worker.js';
 import { build, json } from '../../../test/helpers/build.js';
 import { startReceiver } from '../../../test/helpers/receiver.js';
 
@@ -71,11 +70,10 @@ test('sending checks again: a URL that was allowed is refused when it now leads 
   assert.equal(res.statusCode, 200, res.body);
   await permissive.close();
   // … and this node, which does not, is the one that sends.
-  const [created] = await h.store.db.transaction().execute((trx) =>
+  const [created] = await h.app.container.transaction((trx) =>
     h.app.container.webhooks.emit(trx, { workspaceId: ws.id, channelId: json(res).id, type: 'WhatsAppMessage', payload: { hi: 1 } }),
   );
-  const worker = createWorker({ repo: h.app.container.jobsRepo, queue: h.app.container.queue, clock: h.clock, logger: h.app.log, options: { pollMs: 50 } });
-  await worker.start();
+  const worker = await h.worker({ pollMs: 50 });
   await worker.drain();
   await worker.stop(100);
   assert.equal(receiver.received.length, 0, 'no connection was made');

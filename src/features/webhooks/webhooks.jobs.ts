@@ -1,17 +1,24 @@
-import { Type } from 'typebox';
-import type { JobQueue } from '../../jobs/queue.js';
-import { DELIVER_JOB, type WebhooksService } from './webhooks.service.js';
+import { claimedJob, type JobDefinition } from '../../jobs/queue.js';
+import type { ClaimedDelivery } from './webhooks.repo.js';
+import type { WebhooksService } from './webhooks.service.js';
+
+export const DELIVER_JOB = 'webhook.deliver';
 
 /**
- * `webhook.deliver`: one attempt per run. The delivery row keeps its own attempt count and
- * schedule; the job gets a few extra attempts so a worker crash mid-attempt does not use one up.
+ * The webhooks feature's jobs, listed by container.ts. `webhook.deliver` is a claimed job kind:
+ * the deliveries table is its queue (one row per delivery, one attempt count, the retry schedule
+ * in `next_attempt_at`), so a delivery needs no job row beside it. One attempt per run.
  */
-export function defineWebhookJobs(queue: JobQueue, webhooks: WebhooksService, attempts: number) {
-  queue.define({
-    name: DELIVER_JOB,
-    payload: Type.Object({ deliveryId: Type.String({ format: 'uuid' }) }),
-    maxAttempts: attempts + 3,
-    timeoutMs: 60_000,
-    handler: (payload) => webhooks.deliver(payload.deliveryId),
-  });
+export function webhookJobs({ webhooks }: { webhooks: WebhooksService }): JobDefinition[] {
+  return [
+    claimedJob<ClaimedDelivery>({
+      name: DELIVER_JOB,
+      timeoutMs: 60_000,
+      claim: webhooks.claim,
+      run: (delivery, ctx) => webhooks.deliver(delivery, ctx.workerId),
+      renew: webhooks.renew,
+      release: webhooks.release,
+      stats: webhooks.stats,
+    }),
+  ];
 }

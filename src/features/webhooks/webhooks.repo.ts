@@ -1,7 +1,10 @@
-import { sql, type Insertable } from 'kysely';
-import { pageOf, withTotal } from '../../db/paging.js';
+import { sql } from 'kysely';
+import { orderBy, pageOf, withTotal } from '../../db/paging.js';
 import type { Db } from '../../db/store.js';
-import type { DeliveryStatus, WebhookDeliveriesTable } from '../../db/types.js';
+import type { DeliveryStatus, WebhookDeliveryRow } from '../../db/types.js';
+import type { JobStats } from '../../jobs/jobs.repo.js';
+import { newId } from '../../lib/ids.js';
+import type { PageRequest } from '../../lib/paging.js';
 
 export interface DeliveryFilter {
   workspaceId?: string;
@@ -12,39 +15,126 @@ export interface DeliveryFilter {
   to?: Date;
 }
 
+/** A delivery as a worker claims it: what sending needs, and its attempt number (this one). */
+export type ClaimedDelivery = Pick<WebhookDeliveryRow, 'id' | 'workspace_id' | 'channel_id' | 'target_id' | 'url' | 'body' | 'signer' | 'attempts'> & {
+  target_disabled_at: Date | null;
+};
+
+export interface NewDelivery {
+  id: string;
+  url: string;
+  body: string;
+  signer: 'channel' | 'workspace';
+}
+
+export interface AttemptRecord {
+  id: string;
+  at: Date;
+  code: number | null;
+  latencyMs: number;
+  error: string | null;
+  excerpt: string | null;
+}
+
+/**
+ * The deliveries table is the queue of the `webhook.deliver` job kind (src/jobs/README.md): a
+ * pending delivery is due at `next_attempt_at`; claiming it moves that to the end of a lease
+ * (`locked_by` = the worker), so a delivery whose worker died is due again when the lease ends.
+ */
 export function createWebhooksRepo(db: Db) {
   return {
-    /** The target of (workspace, url), made on first use; inside the emitting transaction. */
-    async target(trx: Db, workspaceId: string, url: string, id: string, now: Date) {
-      // Read first: writing an existing target would lock its row until the emitter commits,
-      // making concurrent emitters to one URL wait for each other.
-      const found = await trx.selectFrom('webhook_targets').selectAll().where('workspace_id', '=', workspaceId).where('url', '=', url).executeTakeFirst();
-      if (found) return found;
-      return trx
-        .insertInto('webhook_targets')
-        .values({ id, workspace_id: workspaceId, url, creation_time: now, failing_since: null, last_success_at: null, last_failure_at: null, disabled_at: null, disabled_reason: null })
-        .onConflict((oc) => oc.columns(['workspace_id', 'url']).doUpdateSet({ url }))
-        .returningAll()
-        .executeTakeFirstOrThrow();
+    /**
+     * One event's deliveries in one statement, each joined to the target of its (workspace, URL):
+     * pending, or skipped when the target is disabled. Targets used for the first time are made
+     * first (a rare second statement); an existing one is only read, never locked.
+     */
+    async insertDeliveries(
+      event: { workspaceId: string; channelId: string | null; eventType: string; now: Date },
+      items: NewDelivery[],
+      trx: Db = db,
+    ): Promise<{ id: string; url: string; status: DeliveryStatus }[]> {
+      const insert = async (list: NewDelivery[]) =>
+        (
+          await sql<{ id: string; url: string; status: DeliveryStatus }>`
+            INSERT INTO webhook_deliveries (id, workspace_id, channel_id, target_id, url, event_type, body, signer, status, next_attempt_at, last_error, creation_time)
+            SELECT x.id, t.workspace_id, ${event.channelId}::uuid, t.id, x.url, ${event.eventType}, x.body, x.signer,
+              CASE WHEN t.disabled_at IS NULL THEN 'pending' ELSE 'skipped' END,
+              CASE WHEN t.disabled_at IS NULL THEN ${event.now}::timestamptz END,
+              CASE WHEN t.disabled_at IS NOT NULL THEN 'target disabled: ' || t.disabled_reason END,
+              ${event.now}::timestamptz
+            FROM unnest(${list.map((i) => i.id)}::uuid[], ${list.map((i) => i.url)}::text[], ${list.map((i) => i.body)}::text[],
+              ${list.map((i) => i.signer)}::text[]) AS x(id, url, body, signer)
+            JOIN webhook_targets t ON t.workspace_id = ${event.workspaceId} AND t.url = x.url
+            RETURNING id, url, status`.execute(trx)
+        ).rows;
+      const rows = await insert(items);
+      const missing = items.filter((i) => !rows.some((r) => r.id === i.id));
+      if (missing.length) {
+        const urls = [...new Set(missing.map((m) => m.url))];
+        await trx
+          .insertInto('webhook_targets')
+          .values(urls.map((url) => ({ id: newId(), workspace_id: event.workspaceId, url, creation_time: event.now })))
+          .onConflict((oc) => oc.columns(['workspace_id', 'url']).doNothing())
+          .execute();
+        rows.push(...(await insert(missing)));
+      }
+      return items.map((i) => rows.find((r) => r.id === i.id)!);
     },
 
-    insertDelivery: (trx: Db, row: Insertable<WebhookDeliveriesTable>) => trx.insertInto('webhook_deliveries').values(row).execute(),
+    /** Up to `limit` due deliveries for this worker, leased until `leaseUntil`; each claim is an attempt. */
+    async claim(workerId: string, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {
+      const { rows } = await sql<ClaimedDelivery>`
+        WITH due AS (
+          SELECT id FROM webhook_deliveries
+          WHERE status = 'pending' AND next_attempt_at <= ${now}
+          ORDER BY next_attempt_at
+          LIMIT ${limit}
+          FOR UPDATE SKIP LOCKED)
+        UPDATE webhook_deliveries d SET next_attempt_at = ${leaseUntil}, locked_by = ${workerId}, attempts = d.attempts + 1
+        FROM due, webhook_targets t
+        WHERE d.id = due.id AND t.id = d.target_id
+        RETURNING d.id, d.workspace_id, d.channel_id, d.target_id, d.url, d.body, d.signer, d.attempts, t.disabled_at AS target_disabled_at`.execute(db);
+      return rows;
+    },
 
-    /** Deliveries with what sending them needs (their target's state), many in one statement. */
-    findForSending: (ids: string[]) =>
-      db
-        .selectFrom('webhook_deliveries as d')
-        .innerJoin('webhook_targets as t', 't.id', 'd.target_id')
-        .selectAll('d')
-        .select(['t.disabled_at as target_disabled_at', 't.failing_since as target_failing_since'])
-        .where('d.id', 'in', ids)
-        .execute(),
+    /** Moves the lease of deliveries this worker still holds. */
+    async renew(workerId: string, ids: string[], leaseUntil: Date) {
+      await db
+        .updateTable('webhook_deliveries')
+        .set({ next_attempt_at: leaseUntil })
+        .where('id', 'in', ids)
+        .where('locked_by', '=', workerId)
+        .where('status', '=', 'pending')
+        .execute();
+    },
+
+    /** Gives back deliveries this worker holds and will not send (stopping): due now, not an attempt. */
+    async release(workerId: string, ids: string[], now: Date) {
+      await db
+        .updateTable('webhook_deliveries')
+        .set({ next_attempt_at: now, locked_by: null, attempts: sql`attempts - 1` })
+        .where('id', 'in', ids)
+        .where('locked_by', '=', workerId)
+        .where('status', '=', 'pending')
+        .execute();
+    },
+
+    /** A claimed delivery that will not be sent (its target was disabled meanwhile): not an attempt. */
+    async skip(workerId: string, id: string, reason: string) {
+      await db
+        .updateTable('webhook_deliveries')
+        .set({ status: 'skipped', next_attempt_at: null, locked_by: null, attempts: sql`attempts - 1`, last_error: reason })
+        .where('id', '=', id)
+        .where('locked_by', '=', workerId)
+        .execute();
+    },
 
     /**
      * Successful attempts, many in one statement: their records, their deliveries delivered, and
-     * their targets healthy (a healthy target's row is written at most once a second).
+     * their targets healthy (a healthy target's row is written at most once a second). A worker
+     * that lost a lease records its attempt but leaves the delivery to the worker that holds it.
      */
-    async recordSuccesses(items: { id: string; targetId: string; at: Date; code: number; latencyMs: number; excerpt: string }[], now: Date) {
+    async recordSuccesses(workerId: string, items: (AttemptRecord & { targetId: string })[], now: Date) {
       const input = sql`unnest(${items.map((i) => i.id)}::uuid[], ${items.map((i) => i.at)}::timestamptz[], ${items.map((i) => i.code)}::int[],
         ${items.map((i) => i.latencyMs)}::int[], ${items.map((i) => i.excerpt)}::text[]) AS x(id, at, code, latency, excerpt)`;
       const targets = [...new Set(items.map((i) => i.targetId))];
@@ -55,30 +145,21 @@ export function createWebhooksRepo(db: Db) {
         t AS (UPDATE webhook_targets SET last_success_at = ${now}, failing_since = NULL
               WHERE id = ANY(${targets}::uuid[])
                 AND (failing_since IS NOT NULL OR last_success_at IS NULL OR last_success_at < ${new Date(now.getTime() - 1000)}))
-        UPDATE webhook_deliveries d SET status = 'delivered', next_attempt_at = NULL, delivered_at = input.at,
-          attempts = d.attempts + 1, last_status_code = input.code, last_error = NULL
-        FROM input WHERE d.id = input.id`.execute(db);
+        UPDATE webhook_deliveries d SET status = 'delivered', next_attempt_at = NULL, locked_by = NULL, delivered_at = input.at,
+          last_status_code = input.code, last_error = NULL
+        FROM input WHERE d.id = input.id AND d.locked_by = ${workerId}`.execute(db);
       return items.map(() => undefined);
     },
 
-    /** One attempt's record and the delivery's new state, together. */
-    async recordAttempt(
-      id: string,
-      attempt: { attempted_at: Date; status_code: number | null; latency_ms: number; error: string | null; response_excerpt: string | null },
-      state: { status: DeliveryStatus; next_attempt_at: Date | null; delivered_at: Date | null },
-    ) {
-      await db.transaction().execute(async (trx) => {
-        await trx.insertInto('webhook_attempts').values({ delivery_id: id, ...attempt }).execute();
-        await trx
-          .updateTable('webhook_deliveries')
-          .set({ ...state, attempts: sql`attempts + 1`, last_status_code: attempt.status_code, last_error: attempt.error })
-          .where('id', '=', id)
-          .execute();
-      });
+    /** A failed attempt's record and the delivery's next state (retry at `next`, or failed), in one statement. */
+    async recordFailure(workerId: string, attempt: AttemptRecord, next: Date | null) {
+      await sql`
+        WITH a AS (INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, latency_ms, error, response_excerpt)
+                   VALUES (${attempt.id}, ${attempt.at}, ${attempt.code}, ${attempt.latencyMs}, ${attempt.error}, ${attempt.excerpt}))
+        UPDATE webhook_deliveries SET status = ${next ? 'pending' : 'failed'}, next_attempt_at = ${next}, locked_by = NULL,
+          last_status_code = ${attempt.code}, last_error = ${attempt.error}
+        WHERE id = ${attempt.id} AND locked_by = ${workerId}`.execute(db);
     },
-
-    setStatus: (id: string, status: DeliveryStatus, error: string | null) =>
-      db.updateTable('webhook_deliveries').set({ status, last_error: error, next_attempt_at: null }).where('id', '=', id).execute(),
 
     /** Marks a target failing since its first failure in a row. */
     targetFailed: (targetId: string, now: Date) =>
@@ -92,19 +173,18 @@ export function createWebhooksRepo(db: Db) {
     disableTarget: (targetId: string, reason: string, now: Date) =>
       db.updateTable('webhook_targets').set({ disabled_at: now, disabled_reason: reason }).where('id', '=', targetId).execute(),
 
-    enableTarget: (targetId: string) =>
-      db
+    enableTarget: (targetId: string, trx: Db = db) =>
+      trx
         .updateTable('webhook_targets')
         .set({ disabled_at: null, disabled_reason: null, failing_since: null })
         .where('id', '=', targetId)
         .returningAll()
         .executeTakeFirst(),
 
-    async listTargets(workspaceId: string) {
-      return db.selectFrom('webhook_targets').selectAll().where('workspace_id', '=', workspaceId).orderBy('creation_time').orderBy('id').execute();
-    },
+    listTargets: (workspaceId: string) =>
+      db.selectFrom('webhook_targets').selectAll().where('workspace_id', '=', workspaceId).orderBy('creation_time').orderBy('id').execute(),
 
-    async list(filter: DeliveryFilter, skip: number, take: number) {
+    async list(filter: DeliveryFilter, page: PageRequest) {
       let q = db.selectFrom('webhook_deliveries');
       if (filter.workspaceId) q = q.where('workspace_id', '=', filter.workspaceId);
       if (filter.channelId) q = q.where('channel_id', '=', filter.channelId);
@@ -112,18 +192,23 @@ export function createWebhooksRepo(db: Db) {
       if (filter.eventType) q = q.where('event_type', '=', filter.eventType);
       if (filter.from) q = q.where('creation_time', '>=', filter.from);
       if (filter.to) q = q.where('creation_time', '<', filter.to);
-      const rows = await q.selectAll().select(withTotal()).orderBy('creation_time', 'desc').orderBy('id', 'desc').offset(skip).limit(take).execute();
-      return pageOf(rows, skip, async () => (await q.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n);
+      const rows = await q.selectAll().select(withTotal()).orderBy(orderBy(page.sort, 'webhook_deliveries')).offset(page.skip).limit(page.take).execute();
+      return pageOf(rows, page.skip, async () => (await q.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n);
     },
 
-    find: (id: string) => db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst(),
+    find: (id: string, trx: Db = db) => trx.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst(),
+
+    async recordedAttempts(deliveryId: string) {
+      const row = await db.selectFrom('webhook_attempts').select(sql<number>`count(*)::int`.as('n')).where('delivery_id', '=', deliveryId).executeTakeFirstOrThrow();
+      return row.n;
+    },
 
     attempts: (deliveryId: string) =>
       db.selectFrom('webhook_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('id').execute(),
 
     /** Failed or skipped deliveries created since `since`, to send again. */
-    unsent: (since: Date, workspaceId?: string) => {
-      let q = db
+    unsent: (since: Date, workspaceId: string | undefined, trx: Db = db) => {
+      let q = trx
         .selectFrom('webhook_deliveries')
         .select(['id', 'target_id'])
         .where('status', 'in', ['failed', 'skipped'])
@@ -132,9 +217,26 @@ export function createWebhooksRepo(db: Db) {
       return q.orderBy('creation_time').execute();
     },
 
-    /** Back to pending for a replay; the caller enqueues its job in the same transaction. */
-    reopen: (trx: Db, ids: string[], now: Date) =>
-      trx.updateTable('webhook_deliveries').set({ status: 'pending', next_attempt_at: now, last_error: null }).where('id', 'in', ids).execute(),
+    /** Due again now, attempts continuing from where they were (a replay or a recovery). */
+    reopen: (ids: string[], now: Date, trx: Db = db) =>
+      trx
+        .updateTable('webhook_deliveries')
+        .set({ status: 'pending', next_attempt_at: now, locked_by: null, last_error: null })
+        .where('id', 'in', ids)
+        .where('status', '<>', 'pending')
+        .execute(),
+
+    /** The queue's view of deliveries: waiting, being sent, failed for good, and the oldest due. */
+    async stats(now: Date): Promise<JobStats> {
+      const { rows } = await sql<JobStats>`
+        SELECT
+          count(*) FILTER (WHERE locked_by IS NULL OR next_attempt_at <= ${now})::int AS pending,
+          count(*) FILTER (WHERE locked_by IS NOT NULL AND next_attempt_at > ${now})::int AS running,
+          (SELECT count(*) FROM webhook_deliveries WHERE status = 'failed')::int AS dead,
+          min(next_attempt_at) FILTER (WHERE next_attempt_at <= ${now}) AS oldest
+        FROM webhook_deliveries WHERE status = 'pending'`.execute(db);
+      return rows[0]!;
+    },
   };
 }
 export type WebhooksRepo = ReturnType<typeof createWebhooksRepo>;

@@ -36,8 +36,11 @@ export const DeliveryWithAttempts = Type.Object({
   ),
 });
 
+/** `Sorting` of the deliveries list (default `CreationTime DESC`): API name → column. */
+export const DELIVERY_SORT_FIELDS = { CreationTime: 'creation_time', Status: 'status', EventType: 'event_type', NextAttemptAt: 'next_attempt_at' } as const;
+
 export const ListDeliveriesQuery = Type.Object({
-  ...PagingQuery(50),
+  ...PagingQuery(50, Object.keys(DELIVERY_SORT_FIELDS)),
   workspaceId: Type.Optional(Uuid),
   channelId: Type.Optional(Uuid),
   status: Type.Optional(Status()),
