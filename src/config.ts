@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { decodeKey } from './lib/secret-box.js';
 import { secretWeakness } from './lib/secret-strength.js';
 
 /**
@@ -35,6 +36,10 @@ export interface Config {
   /** Delay before each webhook attempt, in ms; its length is the number of attempts. */
   webhookRetrySchedule: number[];
   webhookTimeoutMs: number;
+  /** WASL_ENCRYPTION_KEY: seals stored provider credentials and webhook secrets (null: a key kept in the store). */
+  encryptionKey: Buffer | null;
+  /** WASL_ENCRYPTION_KEYS_OLD: earlier keys, only to open what they sealed (resealed under the current key at start). */
+  encryptionKeysOld: Buffer[];
 }
 
 export class ConfigError extends Error {}
@@ -64,6 +69,19 @@ const str = (env: Env, name: string): string | null => {
   return raw ? raw : null;
 };
 
+/** 32 bytes in base64 each (`openssl rand -base64 32`); several separated by commas. */
+function keys(env: Env, name: string): Buffer[] {
+  const raw = str(env, name);
+  if (!raw) return [];
+  return raw.split(',').filter((part) => part.trim()).map((part, i, all) => {
+    try {
+      return decodeKey(part, all.length > 1 ? `${name} (key ${i + 1})` : name);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+  });
+}
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** "0,5s,5m,30m,2h,5h,10h,10h" → delays in ms. */
@@ -82,6 +100,12 @@ function trustProxy(env: Env): boolean | string {
   if (raw === null) return false;
   if (/^(true|false|yes|no|1|0)$/i.test(raw)) return bool(env, 'TRUST_PROXY', false);
   return raw;
+}
+
+function encryptionKey(env: Env): Buffer | null {
+  const [key, extra] = keys(env, 'WASL_ENCRYPTION_KEY');
+  if (extra) throw new ConfigError('WASL_ENCRYPTION_KEY holds one key; earlier keys go in WASL_ENCRYPTION_KEYS_OLD');
+  return key ?? null;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -127,5 +151,7 @@ export function loadConfig(env: Env = process.env): Config {
     jobLeaseMs: int(env, 'JOB_LEASE_MS', 30_000, 1000),
     webhookRetrySchedule: durations(env, 'WEBHOOK_RETRY_SCHEDULE', '0,5s,5m,30m,2h,5h,10h,10h'),
     webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100),
+    encryptionKey: encryptionKey(env),
+    encryptionKeysOld: keys(env, 'WASL_ENCRYPTION_KEYS_OLD'),
   });
 }

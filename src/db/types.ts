@@ -1,4 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { Sealed } from '../lib/secret-box.js';
+import type { VoiceSettings, WhatsAppSettings } from '../providers/settings.js';
 
 /** Row types of every table; rows are snake_case and mapped to API shapes by each repo. */
 type Time = ColumnType<Date, Date, Date>;
@@ -24,8 +26,9 @@ export interface WorkspacesTable {
   default_region: string;
   creation_time: Time;
   events_webhook_url: Generated<string | null>;
-  webhook_secret: Generated<string | null>;
-  previous_webhook_secret: Generated<string | null>;
+  /** Sealed (lib/secret-box.ts), as every secret column. */
+  webhook_secret: Generated<Sealed | null>;
+  previous_webhook_secret: Generated<Sealed | null>;
   webhook_secret_rotated_at: Generated<Date | null>;
 }
 
@@ -55,21 +58,6 @@ export interface ServiceAccountsTable {
   last_modification_time: Time;
 }
 
-export interface WhatsAppConfig {
-  provider: 'sandbox' | 'cloud';
-  /** Id of the business-account record shown in Get Channels' whatsAppInfo. */
-  accountId: string;
-  phoneNumberId?: string | null;
-  accessToken?: string | null;
-  appSecret?: string | null;
-  verifyToken?: string | null;
-  graphBaseUrl?: string | null;
-}
-
-export interface VoiceConfig {
-  provider: 'sandbox';
-}
-
 export interface SmartReconnect {
   enabled: boolean;
   windowMinutes: number;
@@ -94,11 +82,13 @@ export interface ChannelsTable {
   phone_number_id: string | null;
   phone_number_status: number;
   region: string | null;
-  whatsapp: WhatsAppConfig | null;
-  voice: VoiceConfig | null;
+  whatsapp: WhatsAppSettings | null;
+  voice: VoiceSettings | null;
+  /** The channel's provider credentials (providers/settings.ts ChannelSecrets), sealed as one JSON object. */
+  provider_secrets: Sealed | null;
   whatsapp_webhook_url: string | null;
   post_call_webhook_url: string | null;
-  webhook_secret: string | null;
+  webhook_secret: Sealed | null;
   smart_reconnect: SmartReconnect;
   inbound_agent: InboundAgent | null;
   evaluation_template_id: string | null;
@@ -106,7 +96,7 @@ export interface ChannelsTable {
   creation_time: Time;
   last_modification_time: Time;
   last_modifier_id: string | null;
-  previous_webhook_secret: Generated<string | null>;
+  previous_webhook_secret: Generated<Sealed | null>;
   webhook_secret_rotated_at: Generated<Date | null>;
 }
 
