@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { decodeKey } from './lib/secret-box.js';
 import { secretWeakness } from './lib/secret-strength.js';
 
@@ -94,6 +96,12 @@ function durations(env: Env, name: string, fallback: string): number[] {
   });
 }
 
+function encryptionKey(env: Env): Buffer | null {
+  const [key, extra] = keys(env, 'WASL_ENCRYPTION_KEY');
+  if (extra) throw new ConfigError('WASL_ENCRYPTION_KEY holds one key; earlier keys go in WASL_ENCRYPTION_KEYS_OLD');
+  return key ?? null;
+}
+
 /** "true"/"false", or the proxies' addresses/CIDRs separated by commas (trusted when they connect). */
 function trustProxy(env: Env): boolean | string {
   const raw = str(env, 'TRUST_PROXY');
@@ -102,15 +110,26 @@ function trustProxy(env: Env): boolean | string {
   return raw;
 }
 
-function encryptionKey(env: Env): Buffer | null {
-  const [key, extra] = keys(env, 'WASL_ENCRYPTION_KEY');
-  if (extra) throw new ConfigError('WASL_ENCRYPTION_KEY holds one key; earlier keys go in WASL_ENCRYPTION_KEYS_OLD');
-  return key ?? null;
-}
-
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * The real environment over the `.env` file of the working directory, when there is one (a
+ * variable set in both keeps its real value). `WASL_ENV_FILE` names another file; the tests point
+ * it at /dev/null so a developer's `.env` never reaches the servers they start.
+ */
+export function readEnvironment(env: Env = process.env): Env {
+  const file = env.WASL_ENV_FILE?.trim() || '.env';
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !env.WASL_ENV_FILE) return env;
+    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  return { ...parseEnv(text), ...env };
+}
+
+export function loadConfig(env: Env = readEnvironment()): Config {
   const port = int(env, 'PORT', 8080);
   const logLevel = str(env, 'LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);

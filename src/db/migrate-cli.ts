@@ -1,13 +1,6 @@
-import { loadConfig } from '../config.js';
-import { migrateToLatest } from './migrate.js';
-import { openStore } from './store.js';
+import { bootStore } from '../boot.js';
 
-// `npm run db:migrate`: apply pending migrations and exit (start-up also does this).
-const config = loadConfig();
-const store = await openStore(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
-try {
-  const applied = await migrateToLatest(store.db);
-  console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the store is up to date');
-} finally {
-  await store.close();
-}
+// `npm run db:migrate`: apply pending migrations and exit (every start also does this).
+const { applied, store } = await bootStore('wasl db:migrate');
+await store.close();
+process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the store is up to date\n');

@@ -1,35 +1,54 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
-import type { Container } from '../container.js';
 import type { Store } from '../db/store.js';
 import type { Clock } from '../lib/clock.js';
-import { JOBS_CHANNEL } from './jobs.repo.js';
-import { createWorker, type WorkerOptions } from './worker.js';
+import { JOBS_CHANNEL, type JobsRepo } from './jobs.repo.js';
+import type { JobMetrics } from './metrics.js';
+import type { JobQueue } from './queue.js';
+import { createWorker, type Worker, type WorkerOptions } from './worker.js';
 
-/** Starts `config.workers` worker loops on this store; used by `npm start` and `npm run worker`. */
-export async function startWorkers(deps: {
-  config: Pick<Config, 'workers' | 'jobConcurrency' | 'jobLeaseMs'>;
-  container: Container;
-  store: Pick<Store, 'listen'>;
+export interface WorkerDeps {
+  repo: JobsRepo;
+  queue: JobQueue;
+  metrics?: JobMetrics;
+  /** Wakes the loops on each enqueue (NOTIFY); without it they only poll. */
+  store?: Pick<Store, 'listen'>;
   clock: Clock;
   logger: FastifyBaseLogger;
-  options?: WorkerOptions;
-}) {
-  const workers = Array.from({ length: deps.config.workers }, () =>
+}
+
+export interface Workers {
+  workers: Worker[];
+  /** Stop claiming; finish what is in hand within `graceMs`, give back the rest. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** The worker options a process takes from its configuration (`WORKERS`, `JOB_CONCURRENCY`, `JOB_LEASE_MS`). */
+export function workerOptions(config: Pick<Config, 'workers' | 'jobConcurrency' | 'jobLeaseMs'>): WorkerOptions & { count: number } {
+  return { count: config.workers, concurrency: config.jobConcurrency, leaseMs: config.jobLeaseMs, recoverEveryMs: Math.min(10_000, config.jobLeaseMs) };
+}
+
+/**
+ * The one way worker loops are made and started: `npm start`, `npm run worker`, the tests'
+ * `h.worker()` and the job benchmark all come through here. `count` loops (default 1).
+ */
+export async function startWorkers(deps: WorkerDeps, { count = 1, ...options }: WorkerOptions & { count?: number } = {}): Promise<Workers> {
+  const { store } = deps;
+  const logger = deps.logger.child({ component: 'worker' });
+  const workers = Array.from({ length: count }, () =>
     createWorker({
-      repo: deps.container.jobsRepo,
-      queue: deps.container.queue,
+      repo: deps.repo,
+      queue: deps.queue,
       clock: deps.clock,
-      logger: deps.logger.child({ component: 'worker' }),
-      metrics: deps.container.jobMetrics,
-      listen: (wake) => deps.store.listen(JOBS_CHANNEL, wake),
-      options: { concurrency: deps.config.jobConcurrency, leaseMs: deps.config.jobLeaseMs, recoverEveryMs: Math.min(10_000, deps.config.jobLeaseMs), ...deps.options },
+      logger,
+      metrics: deps.metrics,
+      listen: store ? (wake) => store.listen(JOBS_CHANNEL, wake) : undefined,
+      options,
     }),
   );
   for (const worker of workers) await worker.start();
   return {
     workers,
-    /** Stop claiming; finish what is in hand within `graceMs`, give back the rest. */
-    stop: (graceMs?: number) => Promise.all(workers.map((w) => w.stop(graceMs))).then(() => undefined),
+    stop: (graceMs) => Promise.all(workers.map((w) => w.stop(graceMs))).then(() => undefined),
   };
 }

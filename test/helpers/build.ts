@@ -7,8 +7,9 @@ import pg from 'pg';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { openStore, type Store } from '../../src/db/store.js';
 import { createManualClock } from '../../src/lib/clock.js';
-import { JOBS_CHANNEL } from '../../src/jobs/jobs.repo.js';
-import { createWorker, type Worker, type WorkerOptions } from '../../src/jobs/worker.js';
+import { startWorkers } from '../../src/jobs/runtime.js';
+import type { WorkerOptions } from '../../src/jobs/worker.js';
+import { withDrain, type DrainableWorker } from './drain.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -22,7 +23,7 @@ export interface Harness {
   /** A new workspace with a service account and a token: each test's own data. */
   workspace(): Promise<Workspace>;
   /** A started job worker on this app's store, stopped when the file ends. */
-  worker(options?: WorkerOptions): Promise<Worker>;
+  worker(options?: WorkerOptions): Promise<DrainableWorker>;
 }
 
 export interface Workspace {
@@ -65,18 +66,9 @@ export async function build(overrides: Record<string, string> = {}, options: { l
     admin,
     async worker(options = {}) {
       const c = app.container;
-      const worker = createWorker({
-        repo: c.jobsRepo,
-        queue: c.queue,
-        clock,
-        logger: app.log,
-        metrics: c.jobMetrics,
-        listen: (wake) => store.listen(JOBS_CHANNEL, wake),
-        options: { pollMs: 200, ...options },
-      });
-      await worker.start();
-      cleanups.push(() => worker.stop(1000));
-      return worker;
+      const workers = await startWorkers({ repo: c.jobsRepo, queue: c.queue, metrics: c.jobMetrics, store, clock, logger: app.log }, { pollMs: 200, ...options });
+      cleanups.push(() => workers.stop(1000));
+      return withDrain(workers.workers[0]!, c.queue, clock);
     },
     async workspace() {
       const ws = json(await admin('POST', '/admin/v1/workspaces', { name: `ws-${Math.random().toString(36).slice(2)}` }));

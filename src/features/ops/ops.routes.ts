@@ -1,18 +1,36 @@
 import { sql } from 'kysely';
 import { Type } from 'typebox';
+import type { Registry } from 'prom-client';
 import type { Db } from '../../db/store.js';
 import type { App } from '../../http/types.js';
-import type { Registry } from 'prom-client';
 
 const Health = Type.Object({ status: Type.String(), store: Type.Optional(Type.String()) });
+// Draining is refused before the handler runs (app.ts), in the error envelope; the handler's own 503 says why the store failed.
+const NotReady = Type.Union([Health, Type.Ref('ErrorEnvelope')], { description: 'Not ready: draining, or the store does not answer.' });
+const Metrics = { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: Type.String() } } };
 
-/** Liveness, readiness (the store answers and the node is not draining) and Prometheus metrics. */
-export function opsRoutes(app: App, deps: { db: Db; engine: string; registry: Registry; isDraining: () => boolean }) {
+export interface OpsDeps {
+  /** The store to ping for readiness (the one thing these routes ask of it). */
+  db: Db;
+  engine: string;
+  registry: Registry;
+  isDraining: () => boolean;
+}
+
+/**
+ * Liveness, readiness (the store answers and the node is not draining) and Prometheus metrics:
+ * the API registers them beside its routes, `npm run worker` serves them alone (probe.ts).
+ */
+export function opsRoutes(app: App, deps: OpsDeps) {
   const tags = ['Operations'];
-  app.get('/health/live', { schema: { tags, summary: 'The process is up', response: { 200: Health } } }, () => ({ status: 'ok' }));
+  const config = { auth: 'none' } as const;
+  app.get('/health/live', { config, schema: { operationId: 'healthLive', tags, summary: 'The process is up', response: { 200: Health } } }, () => ({ status: 'ok' }));
   app.get(
     '/health/ready',
-    { schema: { tags, summary: 'The node can serve: store reachable, not draining', response: { 200: Health, 503: Health } } },
+    {
+      config,
+      schema: { operationId: 'healthReady', tags, summary: 'The node can serve: store reachable, not draining', response: { 200: Health, 503: NotReady } },
+    },
     async (req, reply) => {
       if (deps.isDraining()) return reply.code(503).send({ status: 'draining' });
       try {
@@ -24,7 +42,7 @@ export function opsRoutes(app: App, deps: { db: Db; engine: string; registry: Re
       }
     },
   );
-  app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics', hide: false } }, async (_req, reply) => {
+  app.get('/metrics', { config, schema: { operationId: 'metrics', tags, summary: 'Prometheus metrics', response: { 200: Metrics } } }, async (_req, reply) => {
     reply.header('content-type', deps.registry.contentType);
     return deps.registry.metrics();
   });
