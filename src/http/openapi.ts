@@ -44,7 +44,10 @@ const HEADERS: Partial<Record<ErrorStatus, Record<string, object>>> = {
     'X-RateLimit-Remaining': header('Requests left in the current window.', { type: 'integer' }),
   },
 };
-const OAUTH_HEADERS: typeof HEADERS = { 429: { 'Retry-After': RETRY_AFTER } };
+const OAUTH_HEADERS: typeof HEADERS = {
+  401: { 'WWW-Authenticate': header('`Basic realm="wasl"` when the client authenticated with HTTP Basic, else `Bearer realm="wasl"`.') },
+  429: { 'Retry-After': RETRY_AFTER },
+};
 
 /** What `/connect/token` answers instead (RFC 6749 §5.2; `oauthError` of error-handler.ts). */
 const OAUTH_MEANING: Partial<Record<ErrorStatus, string>> = {
@@ -69,7 +72,7 @@ export function errorResponse(status: ErrorStatus, format: RouteEdge['errorForma
   return {
     description: (oauth && OAUTH_MEANING[status]) || MEANING[status],
     headers: { 'X-Request-Id': REQUEST_ID, ...(oauth ? OAUTH_HEADERS : HEADERS)[status] },
-    content: { 'application/json': { schema: { $ref: `${oauth ? OAuthError.$id : ErrorEnvelope.$id}#` } } },
+    content: { 'application/json': { schema: { $ref: oauth ? 'OAuthError#' : 'ErrorEnvelope#' } } },
   };
 }
 
