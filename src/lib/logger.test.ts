@@ -8,7 +8,9 @@ test('on a terminal a log line reads as text: time, level, message, fields, the 
   logger.info({ store: 'pglite', workers: 1, docs: 'http://localhost:8080/docs', detail: { a: 1 } }, 'wasl is serving');
   logger.error({ err: new Error('boom') }, 'start-up failed');
   logger.debug('below the level');
-  assert.equal(written.length, 2);
+  logger.info({ reqId: 'r1', req: { method: 'GET', url: '/health/live', host: 'x' }, res: { statusCode: 200 }, responseTime: 1.23456, source: '' }, 'request completed');
+  assert.equal(written.length, 3);
+  assert.match(written[2]!, / INFO {2}request completed reqId=r1 req=GET \/health\/live res=200 responseTime=1\.2 source=""\n$/);
   assert.match(written[0]!, /^\d\d:\d\d:\d\d\.\d{3} INFO {2}wasl is serving store=pglite workers=1 docs=http:\/\/localhost:8080\/docs detail=\{"a":1\}\n$/);
   assert.doesNotMatch(written[0]!, /pid=|hostname=|"level"/);
   const [first, ...stack] = written[1]!.trimEnd().split('\n');

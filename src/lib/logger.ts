@@ -35,7 +35,15 @@ const OMIT = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'err']);
  */
 export function prettyDestination(out: { write(text: string): unknown }, { colour = true } = {}): DestinationStream {
   const paint = (code: number, text: string) => (colour ? `\x1b[${code}m${text}\x1b[0m` : text);
-  const value = (v: unknown) => (typeof v === 'string' && !/[\s"=]/.test(v) ? v : formatWithOptions({ colors: false, breakLength: Infinity, compact: true }, '%j', v));
+  const value = (v: unknown) => (typeof v === 'string' && v !== '' && !/[\s"=]/.test(v) ? v : formatWithOptions({ colors: false, breakLength: Infinity, compact: true }, '%j', v));
+  // Fastify's request lines, shortened: `req=GET /v1/tags`, `res=200`, `responseTime=3.1`.
+  const field = (key: string, v: unknown) => {
+    const o = v as { method?: string; url?: string; statusCode?: number } | null;
+    if (key === 'req' && o?.method && o.url) return `${o.method} ${o.url}`;
+    if (key === 'res' && typeof o?.statusCode === 'number') return String(o.statusCode);
+    if (key === 'responseTime' && typeof v === 'number') return v.toFixed(1);
+    return value(v);
+  };
   return {
     write(line: string) {
       let entry: Record<string, unknown>;
@@ -48,7 +56,7 @@ export function prettyDestination(out: { write(text: string): unknown }, { colou
       const time = new Date(entry.time as number).toISOString().slice(11, 23);
       const fields = Object.entries(entry)
         .filter(([key]) => !OMIT.has(key))
-        .map(([key, v]) => `${paint(2, `${key}=`)}${value(v)}`);
+        .map(([key, v]) => `${paint(2, `${key}=`)}${field(key, v)}`);
       let text = `${paint(2, time)} ${paint(code, name)} ${String(entry.msg ?? '')}${fields.length ? ` ${fields.join(' ')}` : ''}\n`;
       const err = entry.err as { stack?: string; message?: string } | undefined;
       if (err) text += `${(err.stack ?? err.message ?? value(err)).replace(/^/gm, '    ')}\n`;
