@@ -152,6 +152,34 @@ export function createSecretBox(deps: { key: Buffer | null; oldKeys: Buffer[]; s
 }
 export type SecretBox = ReturnType<typeof createSecretBox>;
 
+/**
+ * Seals again, row by row, every listed column not under the current key: each row is locked,
+ * changed and committed on its own (`inTransaction`), so a start never holds many locks and an
+ * edit made meanwhile is never overwritten. Returns how many rows it looked at.
+ */
+export async function resealRows<Row, Column extends keyof Row & string, Trx>(
+  box: Pick<SecretBox, 'reseal'>,
+  ids: string[],
+  columns: readonly Column[],
+  inTransaction: (fn: (trx: Trx) => Promise<void>) => Promise<void>,
+  rows: { lock(id: string, trx: Trx): Promise<Row | undefined>; update(id: string, patch: Partial<Record<Column, Sealed>>, trx: Trx): Promise<unknown> },
+): Promise<number> {
+  for (const id of ids) {
+    await inTransaction(async (trx) => {
+      const row = await rows.lock(id, trx);
+      if (!row) return;
+      const patch: Partial<Record<Column, Sealed>> = {};
+      for (const column of columns) {
+        const value = row[column] as string | null;
+        const sealed = value === null ? null : box.reseal(value);
+        if (sealed) patch[column] = sealed;
+      }
+      if (Object.keys(patch).length) await rows.update(id, patch, trx);
+    });
+  }
+  return ids.length;
+}
+
 type StartLog = { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
 
 /**

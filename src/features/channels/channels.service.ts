@@ -3,7 +3,7 @@ import type { Static } from 'typebox';
 import type { Db } from '../../db/store.js';
 import type { Transaction } from '../../db/transaction.js';
 import type { Clock } from '../../lib/clock.js';
-import type { SecretBox } from '../../lib/secret-box.js';
+import { resealRows, type SecretBox } from '../../lib/secret-box.js';
 import { openWebhookSecrets, secretChange } from '../../lib/webhook-secret.js';
 import { NIL_ID, newId } from '../../lib/ids.js';
 import { regionOf, toE164 } from '../../lib/phone.js';
@@ -13,12 +13,9 @@ import type { ChannelPatch, ChannelRow, SmartReconnect } from '../../db/types.js
 import type { UrlGuard } from '../../providers/http/url-guard.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import {
-  DEFAULT_GRAPH_URL,
-  WHATSAPP_PROVIDER_CODE,
   WHATSAPP_URL_FIELDS,
   missingWhatsAppSetting,
   splitWhatsApp,
-  whatsAppSecretFlags,
   type ChannelSecrets,
   type VoiceSettings,
   type WhatsAppSettings,
@@ -26,6 +23,7 @@ import {
 } from '../../providers/settings.js';
 import { SEALED_COLUMNS, type ChannelsRepo } from './channels.repo.js';
 import type { CreateChannelBody, UpdateChannelBody } from './channels.schemas.js';
+import { toAdminChannel, toChannelItem } from './channels.view.js';
 
 const SMART_RECONNECT_DEFAULT: SmartReconnect = {
   enabled: false,
@@ -37,69 +35,6 @@ const SMART_RECONNECT_DEFAULT: SmartReconnect = {
 
 const hasWhatsApp = (type: number) => type === 2 || type === 3;
 const hasVoice = (type: number) => type === 1 || type === 3;
-
-export function toChannelItem(row: ChannelRow) {
-  const wa = row.whatsapp;
-  return {
-    id: row.id,
-    creationTime: row.creation_time,
-    creatorId: row.creator_id,
-    lastModificationTime: row.last_modification_time,
-    lastModifierId: row.last_modifier_id,
-    workspaceId: row.workspace_id,
-    name: row.name,
-    type: row.type,
-    icon: row.icon,
-    phoneNumber: row.phone_number
-      ? {
-          id: row.phone_number_id ?? row.id,
-          workspaceId: row.workspace_id,
-          number: row.phone_number,
-          phoneNumberStatus: row.phone_number_status,
-          region: row.region,
-          provider: row.voice?.provider ?? wa?.provider ?? null,
-        }
-      : null,
-    smartReconnectConfiguration: row.smart_reconnect,
-    inboundAgentConfiguration: row.inbound_agent,
-    postCallWebhookUrl: row.post_call_webhook_url,
-    evaluationTemplateId: row.evaluation_template_id,
-    whatsAppInfo: wa
-      ? {
-          providerType: WHATSAPP_PROVIDER_CODE[wa.provider],
-          sessionInfo: null,
-          businessAccountInfo: {
-            id: wa.accountId,
-            phoneNumberId: wa.phoneNumberId ?? `sandbox-${row.id}`,
-            displayPhoneNumber: row.phone_number ?? '',
-            provider: WHATSAPP_PROVIDER_CODE[wa.provider],
-            status: 1,
-            isActive: true,
-            qualityRating: wa.provider === 'sandbox' ? 'GREEN' : null,
-          },
-        }
-      : null,
-  };
-}
-
-/** What operators see: the Hatif shape plus their settings, secrets as has… flags only. */
-export function toAdminChannel(row: ChannelRow, secrets: ChannelSecrets) {
-  const wa = row.whatsapp;
-  return {
-    ...toChannelItem(row),
-    whatsAppWebhookUrl: row.whatsapp_webhook_url,
-    hasWebhookSecret: row.webhook_secret !== null,
-    whatsApp: wa
-      ? {
-          provider: wa.provider,
-          phoneNumberId: wa.phoneNumberId ?? null,
-          graphBaseUrl: wa.provider === 'cloud' ? (wa.graphBaseUrl ?? DEFAULT_GRAPH_URL) : null,
-          ...whatsAppSecretFlags(secrets.whatsApp),
-        }
-      : null,
-    voice: row.voice,
-  };
-}
 
 type CreateInput = Static<typeof CreateChannelBody>;
 type UpdateInput = Static<typeof UpdateChannelBody>;
@@ -267,20 +202,7 @@ export function createChannelsService(deps: {
      */
     async resealSecrets() {
       const ids = await repo.unsealed(box.currentPrefix());
-      for (const id of ids) {
-        await deps.transaction(async (trx) => {
-          const row = await repo.findForUpdate(id, trx);
-          if (!row) return;
-          const patch: ChannelPatch = {};
-          for (const column of SEALED_COLUMNS) {
-            const value = row[column];
-            const sealed = value === null ? null : box.reseal(value);
-            if (sealed) patch[column] = sealed;
-          }
-          if (Object.keys(patch).length) await repo.update(id, patch, trx);
-        });
-      }
-      return ids.length;
+      return resealRows(box, ids, SEALED_COLUMNS, deps.transaction, { lock: repo.findForUpdate, update: repo.update });
     },
   };
 }

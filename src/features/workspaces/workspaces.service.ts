@@ -2,14 +2,13 @@ import type { Static } from 'typebox';
 import type { Db } from '../../db/store.js';
 import type { Transaction } from '../../db/transaction.js';
 import type { Clock } from '../../lib/clock.js';
-import type { SecretBox } from '../../lib/secret-box.js';
+import { resealRows, type SecretBox } from '../../lib/secret-box.js';
 import { openWebhookSecrets, secretChange } from '../../lib/webhook-secret.js';
 import { newId } from '../../lib/ids.js';
 import { isSupportedCountry } from '../../lib/phone.js';
 import { errors } from '../../lib/errors.js';
 import type { PageRequest } from '../../lib/paging.js';
-import type { WorkspaceRow, WorkspacesTable } from '../../db/types.js';
-import type { Updateable } from 'kysely';
+import type { WorkspaceRow } from '../../db/types.js';
 import type { UrlGuard } from '../../providers/http/url-guard.js';
 import { SEALED_COLUMNS, type WorkspacesRepo } from './workspaces.repo.js';
 import type { UpdateWorkspaceBody } from './workspaces.schemas.js';
@@ -79,20 +78,7 @@ export function createWorkspacesService(deps: {
     /** At start: seals every secret not under the current key, each row in its own transaction; returns how many rows changed. */
     async resealSecrets() {
       const ids = await repo.unsealed(box.currentPrefix());
-      for (const id of ids) {
-        await deps.transaction(async (trx) => {
-          const row = await repo.findForUpdate(id, trx);
-          if (!row) return;
-          const patch: Updateable<WorkspacesTable> = {};
-          for (const column of SEALED_COLUMNS) {
-            const value = row[column];
-            const sealed = value === null ? null : box.reseal(value);
-            if (sealed) patch[column] = sealed;
-          }
-          await repo.update(id, patch, trx);
-        });
-      }
-      return ids.length;
+      return resealRows(box, ids, SEALED_COLUMNS, deps.transaction, { lock: repo.findForUpdate, update: repo.update });
     },
   };
 }
