@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util';
 
 /**
  * Where a start of the server goes, step by step, in this process (the same steps as
- * src/server.ts). Run it on an existing store to time a reopen:
- *   node --import tsx bench/startup-steps.ts --data-dir=/tmp/some-dir   (run twice: the first creates it)
- *   node --import tsx bench/startup-steps.ts --database-url=postgres://postgres@127.0.0.1:5432/db
+ * src/boot.ts and src/server.ts, without workers). Run it on an existing store to time a reopen:
+ *   node_modules/.bin/node --import tsx bench/startup-steps.ts --data-dir=/tmp/some-dir   (run twice: the first creates it)
+ *   node_modules/.bin/node --import tsx bench/startup-steps.ts --database-url=postgres://postgres@127.0.0.1:5432/db
  * "node+loader" is process start to the first line of this file (Node, tsx, nothing of ours).
  */
 const { values } = parseArgs({ options: { 'data-dir': { type: 'string' }, 'database-url': { type: 'string' } } });
@@ -18,6 +18,7 @@ const mark = (step: string) => {
 
 const { buildApp } = await import('../src/app.js');
 const { loadConfig } = await import('../src/config.js');
+const { createContainer } = await import('../src/container.js');
 const { migrateToLatest } = await import('../src/db/migrate.js');
 const { openStore } = await import('../src/db/store.js');
 const { systemClock } = await import('../src/lib/clock.js');
@@ -28,13 +29,17 @@ const store = await openStore(config.databaseUrl ? { databaseUrl: config.databas
 mark('open store');
 await migrateToLatest(store.db);
 mark('migrations');
-const app = await buildApp({ config, db: store.db, engine: store.engine, clock: systemClock, logger: false });
+const container = createContainer({ config, db: store.db, clock: systemClock });
+await container.lifecycle.start();
+mark('container');
+const app = await buildApp({ config, db: store.db, engine: store.engine, clock: systemClock, logger: false, container });
 mark('build app');
-await app.container.bootstrap.run();
+await container.bootstrap.run();
 mark('bootstrap');
 await app.listen({ port: 0, host: '127.0.0.1' });
 mark('listen');
 steps.total = Math.round(performance.now());
 await app.close();
+await container.lifecycle.stop();
 await store.close();
 process.stdout.write(`${JSON.stringify({ engine: store.engine, ms: steps })}\n`);
