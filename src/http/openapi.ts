@@ -1,5 +1,7 @@
 import type { RouteOptions } from 'fastify';
 import { Type } from 'typebox';
+import { errors, type AppError } from '../lib/errors.js';
+import { envelope, oauthError } from './error-handler.js';
 import type { RouteEdge } from './route-config.js';
 import { ErrorEnvelope } from './schemas.js';
 
@@ -30,7 +32,29 @@ const MEANING: Record<ErrorStatus, string> = {
   429: "The workspace's request budget is spent (`Wasl:RateLimited`); retry after `Retry-After` seconds.",
   500: 'An unexpected error (`Wasl:InternalError`); the body says nothing internal. Quote `X-Request-Id` when reporting it.',
   502: 'A provider Wasl called on your behalf failed (`error.code` says which).',
-  503: 'This node is shutting down (`Wasl:ShuttingDown`); retry, another node answers.',
+  503: 'This node is shutting down (`Wasl:ShuttingDown`) or busy (`Wasl:Busy`, with `Retry-After`); retry, another node answers.',
+};
+
+/** One real error per status, rendered as the error handler renders it: the docs page's example bodies. */
+const ID = '3a1a4cb7-e7c1-f045-127b-ad2297847528';
+const SAMPLE: Partial<Record<ErrorStatus, AppError>> = {
+  400: errors.invalidField('name', 'The Name field is required.'),
+  401: errors.unauthorized('The access token has expired.'),
+  403: errors.forbidden('The access token lacks the VoxaAPI scope.'),
+  404: errors.notFound('Tag', ID),
+  409: errors.tagNameTaken('VIP'),
+  413: errors.tooLarge(1_048_576),
+  415: errors.unsupportedMediaType('text/plain'),
+  422: errors.noWebhookUrl(ID),
+  429: errors.rateLimited(3000, 12),
+  500: errors.internal(),
+  503: errors.draining(),
+};
+const OAUTH_SAMPLE: Partial<Record<ErrorStatus, AppError>> = {
+  ...SAMPLE,
+  400: errors.badRequest('grant_type is required.'),
+  401: errors.unauthorized('The client credentials are invalid or the client is disabled.'),
+  429: errors.tooManyAuthFailures(60),
 };
 
 const header = (description: string, schema: object = { type: 'string' }) => ({ ...schema, description });
@@ -43,10 +67,12 @@ const HEADERS: Partial<Record<ErrorStatus, Record<string, object>>> = {
     'X-RateLimit-Limit': header('Requests a minute this workspace may make.', { type: 'integer' }),
     'X-RateLimit-Remaining': header('Requests left in the current window.', { type: 'integer' }),
   },
+  503: { 'Retry-After': header('Sent when the node is busy: seconds to wait.', { type: 'integer' }) },
 };
 const OAUTH_HEADERS: typeof HEADERS = {
   401: { 'WWW-Authenticate': header('`Basic realm="wasl"` when the client authenticated with HTTP Basic, else `Bearer realm="wasl"`.') },
   429: { 'Retry-After': RETRY_AFTER },
+  503: HEADERS[503],
 };
 
 /** What `/connect/token` answers instead (RFC 6749 §5.2; `oauthError` of error-handler.ts). */
@@ -72,9 +98,16 @@ export function errorResponse(status: ErrorStatus, format: RouteEdge['errorForma
   return {
     description: (oauth && OAUTH_MEANING[status]) || MEANING[status],
     headers: { 'X-Request-Id': REQUEST_ID, ...(oauth ? OAUTH_HEADERS : HEADERS)[status] },
-    content: { 'application/json': { schema: { $ref: oauth ? 'OAuthError#' : 'ErrorEnvelope#' } } },
+    content: {
+      'application/json': {
+        schema: { $ref: oauth ? 'OAuthError#' : 'ErrorEnvelope#' },
+        ...example(oauth ? OAUTH_SAMPLE[status] : SAMPLE[status], oauth),
+      },
+    },
   };
 }
+
+const example = (sample: AppError | undefined, oauth: boolean) => (sample ? { example: oauth ? oauthError(sample) : envelope(sample) } : {});
 
 /** The error bodies, added to the app as shared schemas: one component each in the document. */
 export const ERROR_SCHEMAS = [ErrorEnvelope, OAuthError];
