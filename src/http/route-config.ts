@@ -29,6 +29,7 @@ export interface RouteEdge {
 }
 
 declare module 'fastify' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- declaration merging adds the flags to Fastify's route config
   interface FastifyContextConfig extends Partial<RouteEdge> {}
   interface FastifyRequest {
     /** The body's exact bytes, on routes with `config.rawBody`. */

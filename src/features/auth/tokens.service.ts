@@ -16,13 +16,12 @@ interface Claims extends JWTPayload {
 }
 
 const CACHE_LIMIT = 10_000;
-/** How long a node trusts what it knows of an account: revocation reaches every node within this. */
-const ACCOUNT_STATE_TTL_MS = 2_000;
 
 /**
  * Issues and verifies access tokens (RS256 JWTs). A verified token is cached until it expires,
  * so the RSA check runs once per token, not per request; the account's state (disabled,
- * credential version) is re-read at most every 2 s, so revocation takes effect everywhere in < 5 s.
+ * credential version) comes from `accountState` at every request, which the service-accounts
+ * service keeps fresh (re-read every 2 s, at once after a change on this node).
  */
 export function createTokensService(deps: {
   keys: KeysService;
@@ -33,17 +32,7 @@ export function createTokensService(deps: {
 }) {
   const { keys, clock, issuer } = deps;
   const verified = new Map<string, { principal: Principal; exp: number; ver: number }>();
-  const states = new Map<string, { state: AccountState | undefined; at: number }>();
   const audience = 'VoxaAPI';
-
-  async function stateOf(id: string) {
-    const cached = states.get(id);
-    const now = clock.now().getTime();
-    if (cached && now - cached.at >= 0 && now - cached.at < ACCOUNT_STATE_TTL_MS) return cached.state;
-    const state = await deps.accountState(id);
-    states.set(id, { state, at: now });
-    return state;
-  }
 
   async function verifySignature(token: string) {
     try {
@@ -103,15 +92,10 @@ export function createTokensService(deps: {
         if (verified.size >= CACHE_LIMIT) verified.delete(verified.keys().next().value as string);
         verified.set(token, entry);
       }
-      const state = await stateOf(entry.principal.serviceAccountId);
+      const state = await deps.accountState(entry.principal.serviceAccountId);
       if (!state || state.disabled) throw errors.unauthorized('The service account is disabled.');
       if (state.version !== entry.ver) throw errors.unauthorized('The access token was revoked: the client secret has changed.');
       return entry.principal;
-    },
-
-    /** Called when an account is disabled or its secret rotated on this node: effective at once. */
-    forget(serviceAccountId: string) {
-      states.delete(serviceAccountId);
     },
   };
 }

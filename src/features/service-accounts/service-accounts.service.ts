@@ -7,6 +7,8 @@ import { secretWeakness } from '../../lib/secret-strength.js';
 import type { ServiceAccountsRepo } from './service-accounts.repo.js';
 
 export const API_SCOPE = 'VoxaAPI';
+/** How long a node trusts what it knows of an account: revocation reaches every node within this. */
+const ACCOUNT_STATE_TTL_MS = 2_000;
 
 export interface AccountState {
   version: number;
@@ -21,9 +23,12 @@ export function createServiceAccountsService(deps: {
   repo: ServiceAccountsRepo;
   clock: Clock;
   workspaceExists: (id: string) => Promise<boolean>;
-  onRevoked: (serviceAccountId: string) => void;
 }) {
   const { repo, clock } = deps;
+  // What this node knows of each account, re-read every 2 s: a revocation made on another node
+  // (sharing the store) takes effect here within that; one made here, at once (`revoked`).
+  const states = new Map<string, { state: AccountState | undefined; at: number }>();
+  const revoked = (id: string) => void states.delete(id);
 
   const present = (row: { id: string; name: string; client_id: string; scopes: string[] }, clientSecret: string) => ({
     id: row.id,
@@ -62,14 +67,14 @@ export function createServiceAccountsService(deps: {
       const clientSecret = randomToken(32);
       const row = await repo.setSecret(id, await hashSecret(clientSecret), clock.now());
       if (!row) throw errors.notFound('ServiceAccount', id);
-      deps.onRevoked(id);
+      revoked(id);
       return { clientSecret };
     },
 
     async disable(id: string) {
       const row = await repo.disable(id, clock.now());
       if (!row) throw errors.notFound('ServiceAccount', id);
-      deps.onRevoked(id);
+      revoked(id);
     },
 
     /** The account for these client credentials, or null; never says which half was wrong. */
@@ -84,9 +89,16 @@ export function createServiceAccountsService(deps: {
 
     hasAny: async (workspaceId: string) => (await repo.countByWorkspace(workspaceId)) > 0,
 
+    /** Whether the account is disabled and its credential version, as tokens are checked against. */
     async state(id: string): Promise<AccountState | undefined> {
+      const now = clock.now().getTime();
+      const cached = states.get(id);
+      if (cached && now - cached.at >= 0 && now - cached.at < ACCOUNT_STATE_TTL_MS) return cached.state;
       const row = await repo.state(id);
-      return row && { version: row.credential_version, disabled: row.disabled_at !== null };
+      const state = row && { version: row.credential_version, disabled: row.disabled_at !== null };
+      if (states.size >= 10_000) states.delete(states.keys().next().value as string);
+      states.set(id, { state, at: now });
+      return state;
     },
 
     /**
@@ -101,7 +113,7 @@ export function createServiceAccountsService(deps: {
       }
       if (!row.disabled_at && (await verifySecret(clientSecret, row.secret_hash))) return { created: false };
       await repo.setSecret(row.id, await hashSecret(clientSecret), clock.now(), true);
-      deps.onRevoked(row.id);
+      revoked(row.id);
       return { created: false, updated: true };
     },
   };
