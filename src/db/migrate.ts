@@ -3,6 +3,8 @@ import type { Db } from './store.js';
 import * as m0001 from './migrations/0001_foundation.js';
 import * as m0002 from './migrations/0002_jobs.js';
 import * as m0003 from './migrations/0003_webhooks.js';
+import * as m0004 from './migrations/0004_user_id_is_id.js';
+import * as m0005 from './migrations/0005_sealed_secrets.js';
 import * as m0006 from './migrations/0006_deliveries_queue.js';
 
 /** Numbered migrations, listed here so they are bundled with the code and run in order. */
@@ -10,6 +12,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_jobs': m0002,
   '0003_webhooks': m0003,
+  '0004_user_id_is_id': m0004,
+  '0005_sealed_secrets': m0005,
   '0006_deliveries_queue': m0006,
 };
 
