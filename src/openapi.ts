@@ -3,7 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { Type } from 'typebox';
 import { API_SCOPE } from './features/service-accounts/service-accounts.service.js';
 import { docsPage } from './http/docs-page.js';
-import { documentRoutes, ERROR_SCHEMAS, type SecurityByAuth } from './http/openapi.js';
+import { documentRoutes, type SecurityByAuth } from './http/openapi.js';
 import { DateTime, Uuid } from './http/schemas.js';
 import type { App } from './http/types.js';
 import { componentName, defineWebhook, webhooksSection, type WebhookDoc } from './http/webhook-docs.js';
@@ -128,6 +128,5 @@ export async function registerOpenApi(app: App): Promise<void> {
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   await app.register(swaggerUi, docsPage());
-  for (const schema of ERROR_SCHEMAS) app.addSchema(schema);
-  app.addHook('onRoute', documentRoutes(SECURITY));
+  documentRoutes(app, SECURITY);
 }

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BaseResolver, createConfig, lintFromString, type NormalizedProblem } from '@redocly/openapi-core';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import Fastify from 'fastify';
+import { documentRoutes } from '../src/http/openapi.js';
 import addFormatsModule from 'ajv-formats';
 import { ADMIN_TOKEN, build, json } from './helpers/build.js';
 import { startReceiver } from './helpers/receiver.js';
@@ -43,6 +45,18 @@ const validate = (name: string, value: unknown) => {
   const check = ajv.getSchema(`${ROOT}#/components/schemas/${name}`)!;
   assert.ok(check(value), `${name}: ${JSON.stringify(check.errors)}`);
 };
+
+test('registration refuses a documented route without operationId or config.auth, or with a taken operationId', async () => {
+  const app = Fastify();
+  documentRoutes(app, { bearer: [], admin: [], none: [] });
+  assert.throws(() => app.get('/a', { config: { auth: 'none' }, schema: { summary: 'A' } }, () => 'a'), /GET \/a: declare schema.operationId/);
+  assert.throws(() => app.get('/b', { schema: { operationId: 'getB' } }, () => 'b'), /GET \/b: declare config.auth/);
+  app.get('/c', { config: { auth: 'none' }, schema: { operationId: 'same' } }, () => 'c');
+  assert.throws(() => app.post('/d', { config: { auth: 'none' }, schema: { operationId: 'same' } }, () => 'd'), /operationId same is already used by GET \/c/);
+  app.get('/hidden', { schema: { hide: true } }, () => 'not in the document');
+  await app.ready();
+  await app.close();
+});
 
 /**
  * Rules of the recommended set switched off here, each for a stated reason; anything else the

@@ -1,4 +1,4 @@
-import type { RouteOptions } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import { Type } from 'typebox';
 import { errors, type AppError } from '../lib/errors.js';
 import { envelope, oauthError } from './error-handler.js';
@@ -109,8 +109,14 @@ export function errorResponse(status: ErrorStatus, format: RouteEdge['errorForma
 
 const example = (sample: AppError | undefined, oauth: boolean) => (sample ? { example: oauth ? oauthError(sample) : envelope(sample) } : {});
 
-/** The error bodies, added to the app as shared schemas: one component each in the document. */
-export const ERROR_SCHEMAS = [ErrorEnvelope, OAuthError];
+/**
+ * Installs the hook on the root instance, before any route of the API is registered, with the
+ * error bodies as shared schemas (one component each in the document).
+ */
+export function documentRoutes(app: FastifyInstance, security: SecurityByAuth): void {
+  for (const schema of [ErrorEnvelope, OAuthError]) app.addSchema(schema);
+  app.addHook('onRoute', routeDocumenter(security));
+}
 
 interface RouteSchema {
   operationId?: string;
@@ -152,7 +158,7 @@ const isHidden = (schema: RouteSchema | undefined) => Boolean(schema?.hide || sc
  * The `onRoute` hook, one per app (it remembers the operationIds it has seen). Hidden routes and
  * the HEAD twins Fastify adds to GET routes are left alone.
  */
-export function documentRoutes(security: SecurityByAuth) {
+function routeDocumenter(security: SecurityByAuth) {
   const operationIds = new Map<string, string>();
   return function documentRoute(route: RouteOptions): void {
     const schema = route.schema as RouteSchema | undefined;
