@@ -92,6 +92,8 @@ export const OAuthError = Type.Object(
   { $id: 'OAuthError', description: 'RFC 6749 §5.2 error.' },
 );
 
+const example = (sample: AppError | undefined, oauth: boolean) => (sample ? { example: oauth ? oauthError(sample) : envelope(sample) } : {});
+
 /** One error response in Fastify's content form: it serialises the body and documents the status. */
 export function errorResponse(status: ErrorStatus, format: RouteEdge['errorFormat'] = 'envelope') {
   const oauth = format === 'oauth';
@@ -106,8 +108,6 @@ export function errorResponse(status: ErrorStatus, format: RouteEdge['errorForma
     },
   };
 }
-
-const example = (sample: AppError | undefined, oauth: boolean) => (sample ? { example: oauth ? oauthError(sample) : envelope(sample) } : {});
 
 /**
  * Installs the hook on the root instance, before any route of the API is registered, with the
@@ -139,7 +139,7 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
  * service-account token, 401 for the admin token, the route's own `config.errors`, and 500/503
  * everywhere (an unexpected error; a node that is shutting down).
  */
-export function impliedErrors(method: string, schema: RouteSchema, edge: Pick<RouteEdge, 'auth' | 'errors'>): ErrorStatus[] {
+function impliedErrors(method: string, schema: RouteSchema, edge: Pick<RouteEdge, 'auth' | 'errors'>): ErrorStatus[] {
   const statuses = new Set<ErrorStatus>();
   const takesBody = schema.body !== undefined || BODY_METHODS.has(method);
   if (takesBody || schema.querystring || schema.query || schema.params || schema.headers) statuses.add(400);
