@@ -28,7 +28,7 @@ test('an API-only node (WORKERS=0) enqueues; a separate `npm run worker` process
   const pending = await admin(`/admin/v1/webhooks/deliveries/${sent.deliveries[0].id}`);
   assert.equal(pending.status, 'pending');
 
-  const worker = await startServer(env, { script: 'src/worker.ts' });
+  const worker = await startServer(env, { script: 'src/worker.ts', npm: true }); // as a supervisor runs it: SIGTERM goes to npm
   const [got] = await receiver.waitFor(1);
   assert.equal(got!.headers['webhook-id'], sent.deliveries[0].id);
   // The receiver has the body before the worker records the run: wait for the count.
@@ -40,6 +40,6 @@ test('an API-only node (WORKERS=0) enqueues; a separate `npm run worker` process
   }
   assert.match(metrics, done);
   assert.equal((await fetch(`${worker.base}/health/ready`)).status, 200);
-  assert.equal(await worker.stop(), 0);
+  assert.equal(await worker.stop(), 0, 'npm run worker drains and exits 0 on SIGTERM');
   assert.equal(await api.stop(), 0);
 });
