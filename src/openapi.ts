@@ -71,12 +71,13 @@ const testWebhook = defineWebhook({
  * Call, OutboundIvrCompleted, AssignedUserIdChanged) defines it with `defineWebhook` beside its
  * schemas and adds it here; the workspace events envelope then lists it as well.
  */
-const WEBHOOKS: WebhookDoc[] = [testWebhook];
+export const WEBHOOKS: WebhookDoc[] = [testWebhook];
 
 /** The workspace `eventsWebhookUrl` receives every event, wrapped (Hatif's workspace-event envelope). */
 function workspaceEventWebhook(events: readonly WebhookDoc[]): WebhookDoc {
   const wrapped = events.filter((e) => e.inWorkspaceEnvelope !== false);
   const names = wrapped.map((e) => e.name);
+  const refs = wrapped.map((e) => Type.Unsafe({ $ref: `#/components/schemas/${componentName(e)}` }));
   return defineWebhook({
     name: 'WorkspaceEvent',
     operationId: 'workspaceEventWebhook',
@@ -86,18 +87,16 @@ function workspaceEventWebhook(events: readonly WebhookDoc[]): WebhookDoc {
       "workspace's secret: `eventType` names the event and `data` is the payload its channel URL receives." +
       (names.length ? ` Events today: ${names.join(', ')}.` : ' No feature emits one yet: WhatsApp messages, calls and assignments will.'),
     payload: Type.Object({
-      eventType: names.length ? Type.Union(names.map((n) => Type.Literal(n))) : Type.String({ examples: ['AssignedUserIdChanged'] }),
-      data: names.length
-        ? Type.Union(wrapped.map((e) => Type.Unsafe({ $ref: `#/components/schemas/${componentName(e)}` })))
-        : Type.Record(Type.String(), Type.Unknown(), { description: 'The payload of the event.' }),
+      eventType: names.length ? Type.Unsafe<string>({ type: 'string', enum: names }) : Type.String({ examples: ['AssignedUserIdChanged'] }),
+      data: refs.length === 1 ? refs[0]! : refs.length ? Type.Union(refs) : Type.Record(Type.String(), Type.Unknown(), { description: 'The payload of the event.' }),
     }),
     inWorkspaceEnvelope: false,
   });
 }
 
 /** The document's frame; `servers` is relative so the docs page's "Try it out" calls the host that served it. */
-export function openApiDocument() {
-  const section = webhooksSection([...WEBHOOKS, workspaceEventWebhook(WEBHOOKS)]);
+export function openApiDocument(webhooks: readonly WebhookDoc[] = WEBHOOKS) {
+  const section = webhooksSection([...webhooks, workspaceEventWebhook(webhooks)]);
   return {
     openapi: '3.1.0',
     info: {

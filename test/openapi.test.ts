@@ -3,7 +3,10 @@ import { test } from 'node:test';
 import { BaseResolver, createConfig, lintFromString, type NormalizedProblem } from '@redocly/openapi-core';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import Fastify from 'fastify';
+import { Type } from 'typebox';
 import { documentRoutes } from '../src/http/openapi.js';
+import { defineWebhook } from '../src/http/webhook-docs.js';
+import { openApiDocument, WEBHOOKS } from '../src/openapi.js';
 import addFormatsModule from 'ajv-formats';
 import { ADMIN_TOKEN, build, json } from './helpers/build.js';
 import { startReceiver } from './helpers/receiver.js';
@@ -232,6 +235,27 @@ test('what the server answers is declared: every operation, called bare with a s
     }
   }
   assert.deepEqual(undeclared, []);
+});
+
+test('webhooks: a feature adds its webhook by one line, and the workspace envelope lists it', async () => {
+  const assigned = defineWebhook({
+    name: 'AssignedUserIdChanged',
+    operationId: 'assignedUserIdChangedWebhook',
+    summary: 'A conversation was assigned',
+    description: 'Sent to the workspace events URL.',
+    payload: Type.Object({ conversationId: Type.String({ format: 'uuid' }), assignedUserId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]) }),
+  });
+  const frame = openApiDocument([...WEBHOOKS, assigned]);
+  assert.deepEqual(Object.keys(frame.webhooks), ['Test', 'AssignedUserIdChanged', 'WorkspaceEvent']);
+  const envelope = frame.components.schemas.WorkspaceEventWebhook as { properties: { eventType: unknown; data: unknown } };
+  assert.deepEqual(envelope.properties.data, { $ref: '#/components/schemas/AssignedUserIdChangedWebhook' }, 'Test is not sent to the events URL');
+  const check = new Ajv2020({ strict: false }).compile({ ...envelope.properties.eventType as object });
+  assert.ok(check('AssignedUserIdChanged') && !check('Test'));
+  const config = await createConfig({ extends: ['recommended'], rules: OFF });
+  const problems = await lintFromString({ source: JSON.stringify({ ...frame, paths: {} }), absoluteRef: '/frame.json', config });
+  // The frame alone has no operations to use the security schemes.
+  const unusedSchemes = (p: NormalizedProblem) => p.ruleId === 'no-unused-components' && /securitySchemes/.test(String(p.location[0]?.pointer));
+  assert.deepEqual(problems.filter((p) => !unusedSchemes(p)).map(describe), []);
 });
 
 const pointer = (path: string, method: string) => `${ROOT}#/paths/${path.replace(/~/g, '~0').replace(/\//g, '~1')}/${method}`;
