@@ -52,8 +52,8 @@ export function PagingQuery(defaultPageSize = 10, sortFields?: readonly string[]
       Type.String({
         maxLength: 200,
         description: sortFields
-          ? `"<Field> ASC|DESC", field one of ${sortFields.join(', ')} (case-insensitive).`
-          : '"<Field> ASC|DESC"',
+          ? `\`<Field> ASC|DESC\`, several separated by commas; fields: ${sortFields.join(', ')} (case-insensitive).`
+          : '`<Field> ASC|DESC`',
         examples: sortFields ? [`${sortFields[0]} ASC`] : undefined,
       }),
     ),
