@@ -76,7 +76,10 @@ test('without env credentials, the first start prints them once and they work', 
 test('SIGTERM to the `npm start` process stops the server on Node 24 and frees its port and data directory', async () => {
   const env = { ...(await freshStoreEnv()), WASL_ADMIN_TOKEN: 'npm-admin-token-123456', LOG_LEVEL: 'info' };
   const first = await startServer(env, { npm: true });
-  const serving = first.stdout().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>).find((l) => l.msg === 'wasl is serving');
+  // It answers before it logs "serving" (workers start after listen): wait for the line.
+  const servingLine = () => first.stdout().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>).find((l) => l.msg === 'wasl is serving');
+  for (let i = 0; i < 100 && !servingLine(); i++) await new Promise((r) => setTimeout(r, 100));
+  const serving = servingLine();
   assert.ok(serving, `no JSON "serving" line on stdout: ${first.stdout()}`);
   const pid = serving.pid as number;
   assert.notEqual(pid, first.proc.pid, 'npm runs the server as a process of its own');
