@@ -7,9 +7,10 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { dumpTemplate, openStore, type Store } from '../src/db/store.js';
 import type { Database } from '../src/db/types.js';
 import { createJobsRepo, JOBS_CHANNEL, type JobsRepo } from '../src/jobs/jobs.repo.js';
-import { createJobQueue } from '../src/jobs/queue.js';
+import { createJobQueue, queuedJob } from '../src/jobs/queue.js';
 import { createWorker } from '../src/jobs/worker.js';
 import { systemClock } from '../src/lib/clock.js';
+import { createTransactor } from '../src/db/transaction.js';
 import { cleanup, log, machineNote, percentile, postgresCpu, round, sleep, tempDatabase, within } from './webhooks-lib.js';
 
 /**
@@ -79,9 +80,10 @@ async function benchStore(storeName: string) {
   const store = await openBenchStore(storeName);
   const { db, pool } = store;
   const repo = createJobsRepo(db);
-  const queue = createJobQueue({ repo, clock: systemClock });
+  const transaction = createTransactor(db);
+  const queue = createJobQueue({ repo, clock: systemClock, afterCommit: transaction.afterCommit });
   let onRun: (i: number) => void = () => {};
-  queue.define({ name: NAME, payload: Type.Object({ i: Type.Integer() }), maxAttempts: 3, handler: async (p) => onRun(p.i) });
+  queue.define(queuedJob({ name: NAME, payload: Type.Object({ i: Type.Integer() }), maxAttempts: 3, handler: async (p) => onRun(p.i) }));
   const reset = () => sql`TRUNCATE jobs`.execute(db);
   const add = (what: string, m: Awaited<ReturnType<typeof measured>>, n: number, extra: Partial<Row> = {}, base?: Row) => {
     const row: Row = { store: storeName, what, rate: (n * 1000) / m.ms, nodeUs: (m.nodeMs * 1000) / n, pgUs: storeName === 'postgres' ? (m.pgMs * 1000) / n : undefined, ...extra };
@@ -92,10 +94,10 @@ async function benchStore(storeName: string) {
   };
   try {
     // (a) enqueue, after a warm-up of the code paths
-    for (let i = 0; i < 200; i++) await db.transaction().execute((trx) => queue.enqueue(trx, NAME, { i }));
+    for (let i = 0; i < 200; i++) await transaction((trx) => queue.enqueue(trx, NAME, { i }));
     await reset();
     add(`enqueue: ${ENQUEUE} jobs, each its own transaction, one after another`, await measured(async () => {
-      for (let i = 0; i < ENQUEUE; i++) await db.transaction().execute((trx) => queue.enqueue(trx, NAME, { i }));
+      for (let i = 0; i < ENQUEUE; i++) await transaction((trx) => queue.enqueue(trx, NAME, { i }));
     }), ENQUEUE);
     await reset();
     add(`enqueue: ${ENQUEUE} jobs, each its own transaction, 16 at a time`, await measured(async () => {
@@ -103,14 +105,14 @@ async function benchStore(storeName: string) {
       const lane = async () => {
         while (next < ENQUEUE) {
           const i = next++;
-          await db.transaction().execute((trx) => queue.enqueue(trx, NAME, { i }));
+          await transaction((trx) => queue.enqueue(trx, NAME, { i }));
         }
       };
       await Promise.all(Array.from({ length: 16 }, lane));
     }), ENQUEUE);
     await reset();
     add(`enqueue: ${ENQUEUE} jobs in one transaction`, await measured(() =>
-      db.transaction().execute(async (trx) => {
+      transaction(async (trx) => {
         for (let i = 0; i < ENQUEUE; i++) await queue.enqueue(trx, NAME, { i });
       })), ENQUEUE);
 
@@ -182,7 +184,7 @@ async function benchStore(storeName: string) {
         await sleep(10);
         const ran = new Promise<number>((resolve) => (onRun = () => resolve(performance.now())));
         const t0 = performance.now();
-        await db.transaction().execute((trx) => queue.enqueue(trx, NAME, { i }));
+        await transaction((trx) => queue.enqueue(trx, NAME, { i }));
         const t1 = performance.now();
         const at = await within(ran, 5000, () => 'a job did not run within 5 s');
         if (i < 10) continue; // warm-up

@@ -111,6 +111,27 @@ export function postgresCpu(): () => number {
   const before = postgresPids();
   return () => [...postgresPids()].reduce((sum, [pid, ms]) => sum + ms - (before.get(pid) ?? 0), 0);
 }
+/**
+ * CPU time (ms) used since the call by the backends serving `database` (found in
+ * pg_stat_activity at both ends): the benchmark's own share of the server, which other
+ * databases' work (colleagues' test suites) does not inflate. Leaves out the shared background
+ * processes (WAL writer, checkpointer, autovacuum), so it is a floor of what the work costs.
+ */
+export async function databaseCpu(pgUrl: string, database: string): Promise<() => Promise<number>> {
+  const backends = async () => {
+    const client = new pg.Client({ connectionString: `${pgUrl}/postgres` });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
+      return new Map(rows.map((r) => [r.pid, cpuMs(r.pid) || 0]));
+    } finally {
+      await client.end();
+    }
+  };
+  const before = await backends();
+  return async () => [...(await backends())].reduce((sum, [pid, ms]) => sum + ms - (before.get(pid) ?? 0), 0);
+}
+
 function postgresPids(): Map<number, number> {
   const out = new Map<number, number>();
   for (const name of readdirSync('/proc')) {

@@ -1,0 +1,25 @@
+import pg from 'pg';
+
+/**
+ * Counts the statements this process sends to the database, by their first words (e.g.
+ * `insert into "webhook_deliveries"`, `with due as`, `begin`). webhooks.bench.ts imports it in
+ * the driver and loads it in the server (`node --import ./bench/webhooks-statements.ts`); the
+ * server prints its counts on stderr (`STATEMENTS {…}`) when sent SIGUSR2.
+ */
+const counts = new Map<string, number>();
+const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  const first = args[0] as string | { text?: string } | undefined;
+  const text = (typeof first === 'string' ? first : (first?.text ?? '')).trim().replace(/\s+/g, ' ').toLowerCase();
+  const kind = /^(?:with \w+ as|select pg_notify|select|insert into \S+|update \S+|delete from \S+|\w+)/.exec(text)?.[0] ?? '?';
+  counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  return query.apply(this, args);
+} as typeof pg.Client.prototype.query;
+
+export const statementCounts = () => Object.fromEntries(counts) as Record<string, number>;
+
+/** What was counted since `before` (a snapshot of `statementCounts()`), without the zeros. */
+export const countsSince = (before: Record<string, number>, after: Record<string, number> = statementCounts()) =>
+  Object.fromEntries(Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, n]) => (n as number) > 0)) as Record<string, number>;
+
+process.on('SIGUSR2', () => process.stderr.write(`STATEMENTS ${JSON.stringify(statementCounts())}\n`));
