@@ -6,9 +6,9 @@ import { Type } from 'typebox';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { dumpTemplate, openStore, type Store } from '../src/db/store.js';
 import type { Database } from '../src/db/types.js';
-import { createJobsRepo, JOBS_CHANNEL, type JobsRepo } from '../src/jobs/jobs.repo.js';
+import { createJobsRepo, type JobsRepo } from '../src/jobs/jobs.repo.js';
 import { createJobQueue, queuedJob } from '../src/jobs/queue.js';
-import { createWorker } from '../src/jobs/worker.js';
+import { startWorkers } from '../src/jobs/runtime.js';
 import { systemClock } from '../src/lib/clock.js';
 import { createTransactor } from '../src/db/transaction.js';
 import { cleanup, log, machineNote, percentile, postgresCpu, round, sleep, tempDatabase, within } from './webhooks-lib.js';
@@ -145,13 +145,11 @@ async function benchStore(storeName: string) {
       let ran = 0;
       let claims = 0;
       const counted: JobsRepo = { ...repo, claim: (...args) => (claims++, repo.claim(...args)) };
-      const ws = Array.from({ length: loops }, () =>
-        createWorker({ repo: counted, queue, clock: systemClock, logger, listen: (wake) => store.listen(JOBS_CHANNEL, wake), options: { concurrency: CONCURRENCY } }));
       const m = await measured(async () => {
         const all = new Promise<void>((resolve) => (onRun = () => ++ran === JOBS && resolve()));
-        for (const w of ws) await w.start();
+        const ws = await startWorkers({ repo: counted, queue, store, clock: systemClock, logger }, { count: loops, concurrency: CONCURRENCY });
         await within(all, TIMEOUT_MS, () => `workers ran ${ran} of ${JOBS} jobs in ${TIMEOUT_MS} ms`);
-        await Promise.all(ws.map((w) => w.stop(5000))); // the last completes are written before stop() returns
+        await ws.stop(5000); // the last completes are written before stop() returns
       });
       // Every handler ran; a job still open means its bookkeeping failed (reported, not hidden).
       const open = await sql<{ status: string; last_error: string | null }>`SELECT status, last_error FROM jobs WHERE status <> 'done'`.execute(db);
@@ -168,15 +166,14 @@ async function benchStore(storeName: string) {
         await measured(() => Promise.all(Array.from({ length: loops }, (_, k) => repoLoop(`repo-${k}`)))), JOBS, {}, base);
       await fill();
       const w = await workers(loops);
-      add(`claim+complete: ${loops} worker loop(s) (createWorker), concurrency ${CONCURRENCY} each, no-op handler`, w.m, JOBS, {
+      add(`claim+complete: ${loops} worker loop(s) (startWorkers), concurrency ${CONCURRENCY} each, no-op handler`, w.m, JOBS, {
         note: `${round(JOBS / w.claims, 1)} jobs per claim statement${w.failed ? `; ${w.failed}` : ''}`,
       }, base);
     }
 
     // (c) enqueue → handler latency of an idle worker (woken by NOTIFY)
     await reset();
-    const worker = createWorker({ repo, queue, clock: systemClock, logger, listen: (wake) => store.listen(JOBS_CHANNEL, wake), options: { concurrency: CONCURRENCY } });
-    await worker.start();
+    const worker = await startWorkers({ repo, queue, store, clock: systemClock, logger }, { concurrency: CONCURRENCY });
     const fromStart: number[] = [];
     const fromCommit: number[] = [];
     try {
