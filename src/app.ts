@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import { createContainer, type Container } from './container.js';
-import type { Db, Engine } from './db/store.js';
+import { pingStore, type Db, type Engine } from './db/store.js';
 import { tokenRoutes } from './features/auth/token.routes.js';
 import { ADMIN_TOKEN_KEY } from './features/bootstrap/bootstrap.service.js';
 import { channelsAdminRoutes, channelsRoutes } from './features/channels/channels.routes.js';
@@ -136,7 +136,7 @@ export async function buildApp(deps: AppDeps) {
   });
 
   app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, () => app.swagger());
-  opsRoutes(app, { db, engine: deps.engine, registry: c.registry, isDraining: () => draining });
+  opsRoutes(app, { ping: () => pingStore(db), engine: deps.engine, registry: c.registry, isDraining: () => draining });
   for (const routes of ROUTES) routes(app, c);
   app.addHook('onClose', async () => c.lifecycle.stop());
 

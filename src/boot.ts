@@ -1,10 +1,9 @@
-import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createContainer, type Container } from './container.js';
 import { DataDirLockedError } from './db/lock.js';
 import { migrateToLatest } from './db/migrate.js';
-import { openStore, type Store } from './db/store.js';
+import { openStore, pingStore, type Store } from './db/store.js';
 import type { Workers } from './jobs/runtime.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
@@ -70,7 +69,7 @@ async function openAndMigrate(config: Config): Promise<{ store: Store; applied: 
     throw new BootError(`cannot open the store at ${whereIs(config)}: ${(err as Error).message}`, { cause: err });
   }
   try {
-    await sql`SELECT 1`.execute(store.db); // PostgreSQL connects lazily: an unreachable server shows here
+    await pingStore(store.db); // PostgreSQL connects lazily: an unreachable server shows here
   } catch (err) {
     await store.close().catch(() => {});
     throw new BootError(`cannot reach the store at ${whereIs(config)}: ${(err as Error).message}`, { cause: err });

@@ -3,7 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { citext } from '@electric-sql/pglite/contrib/citext';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './types.js';
 import { lockDataDir } from './lock.js';
@@ -138,6 +138,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     release();
     throw err;
   }
+}
+
+/** Readiness: resolves when the store answers a trivial statement. */
+export async function pingStore(db: Db): Promise<void> {
+  await sql`SELECT 1`.execute(db);
 }
 
 /** A migrated, empty embedded store as a tarball; each test file starts from a copy. */

@@ -1,7 +1,5 @@
-import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { Registry } from 'prom-client';
-import type { Db } from '../../db/store.js';
 import type { App } from '../../http/types.js';
 
 const Health = Type.Object({ status: Type.String(), store: Type.Optional(Type.String()) });
@@ -10,8 +8,8 @@ const NotReady = Type.Union([Health, Type.Ref('ErrorEnvelope')], { description: 
 const Metrics = { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: Type.String() } } };
 
 export interface OpsDeps {
-  /** The store to ping for readiness (the one thing these routes ask of it). */
-  db: Db;
+  /** Resolves when the store answers (readiness). */
+  ping: () => Promise<void>;
   engine: string;
   registry: Registry;
   isDraining: () => boolean;
@@ -34,7 +32,7 @@ export function opsRoutes(app: App, deps: OpsDeps) {
     async (req, reply) => {
       if (deps.isDraining()) return reply.code(503).send({ status: 'draining' });
       try {
-        await sql`SELECT 1`.execute(deps.db);
+        await deps.ping();
         return { status: 'ok', store: deps.engine };
       } catch (err) {
         req.log.warn({ err }, 'readiness check failed');
