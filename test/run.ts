@@ -43,3 +43,5 @@ child.on('exit', (code, signal) => {
   cleanup();
   process.exit(code ?? (signal ? 1 : 0));
 });
+// A signal to `npm test` (a CI time-out, Ctrl-C) reaches the test runner too, so nothing is left running.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => child.kill(signal));
