@@ -2,24 +2,26 @@ import { parseArgs } from 'node:util';
 import { createOutboundHttp } from '../src/providers/http/outbound.js';
 
 /**
- * The baseline of webhooks.bench.ts, in its own process as the server is: `count` POSTs of a
- * `bodyBytes` body to `url`, `concurrency` at a time, each with a unique `webhook-id` starting
- * with `tag`. `--client=fetch` is a bare fetch loop; `--client=outbound` uses Wasl's outbound
+ * The baseline of webhooks.bench.ts, in its own process as the server is: `count` POSTs of
+ * `request` (the body and headers Wasl sends, signed once) to `url`, `concurrency` at a time,
+ * each with a unique `webhook-id` starting with `tag`. `--client=fetch` is a bare fetch loop; `--client=outbound` uses Wasl's outbound
  * HTTP client (node:http, keep-alive agent) without the queue, to split client cost from the rest.
  * Prints {"ms", "errors", "cpuMs"} (of the measured part) on stdout.
  */
 const { values: o } = parseArgs({
   options: {
     url: { type: 'string' }, count: { type: 'string' }, warmup: { type: 'string', default: '500' }, concurrency: { type: 'string' },
-    'body-bytes': { type: 'string' }, client: { type: 'string', default: 'fetch' }, tag: { type: 'string' },
+    request: { type: 'string' }, client: { type: 'string', default: 'fetch' }, tag: { type: 'string' },
   },
 });
 const url = o.url!;
-const body = JSON.stringify({ filler: 'x'.repeat(Math.max(0, Number(o['body-bytes']) - 13)) });
-const outbound = createOutboundHttp({ allowPrivate: true, label: 'webhook URL' });
+// The request Wasl sends (body and signature headers, made once): the receiver reads the same bytes.
+const request = JSON.parse(Buffer.from(o.request!, 'base64').toString('utf8')) as { body: string; headers: Record<string, string> };
+const { body } = request;
+const outbound = createOutboundHttp({ allowPrivate: true, label: 'webhook URL', userAgent: 'Wasl-Webhooks/1.0' }); // as the server's
 
 async function post(id: string): Promise<boolean> {
-  const headers = { 'content-type': 'application/json', 'webhook-id': id };
+  const headers = { ...request.headers, 'webhook-id': id };
   if (o.client === 'outbound') return (await outbound.post(url, { headers, body })).status === 200;
   const res = await fetch(url, { method: 'POST', headers, body });
   await res.arrayBuffer();

@@ -10,8 +10,11 @@ const counts = new Map<string, number>();
 const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   const first = args[0] as string | { text?: string } | undefined;
-  const text = (typeof first === 'string' ? first : (first?.text ?? '')).trim().replace(/\s+/g, ' ').toLowerCase();
-  const kind = /^(?:with \w+ as|select pg_notify|select|insert into \S+|update \S+|delete from \S+|\w+)/.exec(text)?.[0] ?? '?';
+  let text = (typeof first === 'string' ? first : (first?.text ?? '')).trim().replace(/\s+/g, ' ').toLowerCase();
+  // Queue bookkeeping starts with the lazy-commit CTE (jobs.repo.ts LAZY_COMMIT): name what follows.
+  const lazy = /^with "?_lazy_commit"? as materialized \(select set_config\([^)]*\)(?: as "on")?\),? ?/.exec(text);
+  if (lazy) text = text.slice(lazy[0].length).replace(/^(?=[a-z_]+ as \()/, 'with ');
+  const kind = (lazy ? 'lazy ' : '') + (/^(?:with \w+ as|select pg_notify|select|insert into \S+|update \S+|delete from \S+|\w+)/.exec(text)?.[0] ?? '?');
   counts.set(kind, (counts.get(kind) ?? 0) + 1);
   return query.apply(this, args);
 } as typeof pg.Client.prototype.query;

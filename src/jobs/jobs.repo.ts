@@ -4,6 +4,17 @@ import type { JobRow } from '../db/types.js';
 
 export const JOBS_CHANNEL = 'wasl_jobs';
 
+/**
+ * Queue bookkeeping (claims, leases, outcomes) commits without waiting for the WAL flush: a
+ * `WITH ${LAZY_COMMIT}` sets `synchronous_commit = off` for that one statement's transaction,
+ * and `${lazyCommitted}` in its WHERE makes it run. A crash of the process loses none of it
+ * (the WAL is written); a crash of the machine can lose its last fraction of a second, and then
+ * work is claimed or done again — at least once, as every handler must allow. Never inside a
+ * caller's transaction: enqueueing and emitting stay as durable as the change that caused them.
+ */
+export const LAZY_COMMIT = sql`_lazy_commit AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))`;
+export const lazyCommitted = sql<boolean>`EXISTS (SELECT FROM _lazy_commit)`;
+
 /** Open work of one job name: waiting, running, failed for good, and when the oldest due one became due. */
 export interface JobStats {
   pending: number;
@@ -25,6 +36,8 @@ export interface NewJob {
 
 /** Every statement of the queue; src/jobs/README.md explains why each is shaped so. */
 export function createJobsRepo(db: Db) {
+  // An UPDATE that commits lazily (LAZY_COMMIT): `lazy().updateTable(…)….where(lazyCommitted)`.
+  const lazy = () => db.with((cte) => cte('_lazy_commit').materialized(), (qb) => qb.selectNoFrom(sql`set_config('synchronous_commit', 'off', true)`.as('on')));
   return {
     /** Inside the caller's transaction (the queue wakes the workers once it commits). */
     async insert(trx: Db, job: NewJob): Promise<string | null> {
@@ -59,6 +72,7 @@ export function createJobsRepo(db: Db) {
      */
     async claim(workerId: string, names: string[], now: Date, leaseUntil: Date, limit: number): Promise<JobRow[]> {
       const { rows } = await sql<JobRow>`
+        WITH ${LAZY_COMMIT}
         UPDATE jobs SET status = 'running', locked_by = ${workerId}, locked_until = ${leaseUntil}, attempts = attempts + 1
         WHERE id IN (
           SELECT j.id FROM jobs j
@@ -68,62 +82,67 @@ export function createJobsRepo(db: Db) {
           ORDER BY j.run_at, j.id
           LIMIT ${limit}
           FOR UPDATE SKIP LOCKED
-        )
+        ) AND ${lazyCommitted}
         RETURNING *`.execute(db);
       return rows;
     },
 
     /** Jobs whose worker stopped renewing its lease go back to the queue. */
     async releaseExpired(now: Date): Promise<number> {
-      const result = await db
+      const result = await lazy()
         .updateTable('jobs')
         .set({ status: 'pending', locked_by: null, locked_until: null, run_at: now, last_error: 'lease expired: its worker stopped' })
         .where('status', '=', 'running')
         .where('locked_until', '<', now)
+        .where(lazyCommitted)
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
 
     async extendLeases(workerId: string, ids: string[], until: Date) {
       if (!ids.length) return;
-      await db.updateTable('jobs').set({ locked_until: until }).where('id', 'in', ids).where('locked_by', '=', workerId).execute();
+      await lazy().updateTable('jobs').set({ locked_until: until }).where('id', 'in', ids).where('locked_by', '=', workerId).where(lazyCommitted).execute();
     },
 
     /** Finished jobs of one worker, many in one statement when the worker is busy. */
     async complete(ids: string[], workerId: string, now: Date) {
-      await db
+      await lazy()
         .updateTable('jobs')
         .set({ status: 'done', finished_at: now, locked_by: null, locked_until: null, last_error: null })
         .where('id', 'in', ids)
         .where('locked_by', '=', workerId)
+        .where(lazyCommitted)
         .execute();
     },
 
     async retry(id: string, workerId: string, runAt: Date, error: string) {
-      await db
+      await lazy()
         .updateTable('jobs')
         .set({ status: 'pending', run_at: runAt, locked_by: null, locked_until: null, last_error: error, rate_slot: null })
         .where('id', '=', id)
         .where('locked_by', '=', workerId)
+        .where(lazyCommitted)
         .execute();
     },
 
     async bury(id: string, workerId: string, now: Date, error: string) {
-      await db
+      await lazy()
         .updateTable('jobs')
         .set({ status: 'dead', finished_at: now, locked_by: null, locked_until: null, last_error: error })
         .where('id', '=', id)
         .where('locked_by', '=', workerId)
+        .where(lazyCommitted)
         .execute();
     },
 
     /** Gives back a job this worker took but did not run (shutdown, rate slot): not an attempt. */
     async release(id: string, workerId: string, runAt: Date, rateSlot: Date | null = null) {
-      await db
+      await lazy()
         .updateTable('jobs')
         .set({ status: 'pending', run_at: runAt, locked_by: null, locked_until: null, attempts: sql`attempts - 1`, rate_slot: rateSlot })
         .where('id', '=', id)
         .where('locked_by', '=', workerId)
+        .where(lazyCommitted)
         .execute();
     },
 

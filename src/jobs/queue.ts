@@ -43,7 +43,11 @@ export interface ClaimedJobDefinition<Item extends { id: string } = { id: string
   timeoutMs?: number;
   /** Takes up to `limit` due rows for this worker until `leaseUntil`, each counted as an attempt. */
   claim(workerId: string, now: Date, leaseUntil: Date, limit: number): Promise<Item[]>;
-  run(item: Item, ctx: { workerId: string; signal: AbortSignal }): Promise<JobResult>;
+  /**
+   * `ctx.freeSlot()`: the part that needs the worker's concurrency (e.g. the HTTP request) is
+   * over; the rest (recording the outcome) goes on without holding back the next row.
+   */
+  run(item: Item, ctx: { workerId: string; signal: AbortSignal; freeSlot: () => void }): Promise<JobResult>;
   /** Moves the lease of rows this worker still holds. */
   renew(workerId: string, ids: string[], leaseUntil: Date): Promise<void>;
   /** Gives back rows this worker holds but will not finish (stopping): due at once, not an attempt. */

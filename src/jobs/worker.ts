@@ -24,8 +24,14 @@ export interface WorkerOptions {
 interface Task {
   name: string;
   id: string;
-  controller: AbortController;
-  done: Promise<void>;
+  run: (controller: AbortController) => Promise<void>;
+  /** Claimed but not started (stopping): back to the queue, not an attempt. */
+  giveBack: () => Promise<void>;
+  /** Set once started. */
+  controller?: AbortController;
+  done?: Promise<void>;
+  /** Counts against the concurrency until it finishes or hands its slot back (`ctx.freeSlot`). */
+  holdsSlot?: boolean;
 }
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -46,11 +52,19 @@ export function createWorker(deps: {
 }) {
   const { repo, queue, clock, logger } = deps;
   const { concurrency = 16, pollMs = 1000, leaseMs = 30_000, recoverEveryMs = 10_000 } = deps.options ?? {};
-  // A finished task frees a slot; claiming again waits for a quarter of the slots, so that one
-  // claim statement takes several rows instead of one per finished task.
-  const claimBatch = Math.max(1, Math.floor(concurrency / 4));
+  // One claim takes at least half the slots' worth, not one row per finished task, and
+  // claims that much ahead: a freed slot starts the next task at once instead of waiting for
+  // the database. Claimed tasks not started yet hold leases like running ones.
+  const claimBatch = Math.max(1, Math.floor(concurrency / 2));
+  const capacity = concurrency + claimBatch;
   const workerId = `${hostname()}:${process.pid}:${newId().slice(-8)}`;
   const inFlight = new Map<string, Task>();
+  const ready: Task[] = [];
+  // Tasks that handed their slot back (their outcome is being recorded) stay in hand, at most
+  // `concurrency` of them, so recording never holds back the next task.
+  let slotsUsed = 0;
+  let slotless = 0;
+  const wanted = () => capacity - slotsUsed - ready.length;
   let running = false;
   let loopDone: Promise<void> = Promise.resolve();
   let wakeUp: (() => void) | null = null;
@@ -122,9 +136,19 @@ export function createWorker(deps: {
     deps.metrics?.ran(job.name, outcomeOf(result));
   }
 
-  async function runClaimed(definition: ClaimedJobDefinition, item: { id: string }, controller: AbortController) {
+  function freeSlot(task: Task) {
+    if (!task.holdsSlot || slotless >= concurrency) return;
+    task.holdsSlot = false;
+    slotsUsed--;
+    slotless++;
+    if (running) fill();
+    if (wanted() >= claimBatch) wake();
+  }
+
+  async function runClaimed(definition: ClaimedJobDefinition, item: { id: string }, controller: AbortController, task: Task) {
     try {
-      const result = await withTimeout(controller, definition.timeoutMs, () => definition.run(item, { workerId, signal: controller.signal }));
+      const ctx = { workerId, signal: controller.signal, freeSlot: () => freeSlot(task) };
+      const result = await withTimeout(controller, definition.timeoutMs, () => definition.run(item, ctx));
       deps.metrics?.ran(definition.name, outcomeOf(result));
     } catch (err) {
       if (!running && controller.signal.aborted) return void (await definition.release(workerId, [item.id], clock.now()));
@@ -132,16 +156,27 @@ export function createWorker(deps: {
     }
   }
 
-  function start(name: string, id: string, run: (controller: AbortController) => Promise<void>) {
-    const controller = new AbortController();
-    const key = `${name}:${id}`;
-    const done = run(controller)
-      .catch((err) => logger.error({ err, job: name, jobId: id }, 'job bookkeeping failed; its lease will expire and it will run again'))
-      .finally(() => {
-        inFlight.delete(key);
-        if (inFlight.size <= concurrency - claimBatch) wake();
-      });
-    inFlight.set(key, { name, id, controller, done });
+  /** Starts claimed tasks while slots are free. */
+  function fill() {
+    while (slotsUsed < concurrency && ready.length) {
+      const task = ready.shift()!;
+      const controller = new AbortController();
+      const key = `${task.name}:${task.id}`;
+      task.controller = controller;
+      task.holdsSlot = true;
+      slotsUsed++;
+      inFlight.set(key, task);
+      task.done = task
+        .run(controller)
+        .catch((err) => logger.error({ err, job: task.name, jobId: task.id }, 'job bookkeeping failed; its lease will expire and it will run again'))
+        .finally(() => {
+          inFlight.delete(key);
+          if (task.holdsSlot) slotsUsed--;
+          else slotless--;
+          if (running) fill();
+          if (wanted() >= claimBatch) wake();
+        });
+    }
   }
 
   /** Where this worker claims from: `jobs` for its queued job names, and each claimed job kind. */
@@ -152,14 +187,19 @@ export function createWorker(deps: {
     if (queued.length) {
       sources.push(async (limit) => {
         const jobs = await repo.claim(workerId, queued, clock.now(), later(leaseMs), limit);
-        for (const job of jobs) start(job.name, job.id, (c) => runQueued(job, c));
+        for (const job of jobs) {
+          ready.push({ name: job.name, id: job.id, run: (c) => runQueued(job, c), giveBack: () => repo.release(job.id, workerId, clock.now()) });
+        }
         return jobs.length;
       });
     }
     for (const definition of definitions.filter(isClaimed)) {
       sources.push(async (limit) => {
         const items = await definition.claim(workerId, clock.now(), later(leaseMs), limit);
-        for (const item of items) start(definition.name, item.id, (c) => runClaimed(definition, item, c));
+        for (const item of items) {
+          const task: Task = { name: definition.name, id: item.id, run: (c) => runClaimed(definition, item, c, task), giveBack: () => definition.release(workerId, [item.id], clock.now()) };
+          ready.push(task);
+        }
         return items.length;
       });
     }
@@ -167,21 +207,26 @@ export function createWorker(deps: {
   }
 
   let names: string[] = [];
+  let claiming = false;
   async function loop() {
     const sources = sourcesOf(names);
     for (let turn = 0; running; turn++) {
       pendingWake = false;
-      // Each source in turn (the first one rotates) claims up to the free slots; a source that
-      // filled them all may have more, so the loop claims again before sleeping.
+      // Each source in turn (the first one rotates) claims what the worker can take; a source
+      // that gave all of it may have more, so the loop claims again before sleeping.
       let more = false;
       for (let i = 0; i < sources.length && running; i++) {
-        const free = concurrency - inFlight.size;
-        if (free <= 0) break;
+        const want = wanted();
+        if (want < claimBatch) break;
+        claiming = true;
         try {
-          if ((await sources[(i + turn) % sources.length]!(free)) === free) more = true;
+          if ((await sources[(i + turn) % sources.length]!(want)) === want) more = true;
         } catch (err) {
           logger.error({ err }, 'claiming jobs failed; retrying');
+        } finally {
+          claiming = false;
         }
+        fill();
       }
       if (!more) await sleep();
     }
@@ -190,7 +235,7 @@ export function createWorker(deps: {
   async function maintain() {
     const until = later(leaseMs);
     const byName = new Map<string, Task[]>();
-    for (const t of inFlight.values()) byName.set(t.name, [...(byName.get(t.name) ?? []), t]);
+    for (const t of [...inFlight.values(), ...ready]) byName.set(t.name, [...(byName.get(t.name) ?? []), t]);
     for (const [name, tasks] of byName) {
       const definition = queue.definitions().get(name);
       const ids = tasks.map((t) => t.id);
@@ -212,15 +257,15 @@ export function createWorker(deps: {
     }
   }
 
-  /** Resolves when every task in hand has finished (its outcome recorded). */
+  /** Resolves when every task started has finished (its outcome recorded). */
   const settled = async () => void (await Promise.all([...inFlight.values()].map((t) => t.done)));
 
   return {
     workerId,
     wake,
     settled,
-    /** Tasks in hand. */
-    busy: () => inFlight.size,
+    /** Tasks in hand (running, or claimed and about to start), and 1 while a claim is on its way. */
+    busy: () => inFlight.size + ready.length + (claiming ? 1 : 0),
     /** The job names this worker claims (known once started). */
     names: () => names,
 
@@ -244,10 +289,11 @@ export function createWorker(deps: {
       timers.splice(0).forEach(clearInterval);
       for (const fn of undo.splice(0).reverse()) await fn();
       await loopDone;
+      for (const task of ready.splice(0)) await task.giveBack().catch((err) => logger.warn({ err, jobId: task.id }, 'giving back a job failed; its lease will expire'));
       const all = settled();
       const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs))]);
       if (timedOut) {
-        for (const t of inFlight.values()) t.controller.abort(new Error('worker stopping'));
+        for (const t of inFlight.values()) t.controller!.abort(new Error('worker stopping'));
         await all;
       }
     },

@@ -15,7 +15,7 @@ export function webhookJobs({ webhooks }: { webhooks: WebhooksService }): JobDef
       name: DELIVER_JOB,
       timeoutMs: 60_000,
       claim: webhooks.claim,
-      run: (delivery, ctx) => webhooks.deliver(delivery, ctx.workerId),
+      run: (delivery, ctx) => webhooks.deliver(delivery, ctx.workerId, ctx.freeSlot),
       renew: webhooks.renew,
       release: webhooks.release,
       stats: webhooks.stats,

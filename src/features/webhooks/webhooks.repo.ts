@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import { orderBy, pageOf, withTotal } from '../../db/paging.js';
 import type { Db } from '../../db/store.js';
-import type { DeliveryStatus, WebhookDeliveryRow } from '../../db/types.js';
-import type { JobStats } from '../../jobs/jobs.repo.js';
+import type { DeliveryStatus, WebhookDeliveriesTable, WebhookDeliveryRow, WebhookTargetRow } from '../../db/types.js';
+import { LAZY_COMMIT, lazyCommitted, type JobStats } from '../../jobs/jobs.repo.js';
 import { newId } from '../../lib/ids.js';
 import type { PageRequest } from '../../lib/paging.js';
 
@@ -20,12 +20,8 @@ export type ClaimedDelivery = Pick<WebhookDeliveryRow, 'id' | 'workspace_id' | '
   target_disabled_at: Date | null;
 };
 
-export interface NewDelivery {
-  id: string;
-  url: string;
-  body: string;
-  signer: 'channel' | 'workspace';
-}
+/** What emitting needs to know of a target: its id, and whether it is disabled (and why). */
+export type TargetState = Pick<WebhookTargetRow, 'id' | 'url' | 'disabled_at' | 'disabled_reason'>;
 
 export interface AttemptRecord {
   id: string;
@@ -42,49 +38,38 @@ export interface AttemptRecord {
  * (`locked_by` = the worker), so a delivery whose worker died is due again when the lease ends.
  */
 export function createWebhooksRepo(db: Db) {
+  // The queue's bookkeeping commits lazily, as the jobs table's does (jobs.repo.ts LAZY_COMMIT):
+  // losing its last fraction of a second to a machine crash means sending again, never losing.
+  const lazy = () => db.with((cte) => cte('_lazy_commit').materialized(), (qb) => qb.selectNoFrom(sql`set_config('synchronous_commit', 'off', true)`.as('on')));
   return {
     /**
-     * One event's deliveries in one statement, each joined to the target of its (workspace, URL):
-     * pending, or skipped when the target is disabled. Targets used for the first time are made
-     * first (a rare second statement); an existing one is only read, never locked.
+     * The targets of (workspace, URL) for these URLs, each made on first use. An existing target
+     * is only read: writing it would lock its row until the emitter commits, making concurrent
+     * emitters to one URL wait for each other.
      */
-    async insertDeliveries(
-      event: { workspaceId: string; channelId: string | null; eventType: string; now: Date },
-      items: NewDelivery[],
-      trx: Db = db,
-    ): Promise<{ id: string; url: string; status: DeliveryStatus }[]> {
-      const insert = async (list: NewDelivery[]) =>
-        (
-          await sql<{ id: string; url: string; status: DeliveryStatus }>`
-            INSERT INTO webhook_deliveries (id, workspace_id, channel_id, target_id, url, event_type, body, signer, status, next_attempt_at, last_error, creation_time)
-            SELECT x.id, t.workspace_id, ${event.channelId}::uuid, t.id, x.url, ${event.eventType}, x.body, x.signer,
-              CASE WHEN t.disabled_at IS NULL THEN 'pending' ELSE 'skipped' END,
-              CASE WHEN t.disabled_at IS NULL THEN ${event.now}::timestamptz END,
-              CASE WHEN t.disabled_at IS NOT NULL THEN 'target disabled: ' || t.disabled_reason END,
-              ${event.now}::timestamptz
-            FROM unnest(${list.map((i) => i.id)}::uuid[], ${list.map((i) => i.url)}::text[], ${list.map((i) => i.body)}::text[],
-              ${list.map((i) => i.signer)}::text[]) AS x(id, url, body, signer)
-            JOIN webhook_targets t ON t.workspace_id = ${event.workspaceId} AND t.url = x.url
-            RETURNING id, url, status`.execute(trx)
-        ).rows;
-      const rows = await insert(items);
-      const missing = items.filter((i) => !rows.some((r) => r.id === i.id));
+    async targets(workspaceId: string, urls: string[], now: Date, trx: Db = db): Promise<TargetState[]> {
+      const read = (list: string[]) =>
+        trx.selectFrom('webhook_targets').select(['id', 'url', 'disabled_at', 'disabled_reason']).where('workspace_id', '=', workspaceId).where('url', 'in', list).execute();
+      const found = await read(urls);
+      const missing = urls.filter((url) => !found.some((t) => t.url === url));
       if (missing.length) {
-        const urls = [...new Set(missing.map((m) => m.url))];
         await trx
           .insertInto('webhook_targets')
-          .values(urls.map((url) => ({ id: newId(), workspace_id: event.workspaceId, url, creation_time: event.now })))
+          .values(missing.map((url) => ({ id: newId(), workspace_id: workspaceId, url, creation_time: now })))
           .onConflict((oc) => oc.columns(['workspace_id', 'url']).doNothing())
           .execute();
-        rows.push(...(await insert(missing)));
+        found.push(...(await read(missing)));
       }
-      return items.map((i) => rows.find((r) => r.id === i.id)!);
+      return found;
     },
+
+    /** One event's deliveries, in one plain statement (the caller has its targets). */
+    insertDeliveries: (rows: Insertable<WebhookDeliveriesTable>[], trx: Db = db) => trx.insertInto('webhook_deliveries').values(rows).execute(),
 
     /** Up to `limit` due deliveries for this worker, leased until `leaseUntil`; each claim is an attempt. */
     async claim(workerId: string, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {
       const { rows } = await sql<ClaimedDelivery>`
-        WITH due AS (
+        WITH ${LAZY_COMMIT}, due AS (
           SELECT id FROM webhook_deliveries
           WHERE status = 'pending' AND next_attempt_at <= ${now}
           ORDER BY next_attempt_at
@@ -92,40 +77,43 @@ export function createWebhooksRepo(db: Db) {
           FOR UPDATE SKIP LOCKED)
         UPDATE webhook_deliveries d SET next_attempt_at = ${leaseUntil}, locked_by = ${workerId}, attempts = d.attempts + 1
         FROM due, webhook_targets t
-        WHERE d.id = due.id AND t.id = d.target_id
+        WHERE d.id = due.id AND t.id = d.target_id AND ${lazyCommitted}
         RETURNING d.id, d.workspace_id, d.channel_id, d.target_id, d.url, d.body, d.signer, d.attempts, t.disabled_at AS target_disabled_at`.execute(db);
       return rows;
     },
 
     /** Moves the lease of deliveries this worker still holds. */
     async renew(workerId: string, ids: string[], leaseUntil: Date) {
-      await db
+      await lazy()
         .updateTable('webhook_deliveries')
         .set({ next_attempt_at: leaseUntil })
         .where('id', 'in', ids)
         .where('locked_by', '=', workerId)
         .where('status', '=', 'pending')
+        .where(lazyCommitted)
         .execute();
     },
 
     /** Gives back deliveries this worker holds and will not send (stopping): due now, not an attempt. */
     async release(workerId: string, ids: string[], now: Date) {
-      await db
+      await lazy()
         .updateTable('webhook_deliveries')
         .set({ next_attempt_at: now, locked_by: null, attempts: sql`attempts - 1` })
         .where('id', 'in', ids)
         .where('locked_by', '=', workerId)
         .where('status', '=', 'pending')
+        .where(lazyCommitted)
         .execute();
     },
 
     /** A claimed delivery that will not be sent (its target was disabled meanwhile): not an attempt. */
     async skip(workerId: string, id: string, reason: string) {
-      await db
+      await lazy()
         .updateTable('webhook_deliveries')
         .set({ status: 'skipped', next_attempt_at: null, locked_by: null, attempts: sql`attempts - 1`, last_error: reason })
         .where('id', '=', id)
         .where('locked_by', '=', workerId)
+        .where(lazyCommitted)
         .execute();
     },
 
@@ -139,7 +127,7 @@ export function createWebhooksRepo(db: Db) {
         ${items.map((i) => i.latencyMs)}::int[], ${items.map((i) => i.excerpt)}::text[]) AS x(id, at, code, latency, excerpt)`;
       const targets = [...new Set(items.map((i) => i.targetId))];
       await sql`
-        WITH input AS (SELECT * FROM ${input}),
+        WITH ${LAZY_COMMIT}, input AS (SELECT * FROM ${input}),
         a AS (INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, latency_ms, error, response_excerpt)
               SELECT id, at, code, latency, NULL, excerpt FROM input),
         t AS (UPDATE webhook_targets SET last_success_at = ${now}, failing_since = NULL
@@ -147,18 +135,18 @@ export function createWebhooksRepo(db: Db) {
                 AND (failing_since IS NOT NULL OR last_success_at IS NULL OR last_success_at < ${new Date(now.getTime() - 1000)}))
         UPDATE webhook_deliveries d SET status = 'delivered', next_attempt_at = NULL, locked_by = NULL, delivered_at = input.at,
           last_status_code = input.code, last_error = NULL
-        FROM input WHERE d.id = input.id AND d.locked_by = ${workerId}`.execute(db);
+        FROM input WHERE d.id = input.id AND d.locked_by = ${workerId} AND ${lazyCommitted}`.execute(db);
       return items.map(() => undefined);
     },
 
     /** A failed attempt's record and the delivery's next state (retry at `next`, or failed), in one statement. */
     async recordFailure(workerId: string, attempt: AttemptRecord, next: Date | null) {
       await sql`
-        WITH a AS (INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, latency_ms, error, response_excerpt)
+        WITH ${LAZY_COMMIT}, a AS (INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, latency_ms, error, response_excerpt)
                    VALUES (${attempt.id}, ${attempt.at}, ${attempt.code}, ${attempt.latencyMs}, ${attempt.error}, ${attempt.excerpt}))
         UPDATE webhook_deliveries SET status = ${next ? 'pending' : 'failed'}, next_attempt_at = ${next}, locked_by = NULL,
           last_status_code = ${attempt.code}, last_error = ${attempt.error}
-        WHERE id = ${attempt.id} AND locked_by = ${workerId}`.execute(db);
+        WHERE id = ${attempt.id} AND locked_by = ${workerId} AND ${lazyCommitted}`.execute(db);
     },
 
     /** Marks a target failing since its first failure in a row. */

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/store.js';
 import type { Transaction } from '../../db/transaction.js';
-import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookTargetRow } from '../../db/types.js';
+import type { DeliveryStatus, WebhookAttemptRow, WebhookDeliveryRow, WebhookTargetRow } from '../../db/types.js';
 import { errors } from '../../lib/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -11,10 +11,12 @@ import { OutboundRefusedError, type OutboundHttp, type OutboundResponse } from '
 import { createBatcher } from '../../lib/batcher.js';
 import { signatureHeaders } from './signing.js';
 import type { WebhookSettingsCache } from './settings-cache.js';
-import type { ClaimedDelivery, DeliveryFilter, NewDelivery, WebhooksRepo } from './webhooks.repo.js';
+import type { ClaimedDelivery, DeliveryFilter, TargetState, WebhooksRepo } from './webhooks.repo.js';
 
 const DISABLE_AFTER_MS = 5 * 86_400_000;
 const MAX_RETRY_AFTER_MS = 86_400_000;
+/** How long emitting trusts what it read of a target (is it disabled?), as the settings cache. */
+const SETTINGS_TTL_MS = 1000;
 /** Attempts lost with their worker (claimed, never recorded) past the schedule before giving up. */
 const MAX_LOST_RUNS = 3;
 
@@ -99,13 +101,61 @@ export function createWebhooksService(deps: {
   const channelHooks = (id: string, trx?: Db) => settings.read(id, () => deps.channelHooks(id, trx));
   const workspaceHooks = (id: string, trx?: Db) => settings.read(id, () => deps.workspaceHooks(id, trx));
 
-  // A busy worker records many successes per statement.
-  const recordSuccess = createBatcher(async (items: { workerId: string; record: Parameters<WebhooksRepo['recordSuccesses']>[1][number] }[]) => {
-    for (const workerId of new Set(items.map((i) => i.workerId))) {
-      await repo.recordSuccesses(workerId, items.filter((i) => i.workerId === workerId).map((i) => i.record), clock.now());
+  // A busy worker records many successes per statement. The request is over by then (its slot
+  // is free), so waiting a few milliseconds to gather more costs no throughput.
+  const recordSuccess = createBatcher(
+    async (items: { workerId: string; record: Parameters<WebhooksRepo['recordSuccesses']>[1][number] }[]) => {
+      for (const workerId of new Set(items.map((i) => i.workerId))) {
+        await repo.recordSuccesses(workerId, items.filter((i) => i.workerId === workerId).map((i) => i.record), clock.now());
+      }
+      return items.map(() => undefined);
+    },
+    { lingerMs: 3, max: 500 },
+  );
+
+  // Targets by (workspace, URL) for emitting: the id never changes; whether one is disabled is
+  // read again after a second, and at once after this node disables or enables one. Kept only
+  // once the transaction that read (or made) them commits, so a rolled-back target is never used.
+  // Until then a transaction that emits many events reads each target once.
+  const targets = new Map<string, { at: number; target: TargetState }>();
+  const inTransaction = new WeakMap<Db, Map<string, TargetState>>();
+  const targetKey = (workspaceId: string, url: string) => `${workspaceId} ${url}`;
+  async function targetsFor(workspaceId: string, urls: string[], now: Date, trx: Db) {
+    const found = new Map<string, TargetState>();
+    const mine = inTransaction.get(trx);
+    for (const url of urls) {
+      const key = targetKey(workspaceId, url);
+      const hit = targets.get(key);
+      const own = mine?.get(key);
+      if (own) found.set(url, own);
+      else if (hit && performance.now() - hit.at <= SETTINGS_TTL_MS) found.set(url, hit.target);
     }
-    return items.map(() => undefined);
-  });
+    const stale = [...new Set(urls.filter((url) => !found.has(url)))];
+    if (stale.length) {
+      const read = await repo.targets(workspaceId, stale, now, trx);
+      const at = performance.now();
+      if (trx.isTransaction) {
+        if (!mine) inTransaction.set(trx, new Map(read.map((t) => [targetKey(workspaceId, t.url), t])));
+        else for (const t of read) mine.set(targetKey(workspaceId, t.url), t);
+      }
+      transaction.afterCommit(trx, () => {
+        if (targets.size > 10_000) targets.clear();
+        for (const t of read) targets.set(targetKey(workspaceId, t.url), { at, target: t });
+      });
+      for (const t of read) found.set(t.url, t);
+    }
+    return found;
+  }
+  const disableTarget = async (targetId: string, reason: string, now: Date) => {
+    await repo.disableTarget(targetId, reason, now);
+    targets.clear();
+  };
+  const enableTarget = async (targetId: string, trx?: Db) => {
+    const t = await repo.enableTarget(targetId, trx);
+    if (trx) transaction.afterCommit(trx, () => targets.clear());
+    else targets.clear();
+    return t;
+  };
 
   /** The secrets that sign a delivery now: its channel's or its workspace's (the 24 h overlap judged at each send). */
   async function secretsFor(d: ClaimedDelivery): Promise<string[]> {
@@ -122,9 +172,9 @@ export function createWebhooksService(deps: {
         : `HTTP ${response!.status}`;
     const target = await repo.targetFailed(d.target_id, now);
     let next: Date | null = null;
-    if (response?.status === 410) await repo.disableTarget(d.target_id, `the receiver answered 410 Gone at ${now.toISOString()}`, now);
+    if (response?.status === 410) await disableTarget(d.target_id, `the receiver answered 410 Gone at ${now.toISOString()}`, now);
     else if (target.failing_since && now.getTime() - target.failing_since.getTime() >= DISABLE_AFTER_MS) {
-      await repo.disableTarget(d.target_id, `failing since ${target.failing_since.toISOString()} (5 days); last error: ${error}`, now);
+      await disableTarget(d.target_id, `failing since ${target.failing_since.toISOString()} (5 days); last error: ${error}`, now);
     } else if (!(failure instanceof OutboundRefusedError) && d.attempts < deps.schedule.length) {
       next = new Date(now.getTime() + Math.max(deps.schedule[d.attempts]!, retryAfterMs(response, now) ?? 0));
     }
@@ -147,16 +197,38 @@ export function createWebhooksService(deps: {
       if (channel && field && channel[field]) channelUrls.add(channel[field]!);
       if (event.url) channelUrls.add(event.url);
       const raw = event.type === 'Test' ? JSON.stringify({ eventType: event.type, data: event.payload }) : JSON.stringify(event.payload);
-      const items: NewDelivery[] = [...channelUrls].map((url) => ({ id: newId(), url, body: raw, signer: event.channelId ? 'channel' : 'workspace' }));
+      const signer = event.channelId ? 'channel' : 'workspace';
+      const wanted = [...channelUrls].map((url) => ({ url, body: raw, signer }) as const);
       const workspace = await workspaceHooks(event.workspaceId, trx);
       if (workspace?.eventsWebhookUrl && event.type !== 'Test') {
-        items.push({ id: newId(), url: workspace.eventsWebhookUrl, body: JSON.stringify({ eventType: event.type, data: event.payload }), signer: 'workspace' });
+        wanted.push({ url: workspace.eventsWebhookUrl, body: JSON.stringify({ eventType: event.type, data: event.payload }), signer: 'workspace' });
       }
-      if (!items.length) return [];
+      if (!wanted.length) return [];
       const now = clock.now();
-      const created = await repo.insertDeliveries({ workspaceId: event.workspaceId, channelId: event.channelId ?? null, eventType: event.type, now }, items, trx);
-      if (created.some((d) => d.status === 'pending')) await deps.queue.wakeWorkers(trx);
-      return created;
+      const targets = await targetsFor(event.workspaceId, wanted.map((w) => w.url), now, trx);
+      const rows = wanted.map(({ url, body, signer }) => {
+        const target = targets.get(url)!;
+        const status: DeliveryStatus = target.disabled_at ? 'skipped' : 'pending';
+        return {
+          id: newId(),
+          workspace_id: event.workspaceId,
+          channel_id: event.channelId ?? null,
+          target_id: target.id,
+          url,
+          event_type: event.type,
+          body,
+          signer,
+          status,
+          next_attempt_at: status === 'pending' ? now : null,
+          last_status_code: null,
+          last_error: status === 'skipped' ? `target disabled: ${target.disabled_reason}` : null,
+          creation_time: now,
+          delivered_at: null,
+        };
+      });
+      await repo.insertDeliveries(rows, trx);
+      if (rows.some((r) => r.status === 'pending')) await deps.queue.wakeWorkers(trx);
+      return rows.map((r) => ({ id: r.id, url: r.url, status: r.status }));
     },
 
     claim: repo.claim,
@@ -166,9 +238,10 @@ export function createWebhooksService(deps: {
 
     /**
      * One attempt of one claimed delivery (the `webhook.deliver` job kind's run): send it signed
-     * and record the outcome in its row. Safe to run twice: the webhook-id lets receivers dedupe.
+     * and record the outcome in its row; `sent` is told when the request is over (the worker may
+     * start the next one meanwhile). Safe to run twice: the webhook-id lets receivers dedupe.
      */
-    async deliver(d: ClaimedDelivery, workerId: string): Promise<JobResult> {
+    async deliver(d: ClaimedDelivery, workerId: string, sent: () => void = () => {}): Promise<JobResult> {
       if (d.target_disabled_at) return void (await repo.skip(workerId, d.id, 'target disabled before sending'));
       const now = clock.now();
       // Past the schedule (a replay, or the last attempt's worker died): go on unless runs keep
@@ -188,6 +261,7 @@ export function createWebhooksService(deps: {
         failure = err;
       }
       const latencyMs = Math.round(performance.now() - started);
+      sent(); // recording the outcome needs no slot of the worker's
       if (response && response.status >= 200 && response.status < 300) {
         const record = { id: d.id, targetId: d.target_id, at: now, code: response.status, latencyMs, error: null, excerpt: response.bodyExcerpt };
         return void (await recordSuccess({ workerId, record }));
@@ -212,7 +286,7 @@ export function createWebhooksService(deps: {
         const d = await repo.find(id, trx);
         if (!d) throw errors.notFound('WebhookDelivery', id);
         if (d.status === 'pending') throw errors.deliveryPending(id);
-        await repo.enableTarget(d.target_id, trx);
+        await enableTarget(d.target_id, trx);
         await repo.reopen([id], clock.now(), trx);
         await deps.queue.wakeWorkers(trx);
         return toDelivery((await repo.find(id, trx))!);
@@ -224,7 +298,7 @@ export function createWebhooksService(deps: {
       return transaction(async (trx) => {
         const unsent = await repo.unsent(since, workspaceId, trx);
         if (!unsent.length) return { recovered: 0 };
-        for (const targetId of new Set(unsent.map((u) => u.target_id))) await repo.enableTarget(targetId, trx);
+        for (const targetId of new Set(unsent.map((u) => u.target_id))) await enableTarget(targetId, trx);
         await repo.reopen(unsent.map((u) => u.id), clock.now(), trx);
         await deps.queue.wakeWorkers(trx);
         return { recovered: unsent.length };
@@ -249,7 +323,7 @@ export function createWebhooksService(deps: {
     targets: async (workspaceId: string) => (await repo.listTargets(workspaceId)).map(toTarget),
 
     async enableTarget(id: string) {
-      const t = await repo.enableTarget(id);
+      const t = await enableTarget(id);
       if (!t) throw errors.notFound('WebhookTarget', id);
       return toTarget(t);
     },

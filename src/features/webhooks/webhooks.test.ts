@@ -229,6 +229,30 @@ test('admin: list with filters, replay with the same id and body, recover every 
   assert.equal((await h.admin('GET', '/admin/v1/webhooks/deliveries/01890000-0000-7000-8000-000000000000')).statusCode, 404);
 });
 
+test('deliveries are listed newest first by default, and in the order Sorting asks', async () => {
+  const receiver = await startReceiver((r, res) => void res.writeHead(r.body.includes('"fail"') ? 500 : 200).end());
+  const { ws, channel } = await channelWith(h, { whatsAppWebhookUrl: receiver.url() });
+  const ids: string[] = [];
+  for (const kind of ['ok', 'fail', 'ok']) {
+    const [d] = await emit(h, { workspaceId: ws.id, channelId: channel.id, type: 'WhatsAppMessage', payload: { kind } });
+    ids.push(d!.id);
+    h.clock.advance(1000);
+  }
+  await worker.drain();
+  const order = async (sorting?: string) => {
+    const res = await h.admin('GET', `/admin/v1/webhooks/deliveries?workspaceId=${ws.id}${sorting ? `&Sorting=${encodeURIComponent(sorting)}` : ''}`);
+    assert.equal(res.statusCode, 200, res.body);
+    return json(res).items.map((d: { id: string }) => ids.indexOf(d.id));
+  };
+  assert.deepEqual(await order(), [2, 1, 0], 'CreationTime DESC');
+  assert.deepEqual(await order('CreationTime ASC'), [0, 1, 2]);
+  assert.deepEqual(await order('Status ASC, CreationTime DESC'), [2, 0, 1], "'delivered' before 'pending'");
+  assert.deepEqual(await order('status desc'), [1, 2, 0], 'names in any case; ties newest first, as the first field is DESC');
+  const bad = await h.admin('GET', `/admin/v1/webhooks/deliveries?workspaceId=${ws.id}&Sorting=Body`);
+  assert.equal(bad.statusCode, 400);
+  assert.equal(json(bad).error.validationErrors[0].members[0], 'Sorting');
+});
+
 test("the test endpoint sends a signed Test event to the channel's URLs", async () => {
   const receiver = await startReceiver();
   const { channel } = await channelWith(h, { whatsAppWebhookUrl: receiver.url('/wa'), postCallWebhookUrl: receiver.url('/calls'), webhookSecret: SECRET });
