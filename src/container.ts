@@ -5,6 +5,7 @@ import type { Clock } from './lib/clock.js';
 import { createKeysRepo } from './features/auth/keys.repo.js';
 import { createKeysService } from './features/auth/keys.service.js';
 import { createTokensService } from './features/auth/tokens.service.js';
+import { createTokenGuard } from './features/auth/token-guard.js';
 import { createBootstrapService } from './features/bootstrap/bootstrap.service.js';
 import { createSettingsRepo } from './features/bootstrap/settings.repo.js';
 import { createChannelsRepo } from './features/channels/channels.repo.js';
@@ -20,34 +21,45 @@ import { createWorkspacesService } from './features/workspaces/workspaces.servic
 import { createJobsRepo } from './jobs/jobs.repo.js';
 import { createJobMetrics } from './jobs/metrics.js';
 import { createJobQueue } from './jobs/queue.js';
-import { createWebhookUrlGuard } from './features/webhooks/url-guard.js';
-import { defineWebhookJobs } from './features/webhooks/webhooks.jobs.js';
+import { webhookJobs } from './features/webhooks/webhooks.jobs.js';
+import { createWebhookSettingsCache } from './features/webhooks/settings-cache.js';
 import { createWebhooksRepo } from './features/webhooks/webhooks.repo.js';
 import { createWebhooksService } from './features/webhooks/webhooks.service.js';
 import { createOutboundHttp } from './providers/http/outbound.js';
+import { createUrlGuard } from './providers/http/url-guard.js';
+import { createProviderRegistry } from './providers/registry.js';
+import { createSecretBox, createSecretsStart } from './lib/secret-box.js';
+import { ENCRYPTION_KEY } from './features/bootstrap/settings.repo.js';
+import { createTransactor } from './db/transaction.js';
+import { createLifecycle } from './lib/lifecycle.js';
 
 /** The one place that wires repos → services → job handlers. */
 export function createContainer({ config, db, clock }: { config: Config; db: Db; clock: Clock }) {
   const registry = new Registry();
+  const lifecycle = createLifecycle();
+  const transaction = createTransactor(db);
   const jobsRepo = createJobsRepo(db);
-  const queue = createJobQueue({ repo: jobsRepo, clock });
-  const jobMetrics = createJobMetrics(registry, jobsRepo, clock);
+  const queue = createJobQueue({ repo: jobsRepo, clock, afterCommit: transaction.afterCommit });
+  const jobMetrics = createJobMetrics(registry, queue.stats, clock);
+  // Webhook URLs and secrets as emitting and sending read them (a second at most); their owners say when they change.
+  const webhookSettings = createWebhookSettingsCache();
 
-  const workspacesRepo = createWorkspacesRepo(db);
-  const assertWebhookUrl = createWebhookUrlGuard(config.webhookAllowPrivate);
-  const workspaces = createWorkspacesService({ repo: workspacesRepo, clock, assertWebhookUrl });
-  const workspaceRegion = async (id: string) => (await workspacesRepo.findById(id))?.default_region;
-
-  const keys = createKeysService({ keysRepo: createKeysRepo(db), clock });
-  const serviceAccountsRepo = createServiceAccountsRepo(db);
-  // The tokens service learns of revocations through this late-bound callback (they need each other).
-  const revoked = { notify: (_id: string) => {} };
-  const serviceAccounts = createServiceAccountsService({
-    repo: serviceAccountsRepo,
-    clock,
-    workspaceExists: workspaces.exists,
-    onRevoked: (id) => revoked.notify(id),
+  const settings = createSettingsRepo(db);
+  // Sealed secrets: keys loaded (and old rows sealed) by secrets.init() at start, before any request or job.
+  const secretBox = createSecretBox({
+    key: config.encryptionKey,
+    oldKeys: config.encryptionKeysOld,
+    store: { get: () => settings.get<string>(ENCRYPTION_KEY), putIfAbsent: (key) => settings.insertIfAbsent(ENCRYPTION_KEY, key, clock.now()) },
   });
+  // Every URL an operator or client sets for Wasl to call passes this at registration; the outbound clients check again at use.
+  const assertUrl = createUrlGuard({ allowPrivate: config.webhookAllowPrivate });
+  const workspaces = createWorkspacesService({ repo: createWorkspacesRepo(db), clock, transaction, secrets: secretBox, assertUrl, webhookSettingsChanged: webhookSettings.changed });
+  const workspaceRegion = workspaces.region;
+
+  const keys = createKeysService({ keysRepo: createKeysRepo(db), clock, transaction });
+  const tokenGuard = createTokenGuard(config, clock);
+  const serviceAccountsRepo = createServiceAccountsRepo(db);
+  const serviceAccounts = createServiceAccountsService({ repo: serviceAccountsRepo, clock, workspaceExists: workspaces.exists });
   const tokens = createTokensService({
     keys,
     accountState: serviceAccounts.state,
@@ -55,26 +67,32 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
     issuer: config.publicUrl,
     ttlSeconds: config.tokenTtlSeconds,
   });
-  revoked.notify = tokens.forget;
 
   const users = createWorkspaceUsersService({ repo: createWorkspaceUsersRepo(db), clock, workspaceRegion });
-  const channels = createChannelsService({ repo: createChannelsRepo(db), clock, workspaceRegion, assertWebhookUrl });
+  const providerHttp = createOutboundHttp({ allowPrivate: config.webhookAllowPrivate, label: 'provider URL', userAgent: 'Wasl/1.0' });
+  lifecycle.add('provider http', { stop: () => providerHttp.close() });
+  const providers = createProviderRegistry({ http: providerHttp, clock });
+  const channels = createChannelsService({ repo: createChannelsRepo(db), clock, transaction, secrets: secretBox, providers, assertUrl, workspaceRegion, webhookSettingsChanged: webhookSettings.changed });
+  const secrets = createSecretsStart(secretBox, { workspaces: workspaces.resealSecrets, channels: channels.resealSecrets });
+  lifecycle.add('secrets', { start: async () => void (await secrets.init()) });
   const tags = createTagsService({ repo: createTagsRepo(db), clock });
-  const settings = createSettingsRepo(db);
-  const outbound = createOutboundHttp({ allowPrivate: config.webhookAllowPrivate, timeoutMs: config.webhookTimeoutMs, label: 'webhook URL' });
+  const outbound = createOutboundHttp({ allowPrivate: config.webhookAllowPrivate, timeoutMs: config.webhookTimeoutMs, label: 'webhook URL', userAgent: 'Wasl-Webhooks/1.0' });
+  lifecycle.add('outbound http', { stop: () => outbound.close() });
   const webhooks = createWebhooksService({
     repo: createWebhooksRepo(db),
     queue,
+    transaction,
     clock,
     outbound,
     schedule: config.webhookRetrySchedule,
+    settings: webhookSettings,
     channelHooks: channels.webhookHooks,
     workspaceHooks: workspaces.webhookHooks,
   });
-  defineWebhookJobs(queue, webhooks, config.webhookRetrySchedule.length);
+  queue.define(...webhookJobs({ webhooks }));
 
   const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts });
 
-  return { registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, users, channels, tags, settings, bootstrap };
+  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, settings, bootstrap };
 }
 export type Container = ReturnType<typeof createContainer>;

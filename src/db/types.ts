@@ -35,7 +35,6 @@ export interface WorkspacesTable {
 export interface WorkspaceUsersTable {
   id: string;
   workspace_id: string;
-  user_id: string;
   email: string | null;
   name: string | null;
   logo_url: string | null;
