@@ -10,7 +10,7 @@ const ADMIN = 'chaos-admin-token-0123456789';
 /**
  * Nothing accepted is ever lost: the real server (child process) delivers EVENTS webhooks to a slow
  * receiver that sometimes answers 500, and is killed with SIGKILL three times while delivering.
- * Every event must arrive at least once; an event may arrive twice only if it was in flight at a kill.
+ * Every event must arrive at least once; an event may arrive twice only if it was sent and not yet recorded at a kill.
  */
 test(`${EVENTS} events survive three SIGKILLs: each arrives, duplicates only from deliveries in flight`, { timeout: 600_000 }, async (t) => {
   const acked = new Map<string, number>();
@@ -71,7 +71,10 @@ test(`${EVENTS} events survive three SIGKILLs: each arrives, duplicates only fro
   assert.deepEqual(missing, [], `${missing.length} events never arrived`);
   const duplicates = [...acked.values()].reduce((sum, n) => sum + (n - 1), 0);
   t.diagnostic(`in flight at each kill: ${inFlightAtKills.join(', ')}; duplicates: ${duplicates}; requests: ${requests}`);
-  // A delivery in flight at a kill is one the worker had claimed and not yet recorded: at most its concurrency.
-  assert.ok(duplicates <= 3 * CONCURRENCY, `${duplicates} duplicates, more than the ${3 * CONCURRENCY} deliveries that can be in flight at three kills`);
+  // A delivery sent again was sent and not yet recorded at a kill: at most CONCURRENCY requests
+  // under way, and at most as many more sent whose outcomes were being recorded (their slots
+  // handed back, src/jobs/README.md "Batches and latency").
+  const bound = 3 * 2 * CONCURRENCY;
+  assert.ok(duplicates <= bound, `${duplicates} duplicates, more than the ${bound} deliveries that can be sent and unrecorded at three kills`);
   assert.equal(await server.stop(), 0);
 });
