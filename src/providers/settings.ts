@@ -1,3 +1,4 @@
+import { codes, WhatsAppProviderType } from '../lib/enums.js';
 import { Type, type Static } from 'typebox';
 
 /**
@@ -14,7 +15,7 @@ export const WHATSAPP_PROVIDERS = ['cloud', 'sandbox'] as const;
 export type WhatsAppProvider = (typeof WHATSAPP_PROVIDERS)[number];
 
 /** Hatif's `providerType` / `businessAccountInfo.provider` for each (docs/decisions.md). */
-export const WHATSAPP_PROVIDER_CODE: Record<WhatsAppProvider, number> = { cloud: 1, sandbox: 2 };
+export const WHATSAPP_PROVIDER_CODE: Record<WhatsAppProvider, number> = { cloud: codes(WhatsAppProviderType).CloudApi, sandbox: codes(WhatsAppProviderType).Sandbox };
 
 /** Where the Cloud API adapter calls Meta unless the channel says otherwise. */
 export const DEFAULT_GRAPH_URL = 'https://graph.facebook.com/v21.0';

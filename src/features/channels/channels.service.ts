@@ -1,3 +1,4 @@
+import { codes, FallbackStrategy, PhoneNumberStatus } from '../../lib/enums.js';
 import { randomInt } from 'node:crypto';
 import type { Static } from 'typebox';
 import type { Db } from '../../db/store.js';
@@ -29,7 +30,7 @@ const SMART_RECONNECT_DEFAULT: SmartReconnect = {
   enabled: false,
   windowMinutes: 60,
   sipRingTimeoutSeconds: 30,
-  fallbackStrategy: 0,
+  fallbackStrategy: codes(FallbackStrategy).None,
   mobileRingTimeoutSeconds: 30,
 };
 
@@ -118,7 +119,7 @@ export function createChannelsService(deps: {
         icon: input.icon ?? '',
         phone_number: number,
         phone_number_id: newId(),
-        phone_number_status: 1,
+        phone_number_status: codes(PhoneNumberStatus).Active,
         region: regionOf(number),
         ...providers,
         provider_secrets: sealSecrets(secrets),

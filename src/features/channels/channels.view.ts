@@ -1,3 +1,4 @@
+import { BusinessAccountStatus, codes } from '../../lib/enums.js';
 import type { ChannelRow } from '../../db/types.js';
 import { DEFAULT_GRAPH_URL, WHATSAPP_PROVIDER_CODE, whatsAppSecretFlags, type ChannelSecrets } from '../../providers/settings.js';
 
@@ -37,7 +38,7 @@ export function toChannelItem(row: ChannelRow) {
             phoneNumberId: wa.phoneNumberId ?? `sandbox-${row.id}`,
             displayPhoneNumber: row.phone_number ?? '',
             provider: WHATSAPP_PROVIDER_CODE[wa.provider],
-            status: 1,
+            status: codes(BusinessAccountStatus).Connected,
             isActive: true,
             qualityRating: wa.provider === 'sandbox' ? 'GREEN' : null,
           },
