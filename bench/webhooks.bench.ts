@@ -269,10 +269,10 @@ async function chaos() {
   const lines: string[] = [];
   test.onLine((line) => lines.push(line));
   const code = await within(test.exited, 700_000, () => 'the nothing-lost run did not end in 700 s').catch(async (err: Error) => (await stopChild(test.child, 'SIGKILL'), lines.push(err.message), -1));
-  const pick = (re: RegExp) => lines.find((l) => re.test(l))?.replace(/^\s*#\s*/, '') ?? '(none)';
+  const pick = (re: RegExp) => lines.find((l) => re.test(l))?.replace(/^\s*[#ℹ]\s*/, '') ?? '(none)';
   out.push(
     `### (c) Nothing lost: ${CHAOS} events, three SIGKILLs (test/flows/webhooks-nothing-lost.test.ts, PostgreSQL)`,
-    `- outcome: exit ${code}, ${pick(/^# pass/)}, ${pick(/^# fail/)}, ${round((performance.now() - t0) / 1000)} s`,
+    `- outcome: exit ${code}, ${pick(/^(#|ℹ) pass/)}, ${pick(/^(#|ℹ) fail/)}, ${round((performance.now() - t0) / 1000)} s`,
     `- diagnostic: ${pick(/in flight at each kill/)}`,
     ...(code === 0 ? [] : ['```', ...lines.filter((l) => /not ok|Error|error|missing|never arrived|timed out/i.test(l)).slice(0, 15), '```']),
     '',
