@@ -38,7 +38,9 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
   const registry = new Registry();
   const lifecycle = createLifecycle();
   const transaction = createTransactor(db);
-  const jobsRepo = createJobsRepo(db);
+  // Queue bookkeeping commits lazily on PostgreSQL only (jobs.repo.ts lazyCommit): PGlite has no WAL writer of its own.
+  const lazyCommit = config.databaseUrl !== null;
+  const jobsRepo = createJobsRepo(db, { lazyCommit });
   const queue = createJobQueue({ repo: jobsRepo, clock, afterCommit: transaction.afterCommit });
   const jobMetrics = createJobMetrics(registry, queue.stats, clock);
   // Webhook URLs and secrets as emitting and sending read them (a second at most); their owners say when they change.
@@ -79,7 +81,7 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
   const outbound = createOutboundHttp({ allowPrivate: config.webhookAllowPrivate, timeoutMs: config.webhookTimeoutMs, label: 'webhook URL', userAgent: 'Wasl-Webhooks/1.0' });
   lifecycle.add('outbound http', { stop: () => outbound.close() });
   const webhooks = createWebhooksService({
-    repo: createWebhooksRepo(db),
+    repo: createWebhooksRepo(db, { lazyCommit }),
     queue,
     transaction,
     clock,

@@ -5,15 +5,24 @@ import type { JobRow } from '../db/types.js';
 export const JOBS_CHANNEL = 'wasl_jobs';
 
 /**
- * Queue bookkeeping (claims, leases, outcomes) commits without waiting for the WAL flush: a
- * `WITH ${LAZY_COMMIT}` sets `synchronous_commit = off` for that one statement's transaction,
- * and `${lazyCommitted}` in its WHERE makes it run. A crash of the process loses none of it
- * (the WAL is written); a crash of the machine can lose its last fraction of a second, and then
- * work is claimed or done again — at least once, as every handler must allow. Never inside a
- * caller's transaction: enqueueing and emitting stay as durable as the change that caused them.
+ * Queue bookkeeping (claims, leases, outcomes) may commit without waiting for the WAL flush: the
+ * `cte` sets `synchronous_commit = off` for that one statement's transaction (`WITH ${cte}, …`),
+ * and `applied` in its WHERE makes it run. A crash of Wasl's process then loses none of it on
+ * PostgreSQL, whose server still writes the WAL; a crash of the database server or the machine
+ * can lose its last fraction of a second, and that work is then done again — at least once, as
+ * every handler must allow. Disabled, the same SQL keeps the session's setting (PGlite, where
+ * the database lives and dies with the process and has no WAL writer). Never inside a caller's
+ * transaction: enqueueing and emitting stay as durable as the change that caused them.
  */
-export const LAZY_COMMIT = sql`_lazy_commit AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))`;
-export const lazyCommitted = sql<boolean>`EXISTS (SELECT FROM _lazy_commit)`;
+export function lazyCommit(enabled: boolean) {
+  const value = enabled ? sql`'off'` : sql`current_setting('synchronous_commit')`;
+  return {
+    cte: sql`_lazy_commit AS MATERIALIZED (SELECT set_config('synchronous_commit', ${value}, true))`,
+    applied: sql<boolean>`EXISTS (SELECT FROM _lazy_commit)`,
+    /** The same for the query builder: `builder(db).updateTable(…)….where(applied)`. */
+    builder: (db: Db) => db.with((cte) => cte('_lazy_commit').materialized(), (qb) => qb.selectNoFrom(sql`set_config('synchronous_commit', ${value}, true)`.as('on'))),
+  };
+}
 
 /** Open work of one job name: waiting, running, failed for good, and when the oldest due one became due. */
 export interface JobStats {
@@ -35,9 +44,10 @@ export interface NewJob {
 }
 
 /** Every statement of the queue; src/jobs/README.md explains why each is shaped so. */
-export function createJobsRepo(db: Db) {
-  // An UPDATE that commits lazily (LAZY_COMMIT): `lazy().updateTable(…)….where(lazyCommitted)`.
-  const lazy = () => db.with((cte) => cte('_lazy_commit').materialized(), (qb) => qb.selectNoFrom(sql`set_config('synchronous_commit', 'off', true)`.as('on')));
+/** `lazyCommit`: let claims, leases and outcomes commit lazily (PostgreSQL; see `lazyCommit`). */
+export function createJobsRepo(db: Db, options: { lazyCommit?: boolean } = {}) {
+  const { cte: LAZY_COMMIT, applied: lazyCommitted, builder } = lazyCommit(options.lazyCommit ?? false);
+  const lazy = () => builder(db);
   return {
     /** Inside the caller's transaction (the queue wakes the workers once it commits). */
     async insert(trx: Db, job: NewJob): Promise<string | null> {

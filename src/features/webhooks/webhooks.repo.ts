@@ -2,7 +2,7 @@ import { sql, type Insertable } from 'kysely';
 import { orderBy, pageOf, withTotal } from '../../db/paging.js';
 import type { Db } from '../../db/store.js';
 import type { DeliveryStatus, WebhookDeliveriesTable, WebhookDeliveryRow, WebhookTargetRow } from '../../db/types.js';
-import { LAZY_COMMIT, lazyCommitted, type JobStats } from '../../jobs/jobs.repo.js';
+import { lazyCommit, type JobStats } from '../../jobs/jobs.repo.js';
 import { newId } from '../../lib/ids.js';
 import type { PageRequest } from '../../lib/paging.js';
 
@@ -37,10 +37,11 @@ export interface AttemptRecord {
  * pending delivery is due at `next_attempt_at`; claiming it moves that to the end of a lease
  * (`locked_by` = the worker), so a delivery whose worker died is due again when the lease ends.
  */
-export function createWebhooksRepo(db: Db) {
-  // The queue's bookkeeping commits lazily, as the jobs table's does (jobs.repo.ts LAZY_COMMIT):
-  // losing its last fraction of a second to a machine crash means sending again, never losing.
-  const lazy = () => db.with((cte) => cte('_lazy_commit').materialized(), (qb) => qb.selectNoFrom(sql`set_config('synchronous_commit', 'off', true)`.as('on')));
+export function createWebhooksRepo(db: Db, options: { lazyCommit?: boolean } = {}) {
+  // The queue's bookkeeping may commit lazily, as the jobs table's (jobs.repo.ts `lazyCommit`):
+  // losing its last fraction of a second to a crash means sending again, never losing.
+  const { cte: LAZY_COMMIT, applied: lazyCommitted, builder } = lazyCommit(options.lazyCommit ?? false);
+  const lazy = () => builder(db);
   return {
     /**
      * The targets of (workspace, URL) for these URLs, each made on first use. An existing target
