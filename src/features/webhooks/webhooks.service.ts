@@ -11,12 +11,11 @@ import { OutboundRefusedError, type OutboundHttp, type OutboundResponse } from '
 import { createBatcher } from '../../lib/batcher.js';
 import { signatureHeaders } from './signing.js';
 import type { WebhookSettingsCache } from './settings-cache.js';
-import type { ClaimedDelivery, DeliveryFilter, TargetState, WebhooksRepo } from './webhooks.repo.js';
+import type { ClaimedDelivery, DeliveryFilter, WebhooksRepo } from './webhooks.repo.js';
+import { createTargetsCache } from './targets-cache.js';
 
 const DISABLE_AFTER_MS = 5 * 86_400_000;
 const MAX_RETRY_AFTER_MS = 86_400_000;
-/** How long emitting trusts what it read of a target (is it disabled?), as the settings cache. */
-const SETTINGS_TTL_MS = 1000;
 /** Attempts lost with their worker (claimed, never recorded) past the schedule before giving up. */
 const MAX_LOST_RUNS = 3;
 
@@ -113,49 +112,7 @@ export function createWebhooksService(deps: {
     { lingerMs: 3, max: 500 },
   );
 
-  // Targets by (workspace, URL) for emitting: the id never changes; whether one is disabled is
-  // read again after a second, and at once after this node disables or enables one. Kept only
-  // once the transaction that read (or made) them commits, so a rolled-back target is never used.
-  // Until then a transaction that emits many events reads each target once.
-  const targets = new Map<string, { at: number; target: TargetState }>();
-  const inTransaction = new WeakMap<Db, Map<string, TargetState>>();
-  const targetKey = (workspaceId: string, url: string) => `${workspaceId} ${url}`;
-  async function targetsFor(workspaceId: string, urls: string[], now: Date, trx: Db) {
-    const found = new Map<string, TargetState>();
-    const mine = inTransaction.get(trx);
-    for (const url of urls) {
-      const key = targetKey(workspaceId, url);
-      const hit = targets.get(key);
-      const own = mine?.get(key);
-      if (own) found.set(url, own);
-      else if (hit && performance.now() - hit.at <= SETTINGS_TTL_MS) found.set(url, hit.target);
-    }
-    const stale = [...new Set(urls.filter((url) => !found.has(url)))];
-    if (stale.length) {
-      const read = await repo.targets(workspaceId, stale, now, trx);
-      const at = performance.now();
-      if (trx.isTransaction) {
-        if (!mine) inTransaction.set(trx, new Map(read.map((t) => [targetKey(workspaceId, t.url), t])));
-        else for (const t of read) mine.set(targetKey(workspaceId, t.url), t);
-      }
-      transaction.afterCommit(trx, () => {
-        if (targets.size > 10_000) targets.clear();
-        for (const t of read) targets.set(targetKey(workspaceId, t.url), { at, target: t });
-      });
-      for (const t of read) found.set(t.url, t);
-    }
-    return found;
-  }
-  const disableTarget = async (targetId: string, reason: string, now: Date) => {
-    await repo.disableTarget(targetId, reason, now);
-    targets.clear();
-  };
-  const enableTarget = async (targetId: string, trx?: Db) => {
-    const t = await repo.enableTarget(targetId, trx);
-    if (trx) transaction.afterCommit(trx, () => targets.clear());
-    else targets.clear();
-    return t;
-  };
+  const targets = createTargetsCache({ repo, transaction });
 
   /** The secrets that sign a delivery now: its channel's or its workspace's (the 24 h overlap judged at each send). */
   async function secretsFor(d: ClaimedDelivery): Promise<string[]> {
@@ -172,9 +129,9 @@ export function createWebhooksService(deps: {
         : `HTTP ${response!.status}`;
     const target = await repo.targetFailed(d.target_id, now);
     let next: Date | null = null;
-    if (response?.status === 410) await disableTarget(d.target_id, `the receiver answered 410 Gone at ${now.toISOString()}`, now);
+    if (response?.status === 410) await targets.disable(d.target_id, `the receiver answered 410 Gone at ${now.toISOString()}`, now);
     else if (target.failing_since && now.getTime() - target.failing_since.getTime() >= DISABLE_AFTER_MS) {
-      await disableTarget(d.target_id, `failing since ${target.failing_since.toISOString()} (5 days); last error: ${error}`, now);
+      await targets.disable(d.target_id, `failing since ${target.failing_since.toISOString()} (5 days); last error: ${error}`, now);
     } else if (!(failure instanceof OutboundRefusedError) && d.attempts < deps.schedule.length) {
       next = new Date(now.getTime() + Math.max(deps.schedule[d.attempts]!, retryAfterMs(response, now) ?? 0));
     }
@@ -205,9 +162,9 @@ export function createWebhooksService(deps: {
       }
       if (!wanted.length) return [];
       const now = clock.now();
-      const targets = await targetsFor(event.workspaceId, wanted.map((w) => w.url), now, trx);
+      const found = await targets.forEmit(event.workspaceId, wanted.map((w) => w.url), now, trx);
       const rows = wanted.map(({ url, body, signer }) => {
-        const target = targets.get(url)!;
+        const target = found.get(url)!;
         const status: DeliveryStatus = target.disabled_at ? 'skipped' : 'pending';
         return {
           id: newId(),
@@ -286,7 +243,7 @@ export function createWebhooksService(deps: {
         const d = await repo.find(id, trx);
         if (!d) throw errors.notFound('WebhookDelivery', id);
         if (d.status === 'pending') throw errors.deliveryPending(id);
-        await enableTarget(d.target_id, trx);
+        await targets.enable(d.target_id, trx);
         await repo.reopen([id], clock.now(), trx);
         await deps.queue.wakeWorkers(trx);
         return toDelivery((await repo.find(id, trx))!);
@@ -298,7 +255,7 @@ export function createWebhooksService(deps: {
       return transaction(async (trx) => {
         const unsent = await repo.unsent(since, workspaceId, trx);
         if (!unsent.length) return { recovered: 0 };
-        for (const targetId of new Set(unsent.map((u) => u.target_id))) await enableTarget(targetId, trx);
+        for (const targetId of new Set(unsent.map((u) => u.target_id))) await targets.enable(targetId, trx);
         await repo.reopen(unsent.map((u) => u.id), clock.now(), trx);
         await deps.queue.wakeWorkers(trx);
         return { recovered: unsent.length };
@@ -323,7 +280,7 @@ export function createWebhooksService(deps: {
     targets: async (workspaceId: string) => (await repo.listTargets(workspaceId)).map(toTarget),
 
     async enableTarget(id: string) {
-      const t = await enableTarget(id);
+      const t = await targets.enable(id);
       if (!t) throw errors.notFound('WebhookTarget', id);
       return toTarget(t);
     },
