@@ -112,6 +112,13 @@ export async function bootStore(name: string): Promise<BootedStore> {
  * stop the lifecycle → close the store → exit 0 (or 1 after `SHUTDOWN_TIMEOUT_MS`).
  */
 export async function boot(name: string, start: (booted: Booted) => Promise<Running>): Promise<void> {
+  // Handlers first: a signal that arrives while starting (the port may already answer) is kept and
+  // acted on once the start is over, instead of killing the process half-way.
+  let stopOn: ((signal: string) => Promise<void>) | null = null;
+  let pending: string | null = null;
+  const onSignal = (signal: string) => (stopOn ? void stopOn(signal) : void (pending ??= signal));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
   const booted = await bootStore(name);
   const { config, logger, store } = booted;
   if (booted.applied.length) logger.info({ applied: booted.applied }, 'migrations applied');
@@ -156,8 +163,8 @@ export async function boot(name: string, start: (booted: Booted) => Promise<Runn
       process.exit(1);
     }
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  stopOn = stop;
+  if (pending) void stop(pending);
 }
 
 /** Listens on `HOST:PORT`; a port in use is a start-up problem for the operator, not a stack trace. */
