@@ -9,6 +9,7 @@ import { channelsAdminRoutes, channelsRoutes } from './features/channels/channel
 import { createHttpMetrics } from './features/ops/metrics.js';
 import { opsRoutes } from './features/ops/ops.routes.js';
 import { serviceAccountsAdminRoutes } from './features/service-accounts/service-accounts.routes.js';
+import { contactsRoutes } from './features/contacts/contacts.routes.js';
 import { tagsRoutes } from './features/tags/tags.routes.js';
 import { workspaceUsersAdminRoutes, workspaceUsersRoutes } from './features/workspace-users/workspace-users.routes.js';
 import { workspacesAdminRoutes } from './features/workspaces/workspaces.routes.js';
@@ -50,6 +51,7 @@ declare module 'fastify' {
 const ROUTES: Routes<Container>[] = [
   tokenRoutes,
   tagsRoutes,
+  contactsRoutes,
   channelsRoutes,
   workspaceUsersRoutes,
   workspacesAdminRoutes,

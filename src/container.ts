@@ -14,6 +14,9 @@ import { createServiceAccountsRepo } from './features/service-accounts/service-a
 import { createServiceAccountsService } from './features/service-accounts/service-accounts.service.js';
 import { createTagsRepo } from './features/tags/tags.repo.js';
 import { createTagsService } from './features/tags/tags.service.js';
+import { createContactsRepo, createPropertiesRepo } from './features/contacts/contacts.repo.js';
+import { createContactsService } from './features/contacts/contacts.service.js';
+import { createPropertiesService } from './features/contacts/properties.service.js';
 import { createWorkspaceUsersRepo } from './features/workspace-users/workspace-users.repo.js';
 import { createWorkspaceUsersService } from './features/workspace-users/workspace-users.service.js';
 import { createWorkspacesRepo } from './features/workspaces/workspaces.repo.js';
@@ -93,8 +96,12 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
   });
   queue.define(...webhookJobs({ webhooks }));
 
+  const propertiesRepo = createPropertiesRepo(db);
+  const contacts = createContactsService({ repo: createContactsRepo(db), properties: propertiesRepo, transaction, clock, emit: webhooks.emit, workspaceRegion });
+  const properties = createPropertiesService({ repo: propertiesRepo, transaction, clock, workspaceRegion });
+
   const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts });
 
-  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, settings, bootstrap };
+  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, properties, settings, bootstrap };
 }
 export type Container = ReturnType<typeof createContainer>;

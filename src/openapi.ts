@@ -37,6 +37,8 @@ const TAGS = [
   { name: 'Account', description: 'Service login: OAuth 2.0 client credentials (RFC 6749 errors) and the token signing keys.' },
   { name: 'Channels', description: "The workspace's WhatsApp and phone channels." },
   { name: 'Tags', description: 'Conversation tags.' },
+  { name: 'Contacts', description: 'The contact book: contacts, their notes, history and typed property values; search.' },
+  { name: 'Contact Properties', description: 'Typed custom properties of contacts.' },
   { name: 'Workspace', description: 'The users and AI agents of the workspace.' },
   { name: 'Admin: workspaces', description: 'Operator API: workspaces and their settings.' },
   { name: 'Admin: service accounts', description: 'Operator API: API credentials of a workspace.' },

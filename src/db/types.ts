@@ -179,7 +179,80 @@ export interface WebhookAttemptsTable {
   response_excerpt: string | null;
 }
 
+export interface ContactsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  search_name: string;
+  phone_number: string;
+  email: string | null;
+  company: string | null;
+  position: string | null;
+  contact_type: number;
+  custom_fields: Record<string, string>;
+  creation_time: Time;
+  creator_id: string | null;
+  last_modification_time: Time;
+  last_modifier_id: string | null;
+  deletion_time: Date | null;
+  deleter_id: string | null;
+}
+
+export interface ContactPropertyDefinitionsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  key: string;
+  type: number;
+  is_required: boolean;
+  select_options: { value: string; color: string | null }[];
+  creation_time: Time;
+  creator_id: string | null;
+  last_modification_time: Date | null;
+  last_modifier_id: string | null;
+}
+
+/** One set value, in the column of its definition's type (the others null). */
+export interface ContactValuesTable {
+  definition_id: string;
+  contact_id: string;
+  text_value: string | null;
+  number_value: number | null;
+  date_value: Date | null;
+  bool_value: boolean | null;
+  list_value: string[] | null;
+}
+
+export interface ContactNotesTable {
+  id: string;
+  workspace_id: string;
+  contact_id: string;
+  text: string;
+  creator_name: string | null;
+  creation_time: Time;
+  creator_id: string | null;
+  last_modification_time: Date | null;
+  last_modifier_id: string | null;
+}
+
+export interface ContactHistoryTable {
+  id: string;
+  workspace_id: string;
+  contact_id: string;
+  property_name: string;
+  old_value: string | null;
+  new_value: string | null;
+  source: number;
+  creation_time: Time;
+  creator_id: string | null;
+}
+
 export interface Database {
+  contacts: ContactsTable;
+  contact_property_definitions: ContactPropertyDefinitionsTable;
+  contact_values: ContactValuesTable;
+  contact_notes: ContactNotesTable;
+  contact_history: ContactHistoryTable;
   webhook_targets: WebhookTargetsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
@@ -205,3 +278,8 @@ export type JobRow = Selectable<JobsTable>;
 export type WebhookTargetRow = Selectable<WebhookTargetsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;
+export type ContactRow = Selectable<ContactsTable>;
+export type PropertyDefinitionRow = Selectable<ContactPropertyDefinitionsTable>;
+export type ContactValueRow = Selectable<ContactValuesTable>;
+export type ContactNoteRow = Selectable<ContactNotesTable>;
+export type ContactHistoryRow = Selectable<ContactHistoryTable>;

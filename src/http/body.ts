@@ -1,15 +1,11 @@
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errors, type AppError } from '../lib/errors.js';
 
 // Bytes that are not UTF-8 are refused, not turned into U+FFFD and stored (RFC 8259 §8.1).
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
+// `isUtf8` (simdutf) refuses surrogates encoded as bytes too, so decoded text has none.
 function decodeUtf8(body: Buffer): string | AppError {
-  try {
-    return utf8.decode(body);
-  } catch {
-    return errors.malformedBody('it is not valid UTF-8.');
-  }
+  return isUtf8(body) ? body.toString('utf8') : errors.malformedBody('it is not valid UTF-8.');
 }
 
 /**
@@ -59,7 +55,9 @@ function jsonParser(app: FastifyInstance) {
     if (typeof text !== 'string') return done(text);
     parse(req, text, (err: Error | null, value?: unknown) => {
       if (err) return done(err);
-      done(badText(value), value);
+      // JSON text refuses raw control characters and strict UTF-8 holds no surrogate, so NUL or a
+      // lone surrogate can only arrive as a `\u` escape: without one there is nothing to walk.
+      done(text.includes('\\u') ? badText(value) : null, value);
     });
   };
 }

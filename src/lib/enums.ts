@@ -12,6 +12,32 @@ export const WhatsAppProviderType = { 1: 'CloudApi', 2: 'Sandbox' } as const;
 export const FallbackStrategy = { 0: 'None', 1: 'Mobile', 2: 'Voicemail' } as const;
 export const BusinessAccountStatus = { 1: 'Connected', 2: 'Disconnected' } as const;
 
+// Contacts (spec §3.20: 1–4 are Hatif's; 5–9 are Wasl's). ContactType 1 is inferred (§5.A).
+export const PropertyType = { 1: 'Text', 2: 'Number', 3: 'Select', 4: 'Date', 5: 'Boolean', 6: 'MultiSelect', 7: 'Url', 8: 'Email', 9: 'Phone' } as const;
+export const ContactType = { 1: 'Individual', 2: 'Business' } as const;
+/** Where a contact change came from (history `source`). */
+export const ChangeSource = { 1: 'Api', 2: 'Import', 3: 'System' } as const;
+/**
+ * Contact search operators (spec §8 leaves them open; `1` = Equals is the documented example).
+ * features/contacts/README.md lists which property types allow each.
+ */
+export const FilterOperator = {
+  1: 'Equals',
+  2: 'NotEquals',
+  3: 'Contains',
+  4: 'NotContains',
+  5: 'StartsWith',
+  6: 'GreaterThan',
+  7: 'GreaterThanOrEqual',
+  8: 'LessThan',
+  9: 'LessThanOrEqual',
+  10: 'Between',
+  11: 'In',
+  12: 'NotIn',
+  13: 'IsSet',
+  14: 'IsNotSet',
+} as const;
+
 /** A table's names → integers (`codes(UserRole).Owner === 1`), for code that writes the values. */
 export function codes<T extends EnumTable>(table: T): { readonly [K in keyof T as T[K] & string]: K } {
   return Object.fromEntries(Object.entries(table).map(([value, name]) => [name, Number(value)])) as never;

@@ -18,12 +18,17 @@ const STATUS = {
   'Wasl:ServiceAccount:NotFound': 404,
   'Wasl:WebhookDelivery:NotFound': 404,
   'Wasl:WebhookTarget:NotFound': 404,
+  'Wasl:Contact:NotFound': 404,
+  'Wasl:ContactProperty:NotFound': 404,
   'Wasl:MethodNotAllowed': 405,
   'Wasl:Tag:DuplicateName': 409,
   'Wasl:Tag:InUse': 409,
   'Wasl:ServiceAccount:DuplicateClientId': 409,
   'Wasl:User:DuplicateEmail': 409,
   'Wasl:WebhookDelivery:Pending': 409,
+  'Wasl:Contact:DuplicatePhoneNumber': 409,
+  'Wasl:ContactProperty:DuplicateName': 409,
+  'Wasl:ContactProperty:IncompatibleValues': 409,
   'Wasl:PayloadTooLarge': 413,
   'Wasl:RequestTimeout': 408,
   'Wasl:UriTooLong': 414,
@@ -66,7 +71,7 @@ export class AppError extends Error {
 }
 
 /** Things that have ids a client can name; each has its `Wasl:<Entity>:NotFound` code. */
-export type Entity = 'Workspace' | 'Channel' | 'Tag' | 'ServiceAccount' | 'WebhookDelivery' | 'WebhookTarget';
+export type Entity = 'Workspace' | 'Channel' | 'Tag' | 'ServiceAccount' | 'WebhookDelivery' | 'WebhookTarget' | 'Contact' | 'ContactProperty';
 
 const invalid = (issues: ValidationIssue[]) =>
   new AppError('Wasl:ValidationFailed', 'Your request is not valid!', {
@@ -99,6 +104,18 @@ export const errors = {
   userEmailTaken: (email: string | null) =>
     new AppError('Wasl:User:DuplicateEmail', `A user with email ${email} is already in this workspace.`),
   deliveryPending: (id: string) => new AppError('Wasl:WebhookDelivery:Pending', `Delivery ${id} is already waiting to be sent.`),
+  contactPhoneTaken: (phoneNumber: string, contactId: string) =>
+    new AppError('Wasl:Contact:DuplicatePhoneNumber', `Contact ${contactId} already has the phone number ${phoneNumber}.`, {
+      data: { contactId, phoneNumber },
+    }),
+  propertyNameTaken: (name: string, key: string) =>
+    new AppError('Wasl:ContactProperty:DuplicateName', `A contact property with the key "${key}" (from the name "${name}") already exists.`, {
+      data: { key },
+    }),
+  propertyValuesIncompatible: (id: string, count: number, reason: string) =>
+    new AppError('Wasl:ContactProperty:IncompatibleValues', `Contact property ${id} has ${count} value(s) that ${reason}; clear them first.`, {
+      data: { count },
+    }),
   // 408 / 413 / 414 / 415 / 431
   tooLarge: (limit: number) => new AppError('Wasl:PayloadTooLarge', `The request body is larger than the limit of ${limit} bytes.`),
   requestTimeout: () => new AppError('Wasl:RequestTimeout', 'The request was not received in time.'),

@@ -25,6 +25,10 @@ const CHANNEL_URL = {
   Call: 'postCallWebhookUrl',
   OutboundIvrCompleted: null,
   AssignedUserIdChanged: null,
+  ContactCreated: null,
+  ContactUpdated: null,
+  ContactDeleted: null,
+  ContactsImported: null,
 } as const;
 export type EventType = keyof typeof CHANNEL_URL;
 

@@ -1,0 +1,251 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { Db } from '../../db/store.js';
+import type { ContactHistoryTable, ContactNoteRow, ContactRow, ContactsTable, ContactValuesTable, PropertyDefinitionRow } from '../../db/types.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { errors } from '../../lib/errors.js';
+import { orderBy, pageOf, withTotal } from '../../db/paging.js';
+import type { PageRequest } from '../../lib/paging.js';
+import type { Insertable, Updateable } from 'kysely';
+
+/** A UUIDv7 made in SQL (PostgreSQL 15 has no `uuidv7()`): `at`'s milliseconds, then random bits. */
+const uuidV7At = (at: Date) =>
+  sql`encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing substring(int8send(${at.getTime()}::bigint) from 3) from 1 for 6), 52, 1), 53, 1), 'hex')::uuid`;
+
+/** Contacts, their values, notes and history; every query is scoped by workspace. */
+export function createContactsRepo(db: Db) {
+  return {
+    /** The new contact, or the id of the live contact that already has this phone (concurrent creates included). */
+    async insert(row: Insertable<ContactsTable>, trx: Db = db): Promise<{ row: ContactRow } | { existingId: string }> {
+      const inserted = await trx
+        .insertInto('contacts')
+        .values(row)
+        .onConflict((oc) => oc.expression(sql`workspace_id, phone_number text_pattern_ops`).where('deletion_time', 'is', null).doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (inserted) return { row: inserted };
+      const existing = await this.findByPhone(row.workspace_id, row.phone_number, trx);
+      if (!existing) throw errors.contactPhoneTaken(row.phone_number, '');
+      return { existingId: existing.id };
+    },
+
+    find: (workspaceId: string, id: string, trx: Db = db) =>
+      trx.selectFrom('contacts').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).where('deletion_time', 'is', null).executeTakeFirst(),
+
+    findByPhone: (workspaceId: string, phone: string, trx: Db = db) =>
+      trx
+        .selectFrom('contacts')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('phone_number', '=', phone)
+        .where('deletion_time', 'is', null)
+        .executeTakeFirst(),
+
+    findByPhones: (workspaceId: string, phones: string[], trx: Db = db) =>
+      phones.length
+        ? trx
+            .selectFrom('contacts')
+            .selectAll()
+            .where('workspace_id', '=', workspaceId)
+            .where('phone_number', 'in', phones)
+            .where('deletion_time', 'is', null)
+            .execute()
+        : Promise.resolve([] as ContactRow[]),
+
+    /** Locks the row for the rest of `trx` (a read-modify-write of one contact). */
+    lock: (workspaceId: string, id: string, trx: Db) =>
+      trx
+        .selectFrom('contacts')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .where('deletion_time', 'is', null)
+        .forUpdate()
+        .executeTakeFirst(),
+
+    async update(workspaceId: string, id: string, patch: Updateable<ContactsTable>, trx: Db = db) {
+      try {
+        return await trx.updateTable('contacts').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      } catch (err) {
+        if (isUniqueViolation(err, 'contacts_phone')) throw errors.contactPhoneTaken(patch.phone_number as string, '');
+        throw err;
+      }
+    },
+
+    /** Soft delete: the row stays (history, conversations), its values go (they are in history). */
+    async softDelete(workspaceId: string, id: string, by: string | null, at: Date, trx: Db = db) {
+      const row = await trx
+        .updateTable('contacts')
+        .set({ deletion_time: at, deleter_id: by, last_modification_time: at, last_modifier_id: by })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .where('deletion_time', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      if (row) await trx.deleteFrom('contact_values').where('contact_id', '=', id).execute();
+      return row;
+    },
+
+    /**
+     * A page of live contacts matching `where` (a predicate on `contacts c`, from search.ts) and
+     * their number: from `valueSet` (ids from `contact_values` alone) when there is one.
+     */
+    async search(workspaceId: string, where: RawBuilder<unknown>, valueSet: RawBuilder<unknown> | null, page: PageRequest, trx: Db = db) {
+      const live = sql`c.workspace_id = ${workspaceId} AND c.deletion_time IS NULL`;
+      const rows = await sql<ContactRow>`
+        SELECT c.* FROM contacts c WHERE ${live} AND ${where}
+        ORDER BY ${orderBy(page.sort, 'c')} OFFSET ${page.skip} LIMIT ${page.take}
+      `.execute(trx);
+      const counted = valueSet
+        ? sql<{ n: number }>`SELECT count(*)::int AS n FROM (${valueSet}) s`
+        : sql<{ n: number }>`SELECT count(*)::int AS n FROM contacts c WHERE ${live} AND ${where}`;
+      // A short first page is the whole list: no count needed.
+      const short = rows.rows.length < page.take && (rows.rows.length > 0 || page.skip === 0);
+      const totalCount = short ? page.skip + rows.rows.length : (await counted.execute(trx)).rows[0]!.n;
+      return { totalCount, items: rows.rows };
+    },
+
+    /** Rows by id in the given order (a search's page). */
+    async byIds(workspaceId: string, ids: string[], trx: Db = db) {
+      if (!ids.length) return [];
+      const rows = await trx.selectFrom('contacts').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute();
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id)).filter((r): r is ContactRow => r !== undefined);
+    },
+
+    // Values.
+    values: (contactIds: string[], trx: Db = db) =>
+      contactIds.length ? trx.selectFrom('contact_values').selectAll().where('contact_id', 'in', contactIds).execute() : Promise.resolve([]),
+
+    async putValue(row: ContactValuesTable, trx: Db = db) {
+      await trx
+        .insertInto('contact_values')
+        .values(row)
+        .onConflict((oc) =>
+          oc.columns(['definition_id', 'contact_id']).doUpdateSet({
+            text_value: row.text_value,
+            number_value: row.number_value,
+            date_value: row.date_value,
+            bool_value: row.bool_value,
+            list_value: row.list_value,
+          }),
+        )
+        .execute();
+    },
+
+    async deleteValue(definitionId: string, contactId: string, trx: Db = db) {
+      await trx.deleteFrom('contact_values').where('definition_id', '=', definitionId).where('contact_id', '=', contactId).execute();
+    },
+
+    // Notes.
+    async addNote(row: ContactNoteRow, trx: Db = db) {
+      await trx.insertInto('contact_notes').values(row).execute();
+    },
+
+    notes: (contactIds: string[], trx: Db = db) =>
+      contactIds.length
+        ? trx.selectFrom('contact_notes').selectAll().where('contact_id', 'in', contactIds).orderBy('creation_time').orderBy('id').execute()
+        : Promise.resolve([] as ContactNoteRow[]),
+
+    // History.
+    async record(rows: Insertable<ContactHistoryTable>[], trx: Db = db) {
+      for (let i = 0; i < rows.length; i += 1000) await trx.insertInto('contact_history').values(rows.slice(i, i + 1000)).execute();
+    },
+
+    async history(workspaceId: string, contactId: string, page: PageRequest, trx: Db = db) {
+      const query = trx.selectFrom('contact_history').where('contact_id', '=', contactId).where('workspace_id', '=', workspaceId);
+      const rows = await query
+        .selectAll()
+        .select(withTotal())
+        .orderBy('creation_time', 'desc')
+        .orderBy('id', 'desc')
+        .offset(page.skip)
+        .limit(page.take)
+        .execute();
+      return pageOf(rows, page.skip, async () => (await query.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n);
+    },
+
+    /** Whether the contact ever existed in this workspace (history of a deleted contact stays readable). */
+    exists: async (workspaceId: string, id: string, trx: Db = db) =>
+      !!(await trx.selectFrom('contacts').select('id').where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst()),
+  };
+}
+export type ContactsRepo = ReturnType<typeof createContactsRepo>;
+
+/** Property definitions and the whole-definition operations on their values. */
+export function createPropertiesRepo(db: Db) {
+  return {
+    async insert(row: PropertyDefinitionRow, trx: Db = db) {
+      try {
+        return await trx.insertInto('contact_property_definitions').values({ ...row, select_options: JSON.stringify(row.select_options) as never }).returningAll().executeTakeFirstOrThrow();
+      } catch (err) {
+        if (isUniqueViolation(err, 'contact_property_definitions_key')) throw errors.propertyNameTaken(row.name, row.key);
+        throw err;
+      }
+    },
+
+    find: (workspaceId: string, id: string, trx: Db = db) =>
+      trx.selectFrom('contact_property_definitions').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
+
+    list: (workspaceId: string, trx: Db = db) =>
+      trx.selectFrom('contact_property_definitions').selectAll().where('workspace_id', '=', workspaceId).orderBy('creation_time').orderBy('id').execute(),
+
+    async update(workspaceId: string, id: string, patch: Updateable<PropertyDefinitionRow>, trx: Db = db) {
+      const set = patch.select_options ? { ...patch, select_options: JSON.stringify(patch.select_options) as never } : patch;
+      try {
+        return await trx.updateTable('contact_property_definitions').set(set).where('workspace_id', '=', workspaceId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      } catch (err) {
+        if (isUniqueViolation(err, 'contact_property_definitions_key')) throw errors.propertyNameTaken(String(patch.name), String(patch.key));
+        throw err;
+      }
+    },
+
+    async delete(workspaceId: string, id: string, trx: Db = db) {
+      await trx.deleteFrom('contact_property_definitions').where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
+    },
+
+    /** Every value of a definition (a type change converts them). */
+    values: (definitionId: string, trx: Db = db) => trx.selectFrom('contact_values').selectAll().where('definition_id', '=', definitionId).execute(),
+
+    async replaceValues(definitionId: string, rows: ContactValuesTable[], trx: Db = db) {
+      await trx.deleteFrom('contact_values').where('definition_id', '=', definitionId).execute();
+      for (let i = 0; i < rows.length; i += 1000) await trx.insertInto('contact_values').values(rows.slice(i, i + 1000)).execute();
+    },
+
+    /** History rows for every value of a definition being deleted, written by one statement. */
+    async recordRemoval(def: PropertyDefinitionRow, history: { source: number; at: Date; by: string | null }, trx: Db = db) {
+      await sql`
+        INSERT INTO contact_history (id, workspace_id, contact_id, property_name, old_value, new_value, source, creation_time, creator_id)
+        SELECT ${uuidV7At(history.at)}, ${def.workspace_id}, v.contact_id, ${def.name},
+               coalesce(v.text_value, v.number_value::text, to_char(v.date_value AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), v.bool_value::text, array_to_string(v.list_value, ', ')),
+               NULL, ${history.source}, ${history.at}, ${history.by}
+        FROM contact_values v WHERE v.definition_id = ${def.id}
+      `.execute(trx);
+    },
+
+    /** Values in use, most frequent first, and the set count (statistics). */
+    async valueCounts(def: PropertyDefinitionRow, trx: Db = db) {
+      const result = await sql<{ value: string; n: number }>`
+        SELECT value, count(*)::int AS n FROM (
+          SELECT coalesce(v.text_value, v.number_value::text, to_char(v.date_value AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), v.bool_value::text) AS value
+          FROM contact_values v WHERE v.definition_id = ${def.id} AND v.list_value IS NULL
+          UNION ALL
+          SELECT unnest(v.list_value) FROM contact_values v WHERE v.definition_id = ${def.id} AND v.list_value IS NOT NULL
+        ) s GROUP BY value ORDER BY n DESC, value ASC LIMIT 1000
+      `.execute(trx);
+      return result.rows;
+    },
+
+    async summary(def: PropertyDefinitionRow, trx: Db = db) {
+      const result = await sql<{ total: number; set: number; min_n: number | null; max_n: number | null; avg_n: number | null; min_d: Date | null; max_d: Date | null; avg_d: Date | null }>`
+        SELECT (SELECT count(*)::int FROM contacts WHERE workspace_id = ${def.workspace_id} AND deletion_time IS NULL) AS total,
+               count(*)::int AS set,
+               min(number_value) AS min_n, max(number_value) AS max_n, avg(number_value) AS avg_n,
+               min(date_value) AS min_d, max(date_value) AS max_d,
+               to_timestamp(avg(extract(epoch FROM date_value))) AS avg_d
+        FROM contact_values WHERE definition_id = ${def.id}
+      `.execute(trx);
+      return result.rows[0]!;
+    },
+  };
+}
+export type PropertiesRepo = ReturnType<typeof createPropertiesRepo>;

@@ -1,0 +1,394 @@
+import type { Static } from 'typebox';
+import type { Insertable } from 'kysely';
+import type { Db } from '../../db/store.js';
+import type { Transaction } from '../../db/transaction.js';
+import type { ContactHistoryTable, ContactRow, ContactValueRow, PropertyDefinitionRow } from '../../db/types.js';
+import type { Clock } from '../../lib/clock.js';
+import { ChangeSource, codes, ContactType } from '../../lib/enums.js';
+import { errors } from '../../lib/errors.js';
+import { fold } from '../../lib/fold.js';
+import { newId } from '../../lib/ids.js';
+import type { PageRequest } from '../../lib/paging.js';
+import { toE164 } from '../../lib/phone.js';
+import type { EventType } from '../webhooks/webhooks.service.js';
+import type { ContactsRepo, PropertiesRepo } from './contacts.repo.js';
+import type { CreateContactBody, SearchBody, UpdateContactBody } from './contacts.schemas.js';
+import { MAX_FILTERS_PER_GROUP, MAX_GROUPS } from './contacts.schemas.js';
+import { freeText, leaf, predicate, valueSet, type Node, Op } from './search.js';
+import { historyText, toStored, valueView, type Stored } from './values.js';
+
+export const Source = codes(ChangeSource);
+/** Who changes a contact: the service account (or person) and through what. */
+export interface Actor {
+  id: string | null;
+  name: string | null;
+  source: number;
+}
+
+interface Change {
+  propertyName: string;
+  oldValue: string | null;
+  newValue: string | null;
+}
+
+type Emit = (trx: Db, event: { workspaceId: string; type: EventType; payload: object }) => Promise<unknown>;
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** "" and null mean "no value" (Hatif applies only non-empty fields). */
+const present = (value: string | null | undefined): value is string => typeof value === 'string' && value.trim() !== '';
+const STANDARD: [keyof ContactRow & ('name' | 'phone_number' | 'email' | 'company' | 'position'), string][] = [
+  ['name', 'Name'],
+  ['phone_number', 'PhoneNumber'],
+  ['email', 'Email'],
+  ['company', 'Company'],
+  ['position', 'Position'],
+];
+
+export function createContactsService(deps: {
+  repo: ContactsRepo;
+  properties: PropertiesRepo;
+  transaction: Transaction;
+  clock: Clock;
+  emit: Emit;
+  workspaceRegion: (id: string, trx?: Db) => Promise<string | undefined>;
+}) {
+  const { repo, properties, transaction, clock, emit } = deps;
+  const region = async (workspaceId: string, trx?: Db) => (await deps.workspaceRegion(workspaceId, trx)) ?? 'SA';
+
+  function phoneOf(input: string, member: string, workspaceRegion: string) {
+    const e164 = toE164(input, workspaceRegion);
+    if (!e164) throw errors.invalidField(member, `${member} "${input}" is not a phone number (E.164, or national in ${workspaceRegion}).`);
+    return e164;
+  }
+  function emailOf(input: string, member: string) {
+    const email = input.trim();
+    if (!EMAIL.test(email)) throw errors.invalidField(member, `${member} "${input}" is not an email address.`);
+    return email;
+  }
+
+  /** Definitions by id and by key, for `properties` maps and filters. */
+  async function definitions(workspaceId: string, trx: Db) {
+    const defs = await properties.list(workspaceId, trx);
+    const byRef = new Map<string, PropertyDefinitionRow>();
+    for (const d of defs) {
+      byRef.set(d.id, d);
+      byRef.set(d.key, d);
+    }
+    return { defs, byId: new Map(defs.map((d) => [d.id, d])), byRef };
+  }
+
+  /** Contact objects (spec §5.A) for rows, with their values and notes, in the rows' order. */
+  async function views(workspaceId: string, rows: ContactRow[], trx: Db) {
+    if (!rows.length) return [];
+    const ids = rows.map((r) => r.id);
+    const [{ byId }, values, notes] = await Promise.all([definitions(workspaceId, trx), repo.values(ids, trx), repo.notes(ids, trx)]);
+    const valuesOf = Map.groupBy(values, (v) => v.contact_id);
+    const notesOf = Map.groupBy(notes, (n) => n.contact_id);
+    return rows.map((row) => ({
+      id: row.id,
+      workspaceId: row.workspace_id,
+      name: row.name,
+      phoneNumber: row.phone_number,
+      contactType: row.contact_type,
+      email: row.email,
+      company: row.company,
+      position: row.position,
+      customFields: row.custom_fields,
+      notes: (notesOf.get(row.id) ?? []).map((n) => ({
+        id: n.id,
+        contactId: n.contact_id,
+        text: n.text,
+        creatorName: n.creator_name,
+        lastModificationTime: n.last_modification_time,
+        lastModifierId: n.last_modifier_id,
+        creationTime: n.creation_time,
+        creatorId: n.creator_id,
+      })),
+      customProperties: (valuesOf.get(row.id) ?? [])
+        .filter((v) => byId.has(v.definition_id))
+        .map((v) => valueView(byId.get(v.definition_id)!, v))
+        .sort((a, b) => a.propertyName.localeCompare(b.propertyName)),
+      lastModificationTime: row.last_modification_time,
+      lastModifierId: row.last_modifier_id,
+      creationTime: row.creation_time,
+      creatorId: row.creator_id,
+    }));
+  }
+  const view = async (workspaceId: string, row: ContactRow, trx: Db) => (await views(workspaceId, [row], trx))[0]!;
+
+  function historyRows(workspaceId: string, contactId: string, changes: Change[], actor: Actor, at: Date): Insertable<ContactHistoryTable>[] {
+    return changes.map((c) => ({
+      id: newId(),
+      workspace_id: workspaceId,
+      contact_id: contactId,
+      property_name: c.propertyName,
+      old_value: c.oldValue,
+      new_value: c.newValue,
+      source: actor.source,
+      creation_time: at,
+      creator_id: actor.id,
+    }));
+  }
+
+  /** `properties` map (key or id → value or null) → the values to put and remove, checked. */
+  function planValues(
+    input: Record<string, unknown>,
+    byRef: Map<string, PropertyDefinitionRow>,
+    workspaceRegion: string,
+  ): { put: [PropertyDefinitionRow, Stored][]; remove: PropertyDefinitionRow[] } {
+    const put: [PropertyDefinitionRow, Stored][] = [];
+    const remove: PropertyDefinitionRow[] = [];
+    for (const [ref, value] of Object.entries(input)) {
+      const def = byRef.get(ref) ?? byRef.get(ref.toLowerCase());
+      const member = `properties.${ref}`;
+      if (!def) throw errors.invalidField(member, `${member}: no contact property has the key or id "${ref}".`);
+      if (value === null || value === '') remove.push(def);
+      else put.push([def, toStored(def, value, member, workspaceRegion)]);
+    }
+    return { put, remove };
+  }
+
+  /** Applies planned values to one contact, returning the history changes. */
+  async function applyValues(contactId: string, plan: ReturnType<typeof planValues>, existing: ContactValueRow[], trx: Db): Promise<Change[]> {
+    const before = new Map(existing.map((v) => [v.definition_id, v]));
+    const changes: Change[] = [];
+    for (const [def, stored] of plan.put) {
+      const oldValue = historyText(before.get(def.id));
+      const newValue = historyText(stored);
+      if (oldValue === newValue) continue;
+      await repo.putValue({ definition_id: def.id, contact_id: contactId, ...stored }, trx);
+      changes.push({ propertyName: def.name, oldValue, newValue });
+    }
+    for (const def of plan.remove) {
+      const old = before.get(def.id);
+      if (!old) continue;
+      await repo.deleteValue(def.id, contactId, trx);
+      changes.push({ propertyName: def.name, oldValue: historyText(old), newValue: null });
+    }
+    return changes;
+  }
+
+  async function addNote(workspaceId: string, contactId: string, text: string, actor: Actor, at: Date, trx: Db): Promise<Change> {
+    await repo.addNote(
+      { id: newId(), workspace_id: workspaceId, contact_id: contactId, text: text.trim(), creator_name: actor.name, creation_time: at, creator_id: actor.id, last_modification_time: null, last_modifier_id: null },
+      trx,
+    );
+    return { propertyName: 'Note', oldValue: null, newValue: text.trim() };
+  }
+
+  const service = {
+    views,
+
+    async create(workspaceId: string, input: Static<typeof CreateContactBody>, actor: Actor, trx?: Db) {
+      return transaction(async (tx) => {
+        const workspaceRegion = await region(workspaceId, tx);
+        const phone = phoneOf(input.phoneNumber, 'phoneNumber', workspaceRegion);
+        const email = present(input.email) ? emailOf(input.email, 'email') : null;
+        const { byRef } = await definitions(workspaceId, tx);
+        const plan = planValues(input.properties ?? {}, byRef, workspaceRegion);
+        const name = present(input.name) ? input.name.trim() : phone;
+        const at = clock.now();
+        const customFields = Object.fromEntries(Object.entries(input.customFields ?? {}).filter((e): e is [string, string] => present(e[1])));
+        const result = await repo.insert(
+          {
+            id: newId(),
+            workspace_id: workspaceId,
+            name,
+            search_name: fold(name),
+            phone_number: phone,
+            email,
+            company: present(input.company) ? input.company.trim() : null,
+            position: present(input.position) ? input.position.trim() : null,
+            contact_type: input.contactType ?? codes(ContactType).Individual,
+            custom_fields: customFields,
+            creation_time: at,
+            creator_id: actor.id,
+            last_modification_time: at,
+            last_modifier_id: null,
+            deletion_time: null,
+            deleter_id: null,
+          },
+          tx,
+        );
+        if ('existingId' in result) throw errors.contactPhoneTaken(phone, result.existingId);
+        const row = result.row;
+        const changes: Change[] = STANDARD.filter(([col]) => row[col] !== null).map(([col, label]) => ({ propertyName: label, oldValue: null, newValue: String(row[col]) }));
+        for (const [key, value] of Object.entries(customFields)) changes.push({ propertyName: `CustomFields.${key}`, oldValue: null, newValue: value });
+        changes.push(...(await applyValues(row.id, plan, [], tx)));
+        if (present(input.note)) changes.push(await addNote(workspaceId, row.id, input.note, actor, at, tx));
+        await repo.record(historyRows(workspaceId, row.id, changes, actor, at), tx);
+        const contact = await view(workspaceId, row, tx);
+        await emit(tx, { workspaceId, type: 'ContactCreated', payload: contact });
+        return contact;
+      }, trx);
+    },
+
+    async get(workspaceId: string, id: string) {
+      const row = await repo.find(workspaceId, id);
+      if (!row) throw errors.notFound('Contact', id);
+      return transaction((tx) => view(workspaceId, row, tx));
+    },
+
+    /** Partial: only non-empty fields change; `clearFields` empties; `note` appends. */
+    async update(workspaceId: string, id: string, input: Static<typeof UpdateContactBody>, actor: Actor) {
+      return transaction(async (tx) => {
+        const row = await repo.lock(workspaceId, id, tx);
+        if (!row) throw errors.notFound('Contact', id);
+        const workspaceRegion = await region(workspaceId, tx);
+        const patch: Partial<Pick<ContactRow, 'name' | 'search_name' | 'phone_number' | 'email' | 'company' | 'position' | 'contact_type' | 'custom_fields'>> = {};
+        if (present(input.name) && input.name.trim() !== row.name) Object.assign(patch, { name: input.name.trim(), search_name: fold(input.name) });
+        if (present(input.phoneNumber)) {
+          const phone = phoneOf(input.phoneNumber, 'phoneNumber', workspaceRegion);
+          if (phone !== row.phone_number) {
+            const other = await repo.findByPhone(workspaceId, phone, tx);
+            if (other) throw errors.contactPhoneTaken(phone, other.id);
+            patch.phone_number = phone;
+          }
+        }
+        if (present(input.email) && input.email.trim() !== row.email) patch.email = emailOf(input.email, 'email');
+        if (present(input.company) && input.company.trim() !== row.company) patch.company = input.company.trim();
+        if (present(input.position) && input.position.trim() !== row.position) patch.position = input.position.trim();
+        for (const field of input.clearFields ?? []) if (row[field] !== null) patch[field] = null;
+        if (input.contactType !== undefined && input.contactType !== row.contact_type) patch.contact_type = input.contactType;
+
+        const changes: Change[] = STANDARD.filter(([col]) => col in patch).map(([col, label]) => ({
+          propertyName: label,
+          oldValue: row[col] as string | null,
+          newValue: patch[col] as string | null,
+        }));
+        if (patch.contact_type !== undefined) changes.push({ propertyName: 'ContactType', oldValue: String(row.contact_type), newValue: String(patch.contact_type) });
+        if (input.customFields) {
+          const merged = { ...row.custom_fields };
+          for (const [key, value] of Object.entries(input.customFields)) {
+            const next = present(value) ? value : null;
+            const before = merged[key] ?? null;
+            if (next === before) continue;
+            if (next === null) delete merged[key];
+            else merged[key] = next;
+            changes.push({ propertyName: `CustomFields.${key}`, oldValue: before, newValue: next });
+          }
+          if (changes.some((c) => c.propertyName.startsWith('CustomFields.'))) patch.custom_fields = merged;
+        }
+        const { byRef } = await definitions(workspaceId, tx);
+        const plan = planValues(input.properties ?? {}, byRef, workspaceRegion);
+        const at = clock.now();
+        changes.push(...(await applyValues(id, plan, await repo.values([id], tx), tx)));
+        if (present(input.note)) changes.push(await addNote(workspaceId, id, input.note, actor, at, tx));
+        return finish(workspaceId, row, patch, changes, actor, at, tx);
+      });
+    },
+
+    async delete(workspaceId: string, id: string, actor: Actor) {
+      await transaction(async (tx) => {
+        const at = clock.now();
+        const row = await repo.softDelete(workspaceId, id, actor.id, at, tx);
+        if (!row) throw errors.notFound('Contact', id);
+        await repo.record(historyRows(workspaceId, id, [{ propertyName: 'Deleted', oldValue: null, newValue: at.toISOString() }], actor, at), tx);
+        await emit(tx, { workspaceId, type: 'ContactDeleted', payload: { id, workspaceId, name: row.name, phoneNumber: row.phone_number, deletionTime: at } });
+      });
+    },
+
+    /** Sets (replaces) or, with null, removes one property value; answers the whole contact. */
+    async setValue(workspaceId: string, contactId: string, definitionId: string, value: unknown, actor: Actor) {
+      return transaction(async (tx) => {
+        const row = await repo.lock(workspaceId, contactId, tx);
+        if (!row) throw errors.notFound('Contact', contactId);
+        const def = await properties.find(workspaceId, definitionId, tx);
+        if (!def) throw errors.notFound('ContactProperty', definitionId);
+        const workspaceRegion = await region(workspaceId, tx);
+        const plan = value === null || value === undefined || value === '' ? { put: [], remove: [def] } : { put: [[def, toStored(def, value, 'value', workspaceRegion)] as [PropertyDefinitionRow, Stored]], remove: [] };
+        const at = clock.now();
+        const changes = await applyValues(contactId, plan, await repo.values([contactId], tx), tx);
+        return finish(workspaceId, row, {}, changes, actor, at, tx);
+      });
+    },
+
+    async list(workspaceId: string, page: PageRequest, filter: { phoneNumber?: string; name?: string; email?: string }) {
+      const and: Node[] = [];
+      const digits = filter.phoneNumber?.replace(/[^\d]/g, '');
+      if (digits) and.push({ target: { kind: 'field', field: 'phoneNumber' }, op: Op.Contains, values: [digits] });
+      if (filter.name?.trim()) and.push({ target: { kind: 'field', field: 'name' }, op: Op.Contains, values: [fold(filter.name)] });
+      if (filter.email?.trim()) and.push({ target: { kind: 'field', field: 'email' }, op: Op.Contains, values: [filter.email.trim().toLowerCase()] });
+      return run(workspaceId, { and }, page);
+    },
+
+    /**
+     * Hatif's `customPropertyFilters` (ANDed), Wasl's `filterGroups` (OR of AND-groups) over
+     * standard fields and properties, and free text, all ANDed.
+     */
+    async search(workspaceId: string, body: Static<typeof SearchBody>, page: PageRequest) {
+      const tree = await service.compile(workspaceId, body);
+      return run(workspaceId, tree, page);
+    },
+
+    /** The body's filters as a checked tree (export uses it too). */
+    async compile(workspaceId: string, body: Static<typeof SearchBody>, trx?: Db): Promise<Node> {
+      const workspaceRegion = await region(workspaceId, trx);
+      const { byRef, byId } = await transaction((tx) => definitions(workspaceId, tx), trx);
+      const and: Node[] = [];
+      (body.customPropertyFilters ?? []).forEach((f, i) => {
+        const member = `customPropertyFilters[${i}]`;
+        const def = byId.get(f.propertyDefinitionId);
+        if (!def) throw errors.invalidField(`${member}.propertyDefinitionId`, `${member}.propertyDefinitionId: no contact property ${f.propertyDefinitionId} in this workspace.`);
+        and.push(leaf({ kind: 'property', def }, f.operator, f.value, member, workspaceRegion));
+      });
+      const groups = body.filterGroups ?? [];
+      if (groups.length > MAX_GROUPS) throw errors.invalidField('filterGroups', `filterGroups: at most ${MAX_GROUPS} groups.`);
+      const or: Node[] = groups.map((group, g) => {
+        if (group.filters.length > MAX_FILTERS_PER_GROUP) throw errors.invalidField(`filterGroups[${g}].filters`, `filterGroups[${g}].filters: at most ${MAX_FILTERS_PER_GROUP} filters.`);
+        return {
+          and: group.filters.map((f, i) => {
+            const member = `filterGroups[${g}].filters[${i}]`;
+            const given = [f.field, f.propertyDefinitionId, f.propertyKey].filter((x) => x !== undefined).length;
+            if (given !== 1) throw errors.invalidField(member, `${member}: give exactly one of field, propertyDefinitionId, propertyKey.`);
+            if (f.field) return leaf({ kind: 'field', field: f.field }, f.operator, f.value, member, workspaceRegion);
+            const ref = (f.propertyDefinitionId ?? f.propertyKey)!;
+            const def = byRef.get(ref) ?? byRef.get(ref.toLowerCase());
+            if (!def) throw errors.invalidField(member, `${member}: no contact property "${ref}" in this workspace.`);
+            return leaf({ kind: 'property', def }, f.operator, f.value, member, workspaceRegion);
+          }),
+        };
+      });
+      if (or.length) and.push(or.length === 1 ? or[0]! : { or });
+      if (body.query?.trim()) and.push(freeText(body.query));
+      return and.length === 1 ? and[0]! : { and };
+    },
+
+    async history(workspaceId: string, contactId: string, page: PageRequest) {
+      if (!(await repo.exists(workspaceId, contactId))) throw errors.notFound('Contact', contactId);
+      const result = await repo.history(workspaceId, contactId, page);
+      return {
+        totalCount: result.totalCount,
+        items: result.items.map((h) => ({
+          id: h.id,
+          propertyName: h.property_name,
+          oldValue: h.old_value,
+          newValue: h.new_value,
+          creationTime: h.creation_time,
+          creatorId: h.creator_id,
+          source: ChangeSource[h.source as keyof typeof ChangeSource] ?? 'Api',
+        })),
+      };
+    },
+  };
+
+  async function run(workspaceId: string, tree: Node, page: PageRequest) {
+    return transaction(async (tx) => {
+      const result = await repo.search(workspaceId, predicate(tree), valueSet(tree), page, tx);
+      return { totalCount: result.totalCount, items: await views(workspaceId, result.items, tx) };
+    });
+  }
+
+  /** Writes a change to one contact: the row, history, and the ContactUpdated event when anything changed. */
+  async function finish(workspaceId: string, row: ContactRow, patch: Partial<ContactRow>, changes: Change[], actor: Actor, at: Date, tx: Db) {
+    if (!changes.length) return view(workspaceId, row, tx);
+    const updated = await repo.update(workspaceId, row.id, { ...patch, last_modification_time: at, last_modifier_id: actor.id }, tx);
+    await repo.record(historyRows(workspaceId, row.id, changes, actor, at), tx);
+    const contact = await view(workspaceId, updated, tx);
+    await emit(tx, { workspaceId, type: 'ContactUpdated', payload: { contact, changes } });
+    return contact;
+  }
+
+  return service;
+}
+export type ContactsService = ReturnType<typeof createContactsService>;

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { build, json } from '../../../test/helpers/build.js';
+
+const h = await build();
+
+test('smoke: create, get, update, set value, search, history, delete', async () => {
+  const ws = await h.workspace();
+  const def = await ws.api('POST', '/v1/contact-property-definitions', { name: 'Status3', type: 'Select', isRequired: false, selectOptions: [{ value: 'Lead', color: '#FF5733' }, { value: 'VIP', color: null }] });
+  assert.equal(def.statusCode, 200, def.body);
+  const d = json(def);
+  const created = await ws.api('POST', '/v1/contacts', { Name: 'John Doe', PhoneNumber: '0500888777', Email: 'john@example.com', Company: 'Acme', CustomFields: { Department: 'IT' }, note: 'first' });
+  assert.equal(created.statusCode, 200, created.body);
+  const c = json(created);
+  console.log(c);
+  const dup = await ws.api('POST', '/v1/contacts', { name: 'x', phoneNumber: '+966500888777' });
+  assert.equal(dup.statusCode, 409, dup.body);
+  assert.equal(json(dup).error.data.contactId, c.id);
+  const set = await ws.api('PUT', `/v1/contacts/${c.id}/properties/${d.id}`, { value: 'lead' });
+  assert.equal(set.statusCode, 200, set.body);
+  console.log(json(set).customProperties);
+  const upd = await ws.api('PUT', `/v1/contacts/${c.id}`, { Position: 'ss', name: 'ahmeddd', company: '' });
+  assert.equal(upd.statusCode, 200, upd.body);
+  const s = await ws.api('POST', '/v1/contacts/search', { skipCount: 0, maxResultCount: 10, customPropertyFilters: [{ propertyDefinitionId: d.id, operator: 1, value: 'Lead' }] });
+  assert.equal(s.statusCode, 200, s.body);
+  assert.equal(json(s).totalCount, 1);
+  const s2 = await ws.api('POST', '/v1/contacts/search', { filterGroups: [{ filters: [{ field: 'name', operator: 'Contains', value: 'AHM' }] }, { filters: [{ propertyKey: 'status3', operator: 'IsNotSet' }] }] });
+  assert.equal(s2.statusCode, 200, s2.body);
+  assert.equal(json(s2).totalCount, 1);
+  const list = await ws.api('GET', '/v1/contacts?phoneNumber=0088&name=ahm');
+  assert.equal(list.statusCode, 200, list.body);
+  assert.equal(json(list).totalCount, 1);
+  const hist = await ws.api('GET', `/v1/contacts/${c.id}/history`);
+  assert.equal(hist.statusCode, 200, hist.body);
+  console.log(json(hist).items.map((i: { propertyName: string; oldValue: string; newValue: string }) => `${i.propertyName}: ${i.oldValue} → ${i.newValue}`));
+  const st = await ws.api('GET', `/v1/contact-property-definitions/${d.id}/statistics?format=detailed`);
+  assert.equal(st.statusCode, 200, st.body);
+  console.log(st.body);
+  assert.equal((await ws.api('DELETE', `/v1/contacts/${c.id}`)).statusCode, 204);
+  assert.equal((await ws.api('GET', `/v1/contacts/${c.id}`)).statusCode, 404);
+  assert.equal((await ws.api('POST', '/v1/contacts', { name: 'again', phoneNumber: '+966500888777' })).statusCode, 200);
+  assert.equal((await ws.api('DELETE', `/v1/contact-property-definitions/${d.id}`)).statusCode, 204);
+});
