@@ -1,0 +1,272 @@
+import type { EventEmitter } from 'node:events';
+import { cpus, loadavg } from 'node:os';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import autocannon, { type Result } from 'autocannon';
+import { sql } from 'kysely';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { orderBy } from '../src/db/paging.js';
+import { openStore, type StoreOptions } from '../src/db/store.js';
+import { CONTACT_SORT_FIELDS } from '../src/features/contacts/contacts.schemas.js';
+import { createPropertiesRepo } from '../src/features/contacts/contacts.repo.js';
+import { freeText, leaf, predicate, valueSet, type Node, type Target } from '../src/features/contacts/search.js';
+import { parseSorting } from '../src/http/paging.js';
+import { systemClock } from '../src/lib/clock.js';
+import { FilterOperator } from '../src/lib/enums.js';
+import { ADMIN_TOKEN, appEnv, DEFAULT_DATA_DIR, DEFAULT_PG, percentiles, searches, storeOptions, WORKSPACE_NAME } from './contacts-lib.js';
+import { childEnv, cleanup, log, start, stop } from './lib.js';
+
+/**
+ * Contact search at scale (issue 7, "Scale") on a store made by contacts-generate.ts. The real
+ * server runs in a child process (this file with --serve); for each search the driver posts it to
+ * /v1/contacts/search with autocannon, alternating with the same statements sent straight to the
+ * server's pool by the child (page, then count unless the page is short, as repo.search does), at
+ * the same concurrency; then the page alone and the count alone; then EXPLAIN (ANALYZE, BUFFERS)
+ * of both. Markdown on stdout.
+ */
+const { values: flags } = parseArgs({
+  options: {
+    serve: { type: 'boolean' },
+    store: { type: 'string', default: 'postgres' },
+    pg: { type: 'string', default: DEFAULT_PG },
+    'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
+    duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '2' },
+    warmup: { type: 'string', default: '2' },
+    'count-duration': { type: 'string', default: '5' },
+    connections: { type: 'string', default: '8' },
+    queries: { type: 'string', default: 'a,b,c,d,e' },
+    help: { type: 'boolean' },
+  },
+});
+if (flags.help) {
+  process.stdout.write(`npm run bench:contacts -- [--store=postgres|pglite] [--pg=${DEFAULT_PG}] [--data-dir=${DEFAULT_DATA_DIR}]
+  [--duration=10] [--rounds=2] [--warmup=2] [--count-duration=5] [--connections=8] [--queries=a,b,c,d,e]
+  First: node --import tsx bench/contacts-generate.ts --store=… (see its header).\n`);
+  process.exit(0);
+}
+
+const PAGE = { skip: 0, take: 10, sort: parseSorting(undefined, CONTACT_SORT_FIELDS, 'CreationTime DESC') };
+type Mode = 'both' | 'page' | 'count';
+interface Statement { sql: string; parameters: readonly unknown[] }
+interface Loop { p50: number; p95: number; p99: number; n: number; rps: number }
+
+// --- the server side (child process) ---------------------------------------------------------
+
+interface SearchBody {
+  query?: string;
+  customPropertyFilters?: { propertyDefinitionId: string; operator: number | string; value?: unknown }[];
+  filterGroups?: { filters: { field?: string; propertyDefinitionId?: string; propertyKey?: string; operator: number | string; value?: unknown }[] }[];
+}
+const opCode = (op: number | string) => (typeof op === 'number' ? op : Number(Object.entries(FilterOperator).find(([, name]) => name === op)![0]));
+
+async function serve() {
+  const options: StoreOptions = process.env.BENCH_DATABASE_URL ? { databaseUrl: process.env.BENCH_DATABASE_URL } : { dataDir: process.env.BENCH_DATA_DIR! };
+  const store = await openStore(options);
+  const app = await buildApp({ config: loadConfig(appEnv(options)), db: store.db, engine: store.engine, clock: systemClock, logger: false });
+  const ws = (await sql<{ id: string }>`SELECT id FROM workspaces WHERE name = ${WORKSPACE_NAME}`.execute(store.db)).rows[0];
+  if (!ws) throw new Error(`no workspace ${WORKSPACE_NAME}: run bench/contacts-generate.ts first`);
+  const res = await app.inject({ method: 'POST', url: `/admin/v1/workspaces/${ws.id}/service-accounts`, payload: { name: `bench-${process.pid}` }, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  if (res.statusCode !== 200) throw new Error(`service account: ${res.statusCode} ${res.body}`);
+  const account = res.json() as { clientId: string; clientSecret: string };
+
+  // The tree as contacts.service.ts compile() builds it, then repo.search()'s two statements.
+  const defs = await createPropertiesRepo(store.db).list(ws.id);
+  const byRef = new Map(defs.flatMap((d) => [[d.id, d] as const, [d.key, d] as const]));
+  const target = (f: { field?: string; propertyDefinitionId?: string; propertyKey?: string }): Target =>
+    f.field ? ({ kind: 'field', field: f.field } as Target) : { kind: 'property', def: byRef.get((f.propertyDefinitionId ?? f.propertyKey)!)! };
+  const treeOf = (body: SearchBody): Node => {
+    const and: Node[] = (body.customPropertyFilters ?? []).map((f, i) => leaf(target(f), opCode(f.operator), f.value, `customPropertyFilters[${i}]`, 'SA'));
+    const or: Node[] = (body.filterGroups ?? []).map((g, gi) => ({ and: g.filters.map((f, i) => leaf(target(f), opCode(f.operator), f.value, `filterGroups[${gi}].filters[${i}]`, 'SA')) }));
+    if (or.length) and.push(or.length === 1 ? or[0]! : { or });
+    if (body.query?.trim()) and.push(freeText(body.query));
+    return and.length === 1 ? and[0]! : { and };
+  };
+  const live = sql`c.workspace_id = ${ws.id} AND c.deletion_time IS NULL`;
+  const statements: Record<string, { page: Statement; count: Statement; countFrom: string }> = {};
+  for (const [name, s] of Object.entries(searches(new Map(defs.map((d) => [d.key, d.id]))))) {
+    const tree = treeOf(s.body as SearchBody);
+    const where = predicate(tree);
+    const set = valueSet(tree);
+    const page = sql`
+        SELECT c.* FROM contacts c WHERE ${live} AND ${where}
+        ORDER BY ${orderBy(PAGE.sort, 'c')} OFFSET ${PAGE.skip} LIMIT ${PAGE.take}
+      `.compile(store.db);
+    const count = (set ? sql`SELECT count(*)::int AS n FROM (${set}) s` : sql`SELECT count(*)::int AS n FROM contacts c WHERE ${live} AND ${where}`).compile(store.db);
+    statements[name] = { page, count, countFrom: set ? 'contact_values (valueSet)' : 'contacts (predicate)' };
+  }
+
+  const run = (s: Statement) => store.pool.query({ text: s.sql, values: s.parameters as unknown[] });
+  /** What repo.search() sends: the page, then the count unless the page is short. */
+  async function once(name: string, mode: Mode) {
+    const st = statements[name]!;
+    if (mode === 'count') return Number((await run(st.count)).rows[0].n);
+    const { rows } = await run(st.page);
+    if (mode === 'page') return rows.length;
+    const short = rows.length < PAGE.take && (rows.length > 0 || PAGE.skip === 0);
+    return short ? rows.length : Number((await run(st.count)).rows[0].n);
+  }
+  async function loop(name: string, mode: Mode, seconds: number, concurrency: number): Promise<Loop> {
+    const latencies: number[] = [];
+    const began = performance.now();
+    const end = began + seconds * 1000;
+    const worker = async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        await once(name, mode);
+        latencies.push(performance.now() - t);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return { ...percentiles(latencies), rps: latencies.length / ((performance.now() - began) / 1000) };
+  }
+  const explain = async (s: Statement) =>
+    (await store.pool.query({ text: `EXPLAIN (ANALYZE, BUFFERS) ${s.sql}`, values: s.parameters as unknown[] })).rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n');
+
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const appPort = (app.server.address() as { port: number }).port;
+  const [{ n: contacts }] = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM contacts WHERE workspace_id = ${ws.id} AND deletion_time IS NULL`.execute(store.db)).rows as [{ n: number }];
+  const out = (x: object) => process.stdout.write(`${JSON.stringify(x)}\n`);
+  out({ engine: store.engine, appPort, contacts, clientId: account.clientId, clientSecret: account.clientSecret, statements });
+
+  const stopAll = async () => {
+    await app.close().catch(() => {});
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stopAll());
+  // One JSON command a line; each answers one JSON line, in order.
+  let queue = Promise.resolve();
+  createInterface({ input: process.stdin })
+    .on('line', (line) => {
+      queue = queue.then(async () => {
+        const c = JSON.parse(line) as { op: string; query: string; mode?: Mode; seconds?: number; concurrency?: number };
+        try {
+          if (c.op === 'loop') out(await loop(c.query, c.mode!, c.seconds!, c.concurrency!));
+          else if (c.op === 'check') {
+            const { rows } = await run(statements[c.query]!.page);
+            out({ ids: rows.map((r: { id: string }) => r.id), totalCount: await once(c.query, 'both') });
+          } else if (c.op === 'explain') out({ page: await explain(statements[c.query]!.page), count: await explain(statements[c.query]!.count) });
+          else if (c.op === 'cpu') {
+            const { user, system } = process.cpuUsage();
+            out({ cpuUs: user + system });
+          }
+        } catch (err) {
+          out({ error: (err as Error).message });
+        }
+      });
+    })
+    .on('close', () => void stopAll());
+}
+
+// --- the driver -----------------------------------------------------------------------------
+
+async function drive() {
+  const options = storeOptions(flags.store!, flags.pg!, flags['data-dir']!);
+  const env: Record<string, string> = 'databaseUrl' in options ? { BENCH_DATABASE_URL: options.databaseUrl } : { BENCH_DATA_DIR: (options as { dataDir: string }).dataDir };
+  const connections = Number(flags.connections);
+  const duration = Number(flags.duration);
+  const rounds = Number(flags.rounds);
+  const warmup = Number(flags.warmup);
+  const countDuration = Number(flags['count-duration']);
+  const began = loadavg();
+  log(`${flags.store}: starting the server (--serve) …`);
+  const child = start(['bench/contacts.bench.ts', '--serve'], childEnv(env), 'pipe');
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async <T>() => {
+    const line = await lines.next();
+    if (line.done) throw new Error('the server closed its output');
+    const value = JSON.parse(line.value) as T & { error?: string };
+    if (value.error) throw new Error(value.error);
+    return value as T;
+  };
+  const ask = <T>(command: object) => {
+    child.stdin!.write(`${JSON.stringify(command)}\n`);
+    return next<T>();
+  };
+  try {
+    const info = await next<{ engine: string; appPort: number; contacts: number; clientId: string; clientSecret: string; statements: Record<string, { page: Statement; count: Statement; countFrom: string }> }>();
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: info.clientId, client_secret: info.clientSecret, scope: 'VoxaAPI' });
+    const tokenRes = await fetch(`http://127.0.0.1:${info.appPort}/connect/token`, { method: 'POST', body: form });
+    const { access_token: bearer } = (await tokenRes.json()) as { access_token: string };
+    const url = `http://127.0.0.1:${info.appPort}`;
+    const headers = { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' };
+    const defsRes = await fetch(`${url}/v1/contact-property-definitions`, { headers });
+    const defs = (await defsRes.json()) as { id: string; key: string }[];
+    const bodies = searches(new Map(defs.map((d) => [d.key, d.id])));
+
+    /** autocannon for `seconds`, every response's latency kept (its summary has no p95). */
+    const http = async (body: object, seconds: number) => {
+      const latencies: number[] = [];
+      let bad = 0;
+      const run = autocannon({ url, connections, duration: seconds, requests: [{ method: 'POST', path: '/v1/contacts/search', headers, body: JSON.stringify(body) }] }) as unknown as Promise<Result> & EventEmitter;
+      run.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => (status === 200 ? latencies.push(ms) : bad++));
+      const r = await run;
+      return { rps: latencies.length / r.duration, bad: bad + r.errors + r.timeouts, latencies };
+    };
+
+    const rows: string[] = [];
+    const explains: string[] = [];
+    for (const name of flags.queries!.split(',')) {
+      const s = bodies[name];
+      if (!s) throw new Error(`no query ${name}`);
+      const load0 = loadavg()[0]!;
+      // The app's answer must be the SQL's: same total, same first page.
+      const appAnswer = (await (await fetch(`${url}/v1/contacts/search`, { method: 'POST', headers, body: JSON.stringify(s.body) })).json()) as { totalCount: number; items: { id: string }[] };
+      const sqlAnswer = await ask<{ ids: string[]; totalCount: number }>({ op: 'check', query: name });
+      const same = appAnswer.totalCount === sqlAnswer.totalCount && appAnswer.items.map((i) => i.id).join() === sqlAnswer.ids.join();
+      if (!same) log(`  ${name}: app and SQL differ! app ${appAnswer.totalCount} / SQL ${sqlAnswer.totalCount}`);
+      if (warmup > 0) {
+        await http(s.body, warmup);
+        await ask({ op: 'loop', query: name, mode: 'both', seconds: warmup, concurrency: connections });
+      }
+      // App and SQL alternate in rounds, so a neighbour's load on the shared cores hits both alike.
+      const appRuns: Awaited<ReturnType<typeof http>>[] = [];
+      const sqlRuns: Loop[] = [];
+      const slice = Math.max(1, Math.round(duration / rounds));
+      for (let i = 0; i < rounds; i++) {
+        appRuns.push(await http(s.body, slice));
+        sqlRuns.push(await ask<Loop>({ op: 'loop', query: name, mode: 'both', seconds: slice, concurrency: connections }));
+      }
+      const app = { ...percentiles(appRuns.flatMap((r) => r.latencies)), rps: appRuns.reduce((n, r) => n + r.rps, 0) / rounds, bad: appRuns.reduce((n, r) => n + r.bad, 0) };
+      // Loops report percentiles only; the rounds' p95s are averaged (weighted by samples).
+      const weighted = (k: 'p50' | 'p95' | 'p99') => sqlRuns.reduce((n, r) => n + r[k] * r.n, 0) / sqlRuns.reduce((n, r) => n + r.n, 0);
+      const both = { p50: weighted('p50'), p95: weighted('p95'), p99: weighted('p99'), rps: sqlRuns.reduce((n, r) => n + r.rps, 0) / rounds };
+      const page = await ask<Loop>({ op: 'loop', query: name, mode: 'page', seconds: countDuration, concurrency: connections });
+      const count = await ask<Loop>({ op: 'loop', query: name, mode: 'count', seconds: countDuration, concurrency: connections });
+      const plan = await ask<{ page: string; count: string }>({ op: 'explain', query: name });
+      const load1 = loadavg()[0]!;
+      const f = (x: number) => (x < 10 ? x.toFixed(1) : Math.round(x).toString());
+      const ratio = app.p95 / both.p95;
+      rows.push(
+        `| ${s.label} | ${appAnswer.totalCount}${same ? '' : ' ✗ differs'} | ${Math.round(app.rps)} | ${f(app.p50)} | **${f(app.p95)}**${app.p95 <= 50 ? ' ✓' : ' ✗'} | ${f(app.p99)} | ${Math.round(both.rps)} | ${f(both.p50)} | **${f(both.p95)}** | ${ratio.toFixed(2)}×${ratio <= 1.5 ? ' ✓' : ' ✗'} | ${f(page.p95)} | ${f(count.p50)} / ${f(count.p95)} | ${f(both.p95 - page.p95)} | ${load0.toFixed(1)}→${load1.toFixed(1)} |${app.bad ? ` ${app.bad} errors` : ''}`,
+      );
+      log(rows.at(-1)!);
+      const st = info.statements[name]!;
+      explains.push(
+        `### ${s.label}\nbody: \`${JSON.stringify(s.body)}\`\n\nPage (parameters \`${JSON.stringify(st.page.parameters)}\`):\n\`\`\`sql\n${st.page.sql.trim().replace(/\s+/g, ' ')}\n\`\`\`\n\`\`\`\n${plan.page}\n\`\`\`\nCount (from ${st.countFrom}; parameters \`${JSON.stringify(st.count.parameters)}\`):\n\`\`\`sql\n${st.count.sql.trim().replace(/\s+/g, ' ')}\n\`\`\`\n\`\`\`\n${plan.count}\n\`\`\`\n`,
+      );
+    }
+    const cpu = cpus();
+    process.stdout.write(
+      [
+        `## ${info.engine}, ${info.contacts.toLocaleString('en')} contacts — ${new Date().toISOString()}`,
+        `node ${process.version}, ${cpu.length} × ${cpu[0]?.model.trim()}; autocannon ${connections} connections and SQL loops of ${connections} on the server's pool, ${duration} s each in ${rounds} alternating rounds after ${warmup} s warm-up; page alone and count alone ${countDuration} s each. Load average (1 min) at start ${began[0]!.toFixed(2)}, end ${loadavg()[0]!.toFixed(2)}.`,
+        '',
+        '| query | totalCount | app req/s | app p50 ms | app p95 ms | app p99 ms | SQL req/s | SQL p50 | SQL p95 (page + count) | app/SQL p95 | SQL page alone p95 | count alone p50 / p95 | count cost (p95 page+count − page) | load 1 min |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+        ...rows,
+        '',
+        ...explains,
+      ].join('\n') + '\n',
+    );
+  } finally {
+    child.stdin!.end();
+    await stop(child);
+    await cleanup();
+  }
+}
+
+if (flags.serve) await serve();
+else await drive();
