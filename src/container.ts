@@ -17,6 +17,7 @@ import { createTagsService } from './features/tags/tags.service.js';
 import { createContactsRepo, createPropertiesRepo } from './features/contacts/contacts.repo.js';
 import { createContactsService } from './features/contacts/contacts.service.js';
 import { createPropertiesService } from './features/contacts/properties.service.js';
+import { createImportService } from './features/contacts/import.service.js';
 import { createWorkspaceUsersRepo } from './features/workspace-users/workspace-users.repo.js';
 import { createWorkspaceUsersService } from './features/workspace-users/workspace-users.service.js';
 import { createWorkspacesRepo } from './features/workspaces/workspaces.repo.js';
@@ -97,11 +98,13 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
   queue.define(...webhookJobs({ webhooks }));
 
   const propertiesRepo = createPropertiesRepo(db);
-  const contacts = createContactsService({ repo: createContactsRepo(db), properties: propertiesRepo, transaction, clock, emit: webhooks.emit, workspaceRegion });
+  const contactsRepo = createContactsRepo(db);
+  const contacts = createContactsService({ repo: contactsRepo, properties: propertiesRepo, transaction, clock, emit: webhooks.emit, workspaceRegion });
+  const imports = createImportService({ repo: contactsRepo, properties: propertiesRepo, transaction, clock, emit: webhooks.emit, workspaceRegion });
   const properties = createPropertiesService({ repo: propertiesRepo, transaction, clock, workspaceRegion });
 
   const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts });
 
-  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, properties, settings, bootstrap };
+  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, properties, imports, settings, bootstrap };
 }
 export type Container = ReturnType<typeof createContainer>;

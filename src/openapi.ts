@@ -6,6 +6,7 @@ import { docsPage } from './http/docs-page.js';
 import { documentRoutes, type SecurityByAuth } from './http/openapi.js';
 import { DateTime, Uuid } from './http/schemas.js';
 import type { App } from './http/types.js';
+import { CONTACT_WEBHOOKS } from './features/contacts/contacts.schemas.js';
 import { componentName, defineWebhook, webhooksSection, type WebhookDoc } from './http/webhook-docs.js';
 
 /**
@@ -39,6 +40,7 @@ const TAGS = [
   { name: 'Tags', description: 'Conversation tags.' },
   { name: 'Contacts', description: 'The contact book: contacts, their notes, history and typed property values; search.' },
   { name: 'Contact Properties', description: 'Typed custom properties of contacts.' },
+  { name: 'Wasl', description: 'Beyond Hatif: contact import from CSV and export.' },
   { name: 'Workspace', description: 'The users and AI agents of the workspace.' },
   { name: 'Admin: workspaces', description: 'Operator API: workspaces and their settings.' },
   { name: 'Admin: service accounts', description: 'Operator API: API credentials of a workspace.' },
@@ -73,7 +75,7 @@ const testWebhook = defineWebhook({
  * Call, OutboundIvrCompleted, AssignedUserIdChanged) defines it with `defineWebhook` beside its
  * schemas and adds it here; the workspace events envelope then lists it as well.
  */
-export const WEBHOOKS: WebhookDoc[] = [testWebhook];
+export const WEBHOOKS: WebhookDoc[] = [testWebhook, ...CONTACT_WEBHOOKS];
 
 /** The workspace `eventsWebhookUrl` receives every event, wrapped (Hatif's workspace-event envelope). */
 function workspaceEventWebhook(events: readonly WebhookDoc[]): WebhookDoc {

@@ -21,6 +21,7 @@ type JsonSchema = {
   allOf?: JsonSchema[];
   enum?: unknown[];
   'x-enumNames'?: string[];
+  content?: Record<string, { schema?: unknown }>;
 };
 
 function merge(into: Shape, from: Shape | undefined): Shape {
@@ -52,6 +53,8 @@ export function compileShape(schema: unknown): Shape | undefined {
   for (const variant of [...(s.anyOf ?? []), ...(s.oneOf ?? []), ...(s.allOf ?? [])]) {
     merge(shape, compileShape(variant));
   }
+  // A body with a schema per content type (`body: { content: { 'application/json': { schema } } }`).
+  for (const media of Object.values(s.content ?? {})) merge(shape, compileShape(media.schema));
   return shape.props || shape.items || shape.enumTable ? shape : undefined;
 }
 

@@ -25,7 +25,7 @@ export function toAppError(err: unknown, req: FastifyRequest, bodyLimit: number)
   if (err instanceof AppError) return err;
   const e = err as FastifyError & { validation?: Parameters<typeof toIssues>[0] };
   if (e.validation) return errors.invalid(toIssues(e.validation));
-  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return errors.tooLarge(bodyLimit);
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return errors.tooLarge(req.routeOptions?.bodyLimit ?? bodyLimit);
   const known = e.code ? FASTIFY_CODES[e.code] : undefined;
   if (known) return known(e, req);
   if (e instanceof SyntaxError && e.statusCode === 400) return errors.malformedJson(e.message);

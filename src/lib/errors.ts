@@ -120,8 +120,8 @@ export const errors = {
   tooLarge: (limit: number) => new AppError('Wasl:PayloadTooLarge', `The request body is larger than the limit of ${limit} bytes.`),
   requestTimeout: () => new AppError('Wasl:RequestTimeout', 'The request was not received in time.'),
   uriTooLong: (what: string) => new AppError('Wasl:UriTooLong', what),
-  unsupportedMediaType: (type: string) =>
-    new AppError('Wasl:UnsupportedMediaType', `Content-Type ${type || '(none)'} is not supported here; send application/json.`),
+  unsupportedMediaType: (type: string, accepted: string[] = ['application/json']) =>
+    new AppError('Wasl:UnsupportedMediaType', `Content-Type ${type || '(none)'} is not supported here; send ${accepted.join(' or ')}.`),
   headersTooLarge: () => new AppError('Wasl:HeadersTooLarge', 'The request headers are too large.'),
   // 422
   noWebhookUrl: (channelId: string) =>

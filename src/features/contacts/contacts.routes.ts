@@ -1,17 +1,26 @@
-import { Type } from 'typebox';
+import { Readable } from 'node:stream';
+import { Type, type Static } from 'typebox';
 import type { FastifyRequest } from 'fastify';
+import { compileShape, normalise } from '../../http/casing.js';
 import { pageRequest, parseSorting } from '../../http/paging.js';
+import { toIssues, validatorCompiler } from '../../http/validation.js';
+import { errors, type ValidationIssue } from '../../lib/errors.js';
 import { IdParams, Uuid } from '../../http/schemas.js';
 import type { App } from '../../http/types.js';
 import type { ContactsService } from './contacts.service.js';
 import { Source, type Actor } from './contacts.service.js';
 import type { PropertiesService } from './properties.service.js';
+import type { ImportService } from './import.service.js';
+import { csvItems, vcardItems, vcardTexts } from './transfer.js';
 import {
   Contact,
   CONTACT_SORT_FIELDS,
   CreateContactBody,
   CreatePropertyBody,
+  ExportQuery,
   HistoryQuery,
+  ImportQuery,
+  ImportResult,
   ListContactsQuery,
   PagedContacts,
   PagedHistory,
@@ -24,15 +33,57 @@ import {
   StatisticsQuery,
   UpdateContactBody,
   UpdatePropertyBody,
+  VCardsBody,
 } from './contacts.schemas.js';
 
 const DEFAULT_SORT = 'CreationTime DESC';
 const actor = (req: FastifyRequest): Actor => ({ id: req.principal.serviceAccountId, name: req.principal.clientId, source: Source.Api });
 const ContactIdParams = Type.Object({ contactId: Uuid });
 
-export function contactsRoutes(app: App, { contacts, properties }: { contacts: ContactsService; properties: PropertiesService }) {
+const VCARD_TYPES = ['text/vcard', 'text/x-vcard', 'text/directory'];
+const CSV_TYPES = ['text/csv', 'application/csv'];
+type RawBody = { stream: AsyncIterable<Buffer> };
+const raw = (description: string) => ({ schema: Type.Unsafe<RawBody>({ description }) });
+
+/** A body of a type the route does not read (415), or none at all (400). */
+function noBody(req: FastifyRequest, types: string[]) {
+  const type = req.headers['content-type'];
+  if (type && !types.some((t) => type.toLowerCase().startsWith(t))) return errors.unsupportedMediaType(type, types);
+  return errors.invalidField('body', `The body is missing: send ${types.join(' or ')}.`);
+}
+
+/** `?filter=` of the export: the search body as JSON, checked like a body (casing, types). */
+const searchShape = compileShape(SearchBody);
+const checkSearch = validatorCompiler({ schema: SearchBody, httpPart: 'body', method: 'GET', url: '/v1/contacts/export' }) as ((v: unknown) => boolean) & { errors?: Parameters<typeof toIssues>[0] };
+function parseFilter(text: string | undefined): Static<typeof SearchBody> {
+  if (!text) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw errors.invalidField('filter', 'filter must be the search body as JSON.');
+  }
+  const issues: ValidationIssue[] = [];
+  value = normalise(value, searchShape, '', issues);
+  if (!issues.length && !checkSearch(value)) issues.push(...toIssues(checkSearch.errors ?? []));
+  if (issues.length) throw errors.invalid(issues.map((i) => ({ ...i, members: i.members.map((m) => `filter.${m}`) })));
+  return value as Static<typeof SearchBody>;
+}
+
+export function contactsRoutes(
+  app: App,
+  { contacts, properties, imports, config: settings }: { contacts: ContactsService; properties: PropertiesService; imports: ImportService; config: { importMaxBytes: number } },
+) {
   const config = { auth: 'bearer' } as const;
   const tags = ['Contacts'];
+  const limit = settings.importMaxBytes;
+
+  // Raw vCard and CSV bodies reach the import routes as streams (read as they are imported).
+  app.addContentTypeParser([...VCARD_TYPES, ...CSV_TYPES], (req, payload, done) => {
+    const max = req.routeOptions.bodyLimit ?? limit;
+    if (Number(req.headers['content-length'] ?? 0) > max) return done(errors.tooLarge(max), undefined);
+    done(null, { stream: payload });
+  });
 
   app.post(
     '/v1/contacts',
@@ -125,6 +176,81 @@ export function contactsRoutes(app: App, { contacts, properties }: { contacts: C
       schema: { tags, operationId: 'deleteContactPropertyValue', summary: 'Delete Property Value on Contact', params: PropertyParams, response: { 200: Contact } },
     },
     (req) => contacts.setValue(req.principal.workspaceId, req.params.contactId, req.params.propertyDefinitionId, null, actor(req)),
+  );
+
+  app.post(
+    '/v1/contacts/import/vcards',
+    {
+      bodyLimit: limit,
+      config: { ...config, errors: [413, 415] },
+      schema: {
+        tags,
+        operationId: 'importVCards',
+        summary: 'Create Bulk Contacts vCards',
+        description:
+          'vCard 2.1, 3.0 and 4.0: `{"VCards": [..]}` as documented, one string of many cards, or a raw `text/vcard` body (streamed). ' +
+          'A phone that exists fills that contact\'s empty fields (all of them with `overwrite=true`); a card that cannot be read is reported by its index and the rest imported. ' +
+          'Imported in batches of 1,000 (one transaction each); importing a file again creates nothing. One `ContactsImported` event.',
+        querystring: ImportQuery,
+        body: { content: { 'application/json': { schema: VCardsBody }, ...Object.fromEntries(VCARD_TYPES.map((t) => [t, raw('vCard text, any number of cards.')])) } },
+        response: { 200: ImportResult },
+      },
+    },
+    (req) => {
+      const body = req.body as Static<typeof VCardsBody> | RawBody | undefined;
+      if (!body || typeof body !== 'object' || !('stream' in body || 'vCards' in body)) throw noBody(req, ['application/json', ...VCARD_TYPES]);
+      const items = 'stream' in body ? vcardItems(body.stream, limit) : vcardTexts(body.vCards);
+      return imports.run(req.principal.workspaceId, items, { overwrite: req.query.overwrite ?? false, format: 'vcard' }, { ...actor(req), source: Source.Import });
+    },
+  );
+  app.post(
+    '/v1/contacts/import/csv',
+    {
+      bodyLimit: limit,
+      config: { ...config, errors: [413, 415] },
+      schema: {
+        tags: ['Wasl'],
+        operationId: 'importCsv',
+        summary: 'Import contacts from CSV',
+        description:
+          'A header row names the columns: standard fields (name, phoneNumber/phone/mobile/whatsapp, email, company, position, note; Arabic names too), ' +
+          'property keys or names (typed values, checked), anything else becomes a custom field. `,` `;` or tab separated, UTF-8 (a BOM is fine). Same answer and rules as vCards.',
+        querystring: ImportQuery,
+        body: { content: Object.fromEntries(CSV_TYPES.map((t) => [t, raw('CSV text with a header row.')])) },
+        response: { 200: ImportResult },
+      },
+    },
+    async (req) => {
+      const body = req.body as RawBody | undefined;
+      if (!body || typeof body !== 'object' || !('stream' in body)) throw noBody(req, CSV_TYPES);
+      const defs = await properties.rows(req.principal.workspaceId);
+      return imports.run(req.principal.workspaceId, csvItems(body.stream, limit, defs), { overwrite: req.query.overwrite ?? false, format: 'csv' }, { ...actor(req), source: Source.Import });
+    },
+  );
+  app.get(
+    '/v1/contacts/export',
+    {
+      config,
+      schema: {
+        tags: ['Wasl'],
+        operationId: 'exportContacts',
+        summary: 'Export contacts (CSV or vCard)',
+        description:
+          'Every live contact matching `filter` (the search body as JSON: customPropertyFilters, filterGroups, query), streamed in creation order; memory stays flat at any size. ' +
+          'CSV columns: id, name, phoneNumber, email, company, position, creationTime, then one per property (its key).',
+        querystring: ExportQuery,
+        produces: ['text/csv', 'text/vcard'],
+        response: { 200: Type.Unsafe<Readable>({ type: 'string', description: 'CSV (text/csv) or vCard 3.0 (text/vcard).' }) },
+      },
+    },
+    async (req, reply) => {
+      const tree = await contacts.compile(req.principal.workspaceId, parseFilter(req.query.filter));
+      const format = req.query.format ?? 'csv';
+      reply
+        .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'text/vcard; charset=utf-8')
+        .header('content-disposition', `attachment; filename="contacts.${format}"`);
+      return reply.send(Readable.from(contacts.export(req.principal.workspaceId, tree, format)));
+    },
   );
 
   // Property definitions (spec §3.17–§3.21).

@@ -1,6 +1,7 @@
 import { Type, type TSchema } from 'typebox';
 import { ContactType, FilterOperator, PropertyType } from '../../lib/enums.js';
 import { DateTime, IntEnum, Nullable, Paged, PagingQuery, Uuid } from '../../http/schemas.js';
+import { defineWebhook } from '../../http/webhook-docs.js';
 
 /** `T | null` for a union (Nullable takes a single-typed schema). */
 const OrNull = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -260,7 +261,7 @@ const selectOptions = Type.Array(SelectOptionInput, { maxItems: 200, description
 
 export const CreatePropertyBody = Type.Object(
   { name: propertyName, type: IntEnum(PropertyType), isRequired: Type.Optional(Type.Boolean()), selectOptions: Type.Optional(Nullable(selectOptions)) },
-  { examples: [{ name: 'Status3', type: 'Select', isRequired: false, selectOptions: [{ value: 'Lead', color: '#FF5733' }, { value: 'VIP', color: null }] }] },
+  { description: '`type` takes the integer or the name ("Select"), as Hatif documents.', examples: [{ name: 'Status3', type: 3, isRequired: false, selectOptions: [{ value: 'Lead', color: '#FF5733' }, { value: 'VIP', color: null }] }] },
 );
 export const UpdatePropertyBody = Type.Object(
   {
@@ -298,6 +299,10 @@ export const ImportResult = Type.Object({
   errors: Type.Array(Type.Object({ index: Type.Integer(), name: Nullable(Type.String()), reason: Type.String() })),
   contactIds: Type.Array(Uuid),
 });
+export const ExportQuery = Type.Object({
+  format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('vcf')], { default: 'csv' })),
+  filter: Type.Optional(Type.String({ maxLength: 20_000, description: 'The search body as JSON (customPropertyFilters, filterGroups, query).' })),
+});
 export const ImportQuery = Type.Object({ overwrite: Type.Optional(Type.Boolean({ default: false, description: 'Replace fields that already have a value.' })) });
 export const VCardsBody = Type.Object(
   {
@@ -307,3 +312,40 @@ export const VCardsBody = Type.Object(
   },
   { examples: [{ VCards: ['BEGIN:VCARD\nVERSION:3.0\nFN:Name\nTEL;type=CELL;waid=966545614020:+966 54 561 4020\nEND:VCARD'] }] },
 );
+
+// Workspace events (sent to the workspace's eventsWebhookUrl in the `{eventType, data}` envelope).
+const ContactPayload = Type.Object(Contact.properties, { description: 'The contact as GET /v1/contacts/{id} answers it.' });
+const Change = Type.Object({ propertyName: Type.String({ examples: ['Company'] }), oldValue: Nullable(Type.String()), newValue: Nullable(Type.String()) });
+const where = "Sent to the workspace's `eventsWebhookUrl` (as `{eventType, data}`), signed with the workspace's secret, in the transaction of the change";
+
+export const CONTACT_WEBHOOKS = [
+  defineWebhook({ name: 'ContactCreated', operationId: 'contactCreatedWebhook', summary: 'Contact created', description: `${where} (not for imports: see ContactsImported).`, payload: ContactPayload }),
+  defineWebhook({
+    name: 'ContactUpdated',
+    operationId: 'contactUpdatedWebhook',
+    summary: 'Contact updated',
+    description: `${where}: every changed field, custom field, property value or note, with the old and new values.`,
+    payload: Type.Object({ contact: ContactPayload, changes: Type.Array(Change) }),
+  }),
+  defineWebhook({
+    name: 'ContactDeleted',
+    operationId: 'contactDeletedWebhook',
+    summary: 'Contact deleted',
+    description: `${where}.`,
+    payload: Type.Object({ id: Uuid, workspaceId: Uuid, name: Type.String(), phoneNumber: Type.String(), deletionTime: DateTime }),
+  }),
+  defineWebhook({
+    name: 'ContactsImported',
+    operationId: 'contactsImportedWebhook',
+    summary: 'Contacts imported',
+    description: `${where}: one per vCard or CSV import, with its counts (never one event per contact).`,
+    payload: Type.Object({
+      workspaceId: Uuid,
+      format: Type.Union([Type.Literal('vcard'), Type.Literal('csv')]),
+      created: Type.Integer(),
+      updated: Type.Integer(),
+      skipped: Type.Integer(),
+      errors: Type.Integer(),
+    }),
+  }),
+];

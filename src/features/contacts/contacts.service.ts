@@ -15,6 +15,7 @@ import type { ContactsRepo, PropertiesRepo } from './contacts.repo.js';
 import type { CreateContactBody, SearchBody, UpdateContactBody } from './contacts.schemas.js';
 import { MAX_FILTERS_PER_GROUP, MAX_GROUPS } from './contacts.schemas.js';
 import { freeText, leaf, predicate, valueSet, type Node, Op } from './search.js';
+import { csvHeader, csvRow, vcard } from './transfer.js';
 import { historyText, toStored, valueView, type Stored } from './values.js';
 
 export const Source = codes(ChangeSource);
@@ -33,6 +34,7 @@ interface Change {
 
 type Emit = (trx: Db, event: { workspaceId: string; type: EventType; payload: object }) => Promise<unknown>;
 
+const EXPORT_BATCH = 1000;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** "" and null mean "no value" (Hatif applies only non-empty fields). */
 const present = (value: string | null | undefined): value is string => typeof value === 'string' && value.trim() !== '';
@@ -352,6 +354,31 @@ export function createContactsService(deps: {
       if (or.length) and.push(or.length === 1 ? or[0]! : { or });
       if (body.query?.trim()) and.push(freeText(body.query));
       return and.length === 1 ? and[0]! : { and };
+    },
+
+    /**
+     * The matching contacts as CSV or vCard text, a page of EXPORT_BATCH at a time by keyset (no
+     * OFFSET, no snapshot held), so memory stays flat at any size.
+     */
+    async *export(workspaceId: string, tree: Node, format: 'csv' | 'vcf'): AsyncGenerator<string> {
+      const defs = await properties.list(workspaceId);
+      const where = predicate(tree);
+      if (format === 'csv') yield csvHeader(defs);
+      let after: { time: Date; id: string } | null = null;
+      for (;;) {
+        const rows = await repo.scan(workspaceId, where, after, EXPORT_BATCH);
+        if (!rows.length) return;
+        const values = Map.groupBy(await repo.values(rows.map((r) => r.id)), (v) => v.contact_id);
+        let chunk = '';
+        for (const row of rows) {
+          const c = { ...row, values: new Map((values.get(row.id) ?? []).map((v) => [v.definition_id, v])) };
+          chunk += format === 'csv' ? csvRow(c, defs) : vcard(c);
+        }
+        yield chunk;
+        const last = rows.at(-1)!;
+        after = { time: last.creation_time, id: last.id };
+        if (rows.length < EXPORT_BATCH) return;
+      }
     },
 
     async history(workspaceId: string, contactId: string, page: PageRequest) {

@@ -62,6 +62,8 @@ export function createPropertiesService(deps: {
 
   return {
     list: async (workspaceId: string) => (await repo.list(workspaceId)).map(toDefinition),
+    /** The definitions as stored (imports map columns to them). */
+    rows: (workspaceId: string) => repo.list(workspaceId),
 
     async create(workspaceId: string, input: Static<typeof CreatePropertyBody>, actor: Actor) {
       const name = input.name.trim();

@@ -1,0 +1,265 @@
+import type { Insertable } from 'kysely';
+import type { Db } from '../../db/store.js';
+import type { Transaction } from '../../db/transaction.js';
+import type { ContactHistoryTable, ContactNoteRow, ContactRow, ContactsTable, ContactValuesTable, PropertyDefinitionRow } from '../../db/types.js';
+import type { Clock } from '../../lib/clock.js';
+import { codes, ContactType } from '../../lib/enums.js';
+import { fold } from '../../lib/fold.js';
+import { newId } from '../../lib/ids.js';
+import { toE164 } from '../../lib/phone.js';
+import type { EventType } from '../webhooks/webhooks.service.js';
+import type { ContactsRepo, PropertiesRepo } from './contacts.repo.js';
+import type { Actor } from './contacts.service.js';
+import { historyText, toStored, type Stored } from './values.js';
+
+/** One contact read from a file (vCard or CSV row), before checking. */
+export interface ImportRecord {
+  name: string | null;
+  phones: string[];
+  email: string | null;
+  company: string | null;
+  position: string | null;
+  note: string | null;
+  customFields?: Record<string, string>;
+  /** Raw values by definition. */
+  properties?: [PropertyDefinitionRow, string][];
+}
+export type ImportItem = { index: number; record: ImportRecord } | { index: number; error: { name: string | null; reason: string } };
+export interface ImportResult {
+  created: number;
+  updated: number;
+  skipped: number;
+  errors: { index: number; name: string | null; reason: string }[];
+  contactIds: string[];
+}
+
+type Emit = (trx: Db, event: { workspaceId: string; type: EventType; payload: object }) => Promise<unknown>;
+
+export const IMPORT_BATCH = 1000;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const STANDARD = [
+  ['name', 'Name'],
+  ['email', 'Email'],
+  ['company', 'Company'],
+  ['position', 'Position'],
+] as const;
+const clean = (v: string | null | undefined) => (typeof v === 'string' && v.trim() ? v.trim() : null);
+
+interface Checked {
+  index: number;
+  phone: string;
+  name: string | null;
+  email: string | null;
+  company: string | null;
+  position: string | null;
+  notes: string[];
+  customFields: Record<string, string>;
+  values: Map<string, [PropertyDefinitionRow, Stored]>;
+}
+
+/**
+ * Imports contacts in batches of IMPORT_BATCH, one transaction each (on the embedded store other
+ * requests run between batches): a phone that exists fills that contact's empty fields (all of
+ * them with `overwrite`), a new one is created, the same phone twice in a file is one contact, and
+ * a record that cannot be read is reported by its index. Importing a file again creates nothing.
+ * One `ContactsImported` event at the end, never one per contact.
+ */
+export function createImportService(deps: {
+  repo: ContactsRepo;
+  properties: PropertiesRepo;
+  transaction: Transaction;
+  clock: Clock;
+  emit: Emit;
+  workspaceRegion: (id: string, trx?: Db) => Promise<string | undefined>;
+}) {
+  const { repo, transaction, clock } = deps;
+
+  function check(item: { index: number; record: ImportRecord }, region: string, errors: ImportResult['errors']): Checked | null {
+    const r = item.record;
+    const name = clean(r.name);
+    if (!r.phones.length) {
+      errors.push({ index: item.index, name, reason: 'no phone number' });
+      return null;
+    }
+    const phone = r.phones.map((p) => toE164(p, region)).find((p) => p !== null);
+    if (!phone) {
+      errors.push({ index: item.index, name, reason: `no valid phone number (${r.phones.slice(0, 3).join(', ')})` });
+      return null;
+    }
+    const values = new Map<string, [PropertyDefinitionRow, Stored]>();
+    for (const [def, raw] of r.properties ?? []) {
+      if (!clean(raw)) continue;
+      try {
+        values.set(def.id, [def, toStored(def, raw, def.name, region)]);
+      } catch (err) {
+        errors.push({ index: item.index, name, reason: (err as Error & { extra?: { validationErrors?: { message: string }[] } }).extra?.validationErrors?.[0]?.message ?? String(err) });
+        return null;
+      }
+    }
+    const email = clean(r.email);
+    return {
+      index: item.index,
+      phone,
+      name,
+      email: email && EMAIL.test(email) ? email : null, // an address that is not one is left out
+      company: clean(r.company),
+      position: clean(r.position),
+      notes: clean(r.note) ? [r.note!.trim()] : [],
+      customFields: Object.fromEntries(Object.entries(r.customFields ?? {}).filter((e) => clean(e[1]) !== null).map(([k, v]) => [k, v.trim()])),
+      values,
+    };
+  }
+
+  /** Two records of one phone in a batch become one: the first non-empty value of each field wins. */
+  function merge(into: Checked, from: Checked) {
+    into.name ??= from.name;
+    into.email ??= from.email;
+    into.company ??= from.company;
+    into.position ??= from.position;
+    for (const n of from.notes) if (!into.notes.includes(n)) into.notes.push(n);
+    for (const [k, v] of Object.entries(from.customFields)) into.customFields[k] ??= v;
+    for (const [k, v] of from.values) if (!into.values.has(k)) into.values.set(k, v);
+  }
+
+  async function batch(workspaceId: string, records: Checked[], overwrite: boolean, actor: Actor, result: ImportResult, trx: Db) {
+    const at = clock.now();
+    const history: Insertable<ContactHistoryTable>[] = [];
+    const record = (contactId: string, propertyName: string, oldValue: string | null, newValue: string | null) =>
+      history.push({ id: newId(), workspace_id: workspaceId, contact_id: contactId, property_name: propertyName, old_value: oldValue, new_value: newValue, source: actor.source, creation_time: at, creator_id: actor.id });
+    const notes: ContactNoteRow[] = [];
+    const note = (contactId: string, text: string) =>
+      notes.push({ id: newId(), workspace_id: workspaceId, contact_id: contactId, text, creator_name: actor.name, creation_time: at, creator_id: actor.id, last_modification_time: null, last_modifier_id: null });
+    const newValues: ContactValuesTable[] = [];
+
+    const existing = new Map((await repo.findByPhones(workspaceId, records.map((r) => r.phone), trx)).map((c) => [c.phone_number, c]));
+    const fresh = records.filter((r) => !existing.has(r.phone));
+    const rows: Insertable<ContactsTable>[] = fresh.map((r) => {
+      const name = r.name ?? r.phone;
+      return {
+        id: newId(),
+        workspace_id: workspaceId,
+        name,
+        search_name: fold(name),
+        phone_number: r.phone,
+        email: r.email,
+        company: r.company,
+        position: r.position,
+        contact_type: codes(ContactType).Individual,
+        custom_fields: r.customFields,
+        creation_time: at,
+        creator_id: actor.id,
+        last_modification_time: at,
+        last_modifier_id: null,
+        deletion_time: null,
+        deleter_id: null,
+      };
+    });
+    const inserted = new Map((await repo.insertMany(rows, trx)).map((c) => [c.phone_number, c]));
+    // Created by someone else since the lookup: treated as existing.
+    const raced = fresh.filter((r) => !inserted.has(r.phone)).map((r) => r.phone);
+    for (const c of await repo.findByPhones(workspaceId, raced, trx)) existing.set(c.phone_number, c);
+
+    const existingIds = [...existing.values()].map((c) => c.id);
+    const [oldValues, oldNotes] = await Promise.all([repo.values(existingIds, trx), repo.notes(existingIds, trx)]);
+    const valuesOf = Map.groupBy(oldValues, (v) => v.contact_id);
+    const notesOf = Map.groupBy(oldNotes, (n) => n.contact_id);
+
+    for (const r of records) {
+      const made = inserted.get(r.phone);
+      if (made) {
+        result.created++;
+        result.contactIds.push(made.id);
+        for (const [col, label] of STANDARD) if (made[col] !== null) record(made.id, label, null, made[col]);
+        record(made.id, 'PhoneNumber', null, made.phone_number);
+        for (const [k, v] of Object.entries(r.customFields)) record(made.id, `CustomFields.${k}`, null, v);
+        for (const [def, stored] of r.values.values()) {
+          newValues.push({ definition_id: def.id, contact_id: made.id, ...stored });
+          record(made.id, def.name, null, historyText(stored));
+        }
+        for (const n of r.notes) {
+          note(made.id, n);
+          record(made.id, 'Note', null, n);
+        }
+        continue;
+      }
+      const c = existing.get(r.phone)!;
+      result.contactIds.push(c.id);
+      const patch: Partial<Pick<ContactRow, 'name' | 'search_name' | 'email' | 'company' | 'position' | 'custom_fields'>> = {};
+      const fills = (old: string | null, next: string | null) => next !== null && next !== old && (overwrite || old === null);
+      // A contact named by its number (the default) has no name yet.
+      if (fills(c.name === c.phone_number ? null : c.name, r.name)) Object.assign(patch, { name: r.name, search_name: fold(r.name!) });
+      if (fills(c.email, r.email)) patch.email = r.email;
+      if (fills(c.company, r.company)) patch.company = r.company;
+      if (fills(c.position, r.position)) patch.position = r.position;
+      const changedBefore = history.length;
+      for (const [col, label] of STANDARD) if (col in patch) record(c.id, label, c[col], patch[col] as string);
+      const fields = { ...c.custom_fields };
+      for (const [k, v] of Object.entries(r.customFields)) {
+        if (!fills(fields[k] ?? null, v)) continue;
+        record(c.id, `CustomFields.${k}`, fields[k] ?? null, v);
+        fields[k] = v;
+      }
+      if (Object.entries(fields).some(([k, v]) => c.custom_fields[k] !== v)) patch.custom_fields = fields;
+      const had = new Map((valuesOf.get(c.id) ?? []).map((v) => [v.definition_id, v]));
+      for (const [def, stored] of r.values.values()) {
+        const old = historyText(had.get(def.id));
+        const next = historyText(stored);
+        if (!fills(old, next)) continue;
+        await repo.putValue({ definition_id: def.id, contact_id: c.id, ...stored }, trx);
+        record(c.id, def.name, old, next);
+      }
+      const texts = new Set((notesOf.get(c.id) ?? []).map((n) => n.text));
+      for (const n of r.notes) {
+        if (texts.has(n)) continue;
+        note(c.id, n);
+        record(c.id, 'Note', null, n);
+      }
+      if (history.length === changedBefore) {
+        result.skipped++;
+        continue;
+      }
+      result.updated++;
+      await repo.update(workspaceId, c.id, { ...patch, last_modification_time: at, last_modifier_id: actor.id }, trx);
+    }
+    await repo.insertValues(newValues, trx);
+    await repo.insertNotes(notes, trx);
+    await repo.record(history, trx);
+  }
+
+  return {
+    async run(workspaceId: string, items: AsyncIterable<ImportItem> | Iterable<ImportItem>, options: { overwrite: boolean; format: 'vcard' | 'csv' }, actor: Actor): Promise<ImportResult> {
+      const region = (await deps.workspaceRegion(workspaceId)) ?? 'SA';
+      const result: ImportResult = { created: 0, updated: 0, skipped: 0, errors: [], contactIds: [] };
+      let pending = new Map<string, Checked>();
+      const flush = async () => {
+        if (!pending.size) return;
+        const records = [...pending.values()];
+        pending = new Map();
+        await transaction((trx) => batch(workspaceId, records, options.overwrite, actor, result, trx));
+      };
+      for await (const item of items) {
+        if ('error' in item) {
+          result.errors.push({ index: item.index, ...item.error });
+          continue;
+        }
+        const checked = check(item, region, result.errors);
+        if (!checked) continue;
+        const same = pending.get(checked.phone);
+        if (same) merge(same, checked);
+        else pending.set(checked.phone, checked);
+        if (pending.size >= IMPORT_BATCH) await flush();
+      }
+      await flush();
+      result.contactIds = [...new Set(result.contactIds)];
+      await transaction((trx) =>
+        deps.emit(trx, {
+          workspaceId,
+          type: 'ContactsImported',
+          payload: { workspaceId, format: options.format, created: result.created, updated: result.updated, skipped: result.skipped, errors: result.errors.length },
+        }),
+      );
+      return result;
+    },
+  };
+}
+export type ImportService = ReturnType<typeof createImportService>;
