@@ -5,7 +5,7 @@ import type { Transaction } from '../../db/transaction.js';
 import type { ContactHistoryTable, ContactRow, ContactValueRow, PropertyDefinitionRow } from '../../db/types.js';
 import type { Clock } from '../../lib/clock.js';
 import { ChangeSource, codes, ContactType } from '../../lib/enums.js';
-import { errors } from '../../lib/errors.js';
+import { AppError, errors } from '../../lib/errors.js';
 import { fold } from '../../lib/fold.js';
 import { newId } from '../../lib/ids.js';
 import type { PageRequest } from '../../lib/paging.js';
@@ -14,7 +14,7 @@ import type { EventType } from '../webhooks/webhooks.service.js';
 import type { ContactsRepo, PropertiesRepo } from './contacts.repo.js';
 import type { CreateContactBody, SearchBody, UpdateContactBody } from './contacts.schemas.js';
 import { MAX_FILTERS_PER_GROUP, MAX_GROUPS } from './contacts.schemas.js';
-import { freeText, leaf, predicate, valueSet, type Node, Op } from './search.js';
+import { freeText, leaf, phoneFragment, predicate, valueSet, type Node, Op } from './search.js';
 import { csvHeader, csvRow, vcard } from './transfer.js';
 import { historyText, toStored, valueView, type Stored } from './values.js';
 
@@ -277,6 +277,14 @@ export function createContactsService(deps: {
         changes.push(...(await applyValues(id, plan, await repo.values([id], tx), tx)));
         if (present(input.note)) changes.push(await addNote(workspaceId, id, input.note, actor, at, tx));
         return finish(workspaceId, row, patch, changes, actor, at, tx);
+      }).catch(async (err: unknown) => {
+        // Another contact took the phone between the check and the write: name it, now that it has committed.
+        const data = err instanceof AppError && err.code === 'Wasl:Contact:DuplicatePhoneNumber' ? err.extra.data : undefined;
+        if (data && !data.contactId) {
+          const other = await repo.findByPhone(workspaceId, String(data.phoneNumber));
+          if (other) throw errors.contactPhoneTaken(other.phone_number, other.id);
+        }
+        throw err;
       });
     },
 
@@ -307,7 +315,7 @@ export function createContactsService(deps: {
 
     async list(workspaceId: string, page: PageRequest, filter: { phoneNumber?: string; name?: string; email?: string }) {
       const and: Node[] = [];
-      const digits = filter.phoneNumber?.replace(/[^\d]/g, '');
+      const digits = filter.phoneNumber?.trim() ? phoneFragment(filter.phoneNumber, await region(workspaceId)) : '';
       if (digits) and.push({ target: { kind: 'field', field: 'phoneNumber' }, op: Op.Contains, values: [digits] });
       if (filter.name?.trim()) and.push({ target: { kind: 'field', field: 'name' }, op: Op.Contains, values: [fold(filter.name)] });
       if (filter.email?.trim()) and.push({ target: { kind: 'field', field: 'email' }, op: Op.Contains, values: [filter.email.trim().toLowerCase()] });
@@ -352,7 +360,7 @@ export function createContactsService(deps: {
         };
       });
       if (or.length) and.push(or.length === 1 ? or[0]! : { or });
-      if (body.query?.trim()) and.push(freeText(body.query));
+      if (body.query?.trim()) and.push(freeText(body.query, workspaceRegion));
       return and.length === 1 ? and[0]! : { and };
     },
 

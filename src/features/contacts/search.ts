@@ -236,14 +236,20 @@ export function valueSet(node: Node): RawBuilder<unknown> | null {
   )})`;
 }
 
+/** Digits to look for in phone numbers: a whole number in any form (national too) as its E.164 digits, else the digits given. */
+export function phoneFragment(text: string, region: string): string {
+  const e164 = toE164(text, region);
+  return e164 ? e164.slice(1) : phoneDigits(text);
+}
+
 /** Free text: the folded name, the phone's digits or the email contains it. */
-export function freeText(query: string): Node {
+export function freeText(query: string, region = 'SA'): Node {
   const parts: Node[] = [];
   const folded = fold(query);
   if (folded) parts.push({ target: { kind: 'field', field: 'name' }, op: Op.Contains, values: [folded] });
   const digits = phoneDigits(query);
   if (digits.length >= 3 && digits.length === query.replace(/[\s+\-().]/g, '').length) {
-    parts.push({ target: { kind: 'field', field: 'phoneNumber' }, op: Op.Contains, values: [digits] });
+    parts.push({ target: { kind: 'field', field: 'phoneNumber' }, op: Op.Contains, values: [phoneFragment(query, region)] });
   }
   if (query.trim()) parts.push({ target: { kind: 'field', field: 'email' }, op: Op.Contains, values: [query.trim().toLowerCase()] });
   return { or: parts };
