@@ -169,7 +169,7 @@ export function createImportService(deps: {
       if (made) {
         result.created++;
         result.contactIds.push(made.id);
-        for (const [col, label] of STANDARD) if (made[col] !== null) record(made.id, label, null, made[col]);
+        for (const [col, label] of STANDARD) if (made[col] != null) record(made.id, label, null, made[col]);
         record(made.id, 'PhoneNumber', null, made.phone_number);
         for (const [k, v] of Object.entries(r.customFields)) record(made.id, `CustomFields.${k}`, null, v);
         for (const [def, stored] of r.values.values()) {
