@@ -99,6 +99,10 @@ export function contactsRoutes(
     '/v1/contacts/search',
     {
       config,
+      // The second documented form sends paging in the query and no body at all.
+      preValidation: async (req) => {
+        req.body ??= {};
+      },
       schema: {
         tags,
         operationId: 'searchContacts',
