@@ -161,3 +161,25 @@ test('concurrent creates of one phone send one ContactCreated; events go only to
   const deliveries = json(await h.admin('GET', `/admin/v1/webhooks/deliveries?workspaceId=${silent.id}`));
   assert.equal(deliveries.totalCount, 0, 'a workspace without an events URL has no deliveries');
 });
+
+test('an import sends one ContactsImported with its counts, never one event per contact', async () => {
+  h.clock.set(new Date());
+  const { ws, receiver } = await hooked();
+  await api(ws, 'POST', '/v1/contacts', { name: 'Exists', phoneNumber: '+966500000705' });
+  await arrived(receiver, 0, 1);
+  const card = (name: string, phone: string) => `BEGIN:VCARD\nVERSION:3.0\nFN:${name}\nTEL;type=CELL:${phone}\nEMAIL:${name.toLowerCase()}@example.com\nEND:VCARD\n`;
+  const result = await api(ws, 'POST', '/v1/contacts/import/vcards', {
+    VCards: [card('One', '+966500000706'), card('Two', '0500000707'), card('Exists', '+966500000705'), 'BEGIN:VCARD\nVERSION:3.0\nFN:No phone\nEND:VCARD'],
+  });
+  assert.deepEqual([result.created, result.updated, result.errors.length], [2, 1, 1], JSON.stringify(result));
+  const [vcards] = await arrived(receiver, 1, 1);
+  assert.deepEqual(vcards, {
+    eventType: 'ContactsImported',
+    data: { workspaceId: ws.id, format: 'vcard', created: 2, updated: 1, skipped: result.skipped, errors: 1 },
+  });
+
+  const csv = await ws.api('POST', '/v1/contacts/import/csv', 'name,phoneNumber\nThree,+966500000708\nFour,+966500000709\n', { 'content-type': 'text/csv' });
+  assert.equal(csv.statusCode, 200, csv.body);
+  const [csvEvent] = await arrived(receiver, 2, 1);
+  assert.deepEqual(csvEvent, { eventType: 'ContactsImported', data: { workspaceId: ws.id, format: 'csv', created: 2, updated: 0, skipped: 0, errors: 0 } });
+});

@@ -498,6 +498,7 @@ test('statistics: the values in use, most frequent first; ?format=detailed gives
   const tags = await define(ws, { name: 'Tags', type: 'MultiSelect', selectOptions: ['Red', 'Green', 'Blue'] });
   const flag = await define(ws, { name: 'Flag', type: 'Boolean' });
   const unused = await define(ws, { name: 'Unused', type: 'Number' });
+  await define(ws, { name: 'Required', type: 'Text', isRequired: true });
   const rows: Record<string, unknown>[] = [
     { status: 'Lead', score: 10, renewal: '2026-01-01', tags: ['Red', 'Green'], flag: true },
     { status: 'lead', score: 20, renewal: '2026-01-03', tags: ['Red'], flag: true },
@@ -506,6 +507,7 @@ test('statistics: the values in use, most frequent first; ?format=detailed gives
     { status: 'VIP' },
     {},
   ];
+  // isRequired is shown to people; the API still takes contacts without the value (a Hatif client cannot know it).
   for (const [i, properties] of rows.entries()) await contact(ws, `+9665000001${40 + i}`, { properties });
   const gone = await contact(ws, '+966500000149', { properties: { status: 'Customer', score: 1000, tags: ['Blue'] } });
   assert.equal((await ws.api('DELETE', `/v1/contacts/${gone.id}`)).statusCode, 204);
