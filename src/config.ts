@@ -24,6 +24,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** IMPORT_MAX_BYTES: largest contact import (vCard or CSV) body; larger → 413. */
   importMaxBytes: number;
+  /** SEARCH_EXACT_COUNT_UP_TO: contact lists estimated to match more get an estimated totalCount; 0 = always exact. */
+  searchExactCountUpTo: number;
   /** TRUST_PROXY: whose X-Forwarded-For gives the client address (Fastify's trustProxy: true or the proxies' addresses). */
   trustProxy: boolean | string;
   /** Failed client authentications a minute per (client id, address) at /connect/token; 0 = no limit. */
@@ -163,6 +165,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     tokenTtlSeconds: int(env, 'TOKEN_TTL_SECONDS', 3600, 60),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024),
     importMaxBytes: int(env, 'IMPORT_MAX_BYTES', 32 * 1024 * 1024, 1024),
+    searchExactCountUpTo: int(env, 'SEARCH_EXACT_COUNT_UP_TO', 10_000),
     trustProxy: trustProxy(env),
     tokenFailuresPerMinute: int(env, 'TOKEN_FAILURES_PER_MINUTE', 10),
     tokenVerifyConcurrency: int(env, 'TOKEN_VERIFY_CONCURRENCY', 2, 1),

@@ -99,9 +99,9 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
 
   const propertiesRepo = createPropertiesRepo(db);
   const contactsRepo = createContactsRepo(db);
-  const contacts = createContactsService({ repo: contactsRepo, properties: propertiesRepo, transaction, clock, emit: webhooks.emit, workspaceRegion });
+  const contacts = createContactsService({ repo: contactsRepo, properties: propertiesRepo, transaction, clock, emit: webhooks.emit, workspaceRegion, db, exactCountUpTo: config.searchExactCountUpTo });
   const imports = createImportService({ repo: contactsRepo, properties: propertiesRepo, transaction, clock, emit: webhooks.emit, workspaceRegion });
-  const properties = createPropertiesService({ repo: propertiesRepo, transaction, clock, workspaceRegion });
+  const properties = createPropertiesService({ repo: propertiesRepo, transaction, clock, workspaceRegion, changed: contacts.definitionsChanged });
 
   const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts });
 

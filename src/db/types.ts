@@ -188,6 +188,9 @@ export interface ContactsTable {
   email: string | null;
   company: string | null;
   position: string | null;
+  search_email: string | null;
+  search_company: string | null;
+  search_position: string | null;
   contact_type: number;
   custom_fields: Record<string, string>;
   creation_time: Time;
@@ -217,6 +220,8 @@ export interface ContactValuesTable {
   definition_id: string;
   contact_id: string;
   text_value: string | null;
+  /** text_value folded (lib/fold.ts): what filters compare. */
+  text_key: string | null;
   number_value: number | null;
   date_value: Date | null;
   bool_value: boolean | null;

@@ -152,7 +152,15 @@ export const ListContactsQuery = Type.Object({
   email: Type.Optional(Type.String({ maxLength: 254, description: 'Partial, case-insensitive.' })),
 });
 
-export const PagedContacts = Paged(Contact);
+export const PagedContacts = Type.Object({
+  totalCount: Type.Integer({
+    description:
+      'Exact up to SEARCH_EXACT_COUNT_UP_TO matches (10,000 by default); above that the planner\'s estimate (`totalCountExact: false`), ' +
+      'never less than the contacts already paged plus one while pages come full, so paging until a short page reads every contact.',
+  }),
+  totalCountExact: Type.Boolean(),
+  items: Type.Array(Contact),
+});
 
 // Property values.
 export const PropertyParams = Type.Object({ contactId: Uuid, propertyDefinitionId: Uuid });

@@ -35,6 +35,7 @@ interface Change {
 type Emit = (trx: Db, event: { workspaceId: string; type: EventType; payload: object }) => Promise<unknown>;
 
 const EXPORT_BATCH = 1000;
+const CONTEXT_TTL_MS = 1000;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** "" and null mean "no value" (Hatif applies only non-empty fields). */
 const present = (value: string | null | undefined): value is string => typeof value === 'string' && value.trim() !== '';
@@ -53,6 +54,10 @@ export function createContactsService(deps: {
   clock: Clock;
   emit: Emit;
   workspaceRegion: (id: string, trx?: Db) => Promise<string | undefined>;
+  /** The store itself, for reads outside any transaction (a search's statements go to any pooled connection). */
+  db: Db;
+  /** SEARCH_EXACT_COUNT_UP_TO: lists estimated to match more are counted by the planner's estimate; 0 = always exact. */
+  exactCountUpTo: number;
 }) {
   const { repo, properties, transaction, clock, emit } = deps;
   const region = async (workspaceId: string, trx?: Db) => (await deps.workspaceRegion(workspaceId, trx)) ?? 'SA';
@@ -79,11 +84,29 @@ export function createContactsService(deps: {
     return { defs, byId: new Map(defs.map((d) => [d.id, d])), byRef };
   }
 
+  /**
+   * What reads (search, lists, export) need of a workspace — its region and definitions — read at
+   * most once a second: a search is then three round trips (estimate, page, values and notes).
+   * A definition changed through this node applies at once (`definitionsChanged`); on other nodes
+   * within a second. Writes always read both afresh, in their transaction.
+   */
+  const contexts = new Map<string, { at: number; value: Promise<{ region: string } & Awaited<ReturnType<typeof definitions>>> }>();
+  function readContext(workspaceId: string) {
+    const now = performance.now();
+    const hit = contexts.get(workspaceId);
+    if (hit && now - hit.at < CONTEXT_TTL_MS) return hit.value;
+    const value = Promise.all([region(workspaceId), definitions(workspaceId, deps.db)]).then(([r, d]) => ({ region: r, ...d }));
+    value.catch(() => contexts.delete(workspaceId));
+    if (contexts.size > 10_000) contexts.clear();
+    contexts.set(workspaceId, { at: now, value });
+    return value;
+  }
+
   /** Contact objects (spec §5.A) for rows, with their values and notes, in the rows' order. */
-  async function views(workspaceId: string, rows: ContactRow[], trx: Db) {
+  async function views(workspaceId: string, rows: ContactRow[], trx: Db, known?: Map<string, PropertyDefinitionRow>) {
     if (!rows.length) return [];
     const ids = rows.map((r) => r.id);
-    const [{ byId }, values, notes] = await Promise.all([definitions(workspaceId, trx), repo.values(ids, trx), repo.notes(ids, trx)]);
+    const [byId, values, notes] = await Promise.all([known ?? definitions(workspaceId, trx).then((d) => d.byId), repo.values(ids, trx), repo.notes(ids, trx)]);
     const valuesOf = Map.groupBy(values, (v) => v.contact_id);
     const notesOf = Map.groupBy(notes, (n) => n.contact_id);
     return rows.map((row) => ({
@@ -180,6 +203,9 @@ export function createContactsService(deps: {
 
   const service = {
     views,
+
+    /** A definition of this workspace changed (the properties service, after its commit). */
+    definitionsChanged: (workspaceId: string) => void contexts.delete(workspaceId),
 
     async create(workspaceId: string, input: Static<typeof CreateContactBody>, actor: Actor, trx?: Db) {
       return transaction(async (tx) => {
@@ -315,10 +341,12 @@ export function createContactsService(deps: {
 
     async list(workspaceId: string, page: PageRequest, filter: { phoneNumber?: string; name?: string; email?: string }) {
       const and: Node[] = [];
-      const digits = filter.phoneNumber?.trim() ? phoneFragment(filter.phoneNumber, await region(workspaceId)) : '';
+      const digits = filter.phoneNumber?.trim() ? phoneFragment(filter.phoneNumber, (await readContext(workspaceId)).region) : '';
       if (digits) and.push({ target: { kind: 'field', field: 'phoneNumber' }, op: Op.Contains, values: [digits] });
-      if (filter.name?.trim()) and.push({ target: { kind: 'field', field: 'name' }, op: Op.Contains, values: [fold(filter.name)] });
-      if (filter.email?.trim()) and.push({ target: { kind: 'field', field: 'email' }, op: Op.Contains, values: [filter.email.trim().toLowerCase()] });
+      for (const field of ['name', 'email'] as const) {
+        const folded = fold(filter[field] ?? '');
+        if (folded) and.push({ target: { kind: 'field', field }, op: Op.Contains, values: [folded] });
+      }
       return run(workspaceId, { and }, page);
     },
 
@@ -327,14 +355,12 @@ export function createContactsService(deps: {
      * standard fields and properties, and free text, all ANDed.
      */
     async search(workspaceId: string, body: Static<typeof SearchBody>, page: PageRequest) {
-      const tree = await service.compile(workspaceId, body);
-      return run(workspaceId, tree, page);
+      return run(workspaceId, await service.compile(workspaceId, body), page);
     },
 
     /** The body's filters as a checked tree (export uses it too). */
-    async compile(workspaceId: string, body: Static<typeof SearchBody>, trx?: Db): Promise<Node> {
-      const workspaceRegion = await region(workspaceId, trx);
-      const { byRef, byId } = await transaction((tx) => definitions(workspaceId, tx), trx);
+    async compile(workspaceId: string, body: Static<typeof SearchBody>): Promise<Node> {
+      const { region: workspaceRegion, byRef, byId } = await readContext(workspaceId);
       const and: Node[] = [];
       (body.customPropertyFilters ?? []).forEach((f, i) => {
         const member = `customPropertyFilters[${i}]`;
@@ -407,11 +433,11 @@ export function createContactsService(deps: {
     },
   };
 
+  /** Reads only, so no transaction: each statement takes any pooled connection (values and notes at once). */
   async function run(workspaceId: string, tree: Node, page: PageRequest) {
-    return transaction(async (tx) => {
-      const result = await repo.search(workspaceId, predicate(tree), valueSet(tree), page, tx);
-      return { totalCount: result.totalCount, items: await views(workspaceId, result.items, tx) };
-    });
+    const query = { where: predicate(tree), probe: predicate(tree, true), valueSet: valueSet(tree) };
+    const [result, { byId }] = await Promise.all([repo.search(workspaceId, query, page, deps.exactCountUpTo), readContext(workspaceId)]);
+    return { totalCount: result.totalCount, totalCountExact: result.exact, items: await views(workspaceId, result.items, deps.db, byId) };
   }
 
   /** Writes a change to one contact: the row, history, and the ContactUpdated event when anything changed. */

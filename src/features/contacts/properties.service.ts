@@ -51,6 +51,8 @@ export function createPropertiesService(deps: {
   transaction: Transaction;
   clock: Clock;
   workspaceRegion: (id: string, trx?: Db) => Promise<string | undefined>;
+  /** Told after a definition of the workspace changed (searches cache definitions for a second). */
+  changed: (workspaceId: string) => void;
 }) {
   const { repo, transaction, clock } = deps;
 
@@ -80,6 +82,7 @@ export function createPropertiesService(deps: {
         last_modification_time: null,
         last_modifier_id: null,
       });
+      deps.changed(workspaceId);
       return toDefinition(row);
     },
 
@@ -103,7 +106,9 @@ export function createPropertiesService(deps: {
           last_modification_time: clock.now(),
           last_modifier_id: actor.id,
         };
-        if (next.type !== row.type || JSON.stringify(next.select_options) !== JSON.stringify(row.select_options)) {
+        // jsonb hands options back with its own key order: compare the pairs.
+        const optionPairs = (o: PropertyDefinitionRow['select_options']) => JSON.stringify(o.map((x) => [x.value, x.color]));
+        if (next.type !== row.type || optionPairs(next.select_options) !== optionPairs(row.select_options)) {
           const region = (await deps.workspaceRegion(workspaceId, tx)) ?? 'SA';
           const values = await repo.values(id, tx);
           const converted: ContactValuesTable[] = [];
@@ -121,7 +126,7 @@ export function createPropertiesService(deps: {
         }
         const { id: _, workspace_id: __, creation_time: ___, creator_id: ____, ...patch } = next;
         return toDefinition(await repo.update(workspaceId, id, patch, tx));
-      });
+      }).finally(() => deps.changed(workspaceId));
     },
 
     /** Removes the definition and its values; each removed value is a history entry of its contact. */
@@ -130,7 +135,7 @@ export function createPropertiesService(deps: {
         const row = await found(workspaceId, id, tx);
         await repo.recordRemoval(row, { source: actor.source, at: clock.now(), by: actor.id }, tx);
         await repo.delete(workspaceId, id, tx);
-      });
+      }).finally(() => deps.changed(workspaceId));
     },
 
     /** The values in use, most frequent first; `detailed`: counts, percentages, set/unset, min/max/avg. */

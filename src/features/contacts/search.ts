@@ -106,7 +106,7 @@ export function leaf(target: Target, op: number, raw: unknown, member: string, r
       case T.MultiSelect: {
         const option = target.kind === 'property' ? optionOf(target.def, text) : undefined;
         if (!option) throw fail(`${JSON.stringify(v)} is not an option of ${label}.`);
-        return type === T.Select ? option.toLowerCase() : option;
+        return type === T.Select ? fold(option) : option;
       }
       case T.Phone: {
         if (operator === Op.Equals || operator === Op.NotEquals || operator === Op.In || operator === Op.NotIn) {
@@ -119,8 +119,9 @@ export function leaf(target: Target, op: number, raw: unknown, member: string, r
         return digits;
       }
       default: {
-        if (!text) throw fail('the value is empty.');
-        return target.kind === 'field' && target.field === 'name' ? fold(text) : text.toLowerCase();
+        const folded = fold(text);
+        if (!folded) throw fail('the value is empty.');
+        return folded;
       }
     }
   });
@@ -132,9 +133,9 @@ export function leaf(target: Target, op: number, raw: unknown, member: string, r
 const FIELD_SQL: Record<StandardField, RawBuilder<unknown>> = {
   name: sql`c.search_name`,
   phoneNumber: sql`c.phone_number`,
-  email: sql`lower(c.email)`,
-  company: sql`lower(c.company)`,
-  position: sql`lower(c.position)`,
+  email: sql`c.search_email`,
+  company: sql`c.search_company`,
+  position: sql`c.search_position`,
   creationTime: sql`c.creation_time`,
   lastModificationTime: sql`c.last_modification_time`,
 };
@@ -176,13 +177,13 @@ function compare(column: RawBuilder<unknown>, type: number, op: OpCode, values: 
   }
 }
 
-/** Text kinds compare `lower(text_value)`, the expression contact_values_text indexes. */
+/** Text kinds compare `text_key` (folded in JS, as the filter values are), which contact_values_text indexes. */
 const VALUE_COLUMN: Record<number, RawBuilder<unknown>> = {
-  [T.Text]: sql`lower(v.text_value)`,
-  [T.Url]: sql`lower(v.text_value)`,
-  [T.Email]: sql`lower(v.text_value)`,
-  [T.Phone]: sql`lower(v.text_value)`,
-  [T.Select]: sql`lower(v.text_value)`,
+  [T.Text]: sql`v.text_key`,
+  [T.Url]: sql`v.text_key`,
+  [T.Email]: sql`v.text_key`,
+  [T.Phone]: sql`v.text_key`,
+  [T.Select]: sql`v.text_key`,
   [T.Number]: sql`v.number_value`,
   [T.Date]: sql`v.date_value`,
   [T.Boolean]: sql`v.bool_value`,
@@ -195,9 +196,15 @@ function valueCondition(def: Definition, op: OpCode, values: Leaf['values']) {
   return compare(VALUE_COLUMN[def.type]!, def.type, op, values);
 }
 
-function positiveLeaf(l: Leaf, op: OpCode): RawBuilder<unknown> {
+/**
+ * `probe`: the page walks the sort index and tests each contact (`OFFSET 0` keeps each property
+ * test a per-row lookup by primary key instead of a set built first) — right when matches are
+ * dense, very wrong for a rare value, so the caller chooses it from the planner's estimate.
+ */
+function positiveLeaf(l: Leaf, op: OpCode, probe: boolean): RawBuilder<unknown> {
   if (l.target.kind === 'property') {
-    return sql`EXISTS (SELECT 1 FROM contact_values v WHERE v.definition_id = ${l.target.def.id} AND v.contact_id = c.id AND ${valueCondition(l.target.def, op, l.values)})`;
+    const fence = probe ? sql` OFFSET 0` : sql``;
+    return sql`EXISTS (SELECT 1 FROM contact_values v WHERE v.definition_id = ${l.target.def.id} AND v.contact_id = c.id AND ${valueCondition(l.target.def, op, l.values)}${fence})`;
   }
   const field = l.target.field;
   if (field === 'name' && op === Op.IsSet) return sql`TRUE`;
@@ -207,13 +214,13 @@ function positiveLeaf(l: Leaf, op: OpCode): RawBuilder<unknown> {
 const isLeaf = (n: Node): n is Leaf => 'target' in n;
 
 /** The tree as a predicate on `contacts c`. */
-export function predicate(node: Node): RawBuilder<unknown> {
+export function predicate(node: Node, probe = false): RawBuilder<unknown> {
   if (isLeaf(node)) {
     const positive = positiveOf(node.op);
     // NOT of a standard-field comparison must also take NULL columns (an unset email is "not equal").
-    return positive ? sql`NOT coalesce(${positiveLeaf(node, positive)}, FALSE)` : positiveLeaf(node, node.op);
+    return positive ? sql`NOT coalesce(${positiveLeaf(node, positive, probe)}, FALSE)` : positiveLeaf(node, node.op, probe);
   }
-  const parts = ('and' in node ? node.and : node.or).map(predicate);
+  const parts = ('and' in node ? node.and : node.or).map((n) => predicate(n, probe));
   if (!parts.length) return sql`TRUE`;
   return sql`(${sql.join(parts, 'and' in node ? sql` AND ` : sql` OR `)})`;
 }
@@ -251,6 +258,6 @@ export function freeText(query: string, region = 'SA'): Node {
   if (digits.length >= 3 && digits.length === query.replace(/[\s+\-().]/g, '').length) {
     parts.push({ target: { kind: 'field', field: 'phoneNumber' }, op: Op.Contains, values: [phoneFragment(query, region)] });
   }
-  if (query.trim()) parts.push({ target: { kind: 'field', field: 'email' }, op: Op.Contains, values: [query.trim().toLowerCase()] });
+  if (folded) parts.push({ target: { kind: 'field', field: 'email' }, op: Op.Contains, values: [folded] });
   return { or: parts };
 }

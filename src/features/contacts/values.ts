@@ -1,5 +1,6 @@
 import { codes, PropertyType } from '../../lib/enums.js';
 import { errors } from '../../lib/errors.js';
+import { fold } from '../../lib/fold.js';
 import { toE164 } from '../../lib/phone.js';
 import type { ContactValuesTable, PropertyDefinitionRow } from '../../db/types.js';
 
@@ -9,8 +10,10 @@ import type { ContactValuesTable, PropertyDefinitionRow } from '../../db/types.j
  */
 export const T = codes(PropertyType);
 
-export type Stored = Pick<ContactValuesTable, 'text_value' | 'number_value' | 'date_value' | 'bool_value' | 'list_value'>;
-const EMPTY: Stored = { text_value: null, number_value: null, date_value: null, bool_value: null, list_value: null };
+export type Stored = Pick<ContactValuesTable, 'text_value' | 'text_key' | 'number_value' | 'date_value' | 'bool_value' | 'list_value'>;
+const EMPTY: Stored = { text_value: null, text_key: null, number_value: null, date_value: null, bool_value: null, list_value: null };
+/** A text value and the folded key filters compare. */
+const textual = (text: string): Stored => ({ ...EMPTY, text_value: text, text_key: fold(text) });
 
 export type Definition = Pick<PropertyDefinitionRow, 'id' | 'name' | 'key' | 'type' | 'select_options'>;
 
@@ -50,7 +53,7 @@ export function toStored(def: Definition, input: unknown, member: string, region
     case T.Text: {
       const text = asText();
       if (!text) throw bad('the value is empty; send null to remove it');
-      return { ...EMPTY, text_value: text };
+      return textual(text);
     }
     case T.Number: {
       const n = typeof input === 'number' ? input : typeof input === 'string' && input.trim() !== '' ? Number(input.trim()) : NaN;
@@ -71,7 +74,7 @@ export function toStored(def: Definition, input: unknown, member: string, region
     case T.Select: {
       const option = optionOf(def, asText());
       if (!option) throw bad(`${JSON.stringify(input)} is not one of the options ${def.select_options.map((o) => JSON.stringify(o.value)).join(', ')}`);
-      return { ...EMPTY, text_value: option };
+      return textual(option);
     }
     case T.MultiSelect: {
       const items = Array.isArray(input) ? input : typeof input === 'string' ? input.split(/[,;|]/) : [input];
@@ -88,17 +91,17 @@ export function toStored(def: Definition, input: unknown, member: string, region
     case T.Url: {
       const text = asText();
       if (!URL.canParse(text) || !['http:', 'https:'].includes(new URL(text).protocol)) throw bad(`${JSON.stringify(text)} is not an http(s) URL`);
-      return { ...EMPTY, text_value: text };
+      return textual(text);
     }
     case T.Email: {
       const text = asText().toLowerCase();
       if (!EMAIL.test(text)) throw bad(`${JSON.stringify(text)} is not an email address`);
-      return { ...EMPTY, text_value: text };
+      return textual(text);
     }
     case T.Phone: {
       const e164 = toE164(asText(), region);
       if (!e164) throw bad(`${JSON.stringify(input)} is not a phone number`);
-      return { ...EMPTY, text_value: e164 };
+      return textual(e164);
     }
     default:
       throw bad('this property type is not known');
