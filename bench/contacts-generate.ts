@@ -110,13 +110,15 @@ const slug = (s: string) => fold(s).normalize('NFKD').replace(/[^a-z]+/g, '');
 
 const insertContacts = `
   INSERT INTO contacts (id, workspace_id, name, search_name, phone_number, email, company, position, contact_type, custom_fields,
-                        creation_time, creator_id, last_modification_time, last_modifier_id, deletion_time, deleter_id)
-  SELECT u.id, $1, u.name, u.search_name, u.phone, u.email, u.company, u.position, 1, '{}'::jsonb, u.t, $2, u.t, NULL, NULL, NULL
-  FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])
-    AS u(id, name, search_name, phone, email, company, position, t)`;
+                        creation_time, creator_id, last_modification_time, last_modifier_id, deletion_time, deleter_id,
+                        search_email, search_company, search_position)
+  SELECT u.id, $1, u.name, u.search_name, u.phone, u.email, u.company, u.position, 1, '{}'::jsonb, u.t, $2, u.t, NULL, NULL, NULL,
+         u.search_email, u.search_company, u.search_position
+  FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::text[], $13::text[])
+    AS u(id, name, search_name, phone, email, company, position, t, search_email, search_company, search_position)`;
 let t0 = performance.now();
 for (let start = 0; start < N; start += BATCH) {
-  const cols: (string | null)[][] = [[], [], [], [], [], [], [], []];
+  const cols: (string | null)[][] = [[], [], [], [], [], [], [], [], [], [], []];
   for (let i = start; i < Math.min(N, start + BATCH); i++) {
     const msecs = from + Math.floor(((i + random()) * SPAN) / N);
     randomFillSync(bytes);
@@ -133,6 +135,8 @@ for (let start = 0; start < N; start += BATCH) {
     cols[5]!.push(random() < 0.35 ? pick(COMPANIES) : null);
     cols[6]!.push(random() < 0.25 ? pick(POSITIONS) : null);
     cols[7]!.push(new Date(msecs).toISOString());
+    // The folded copies the app keeps beside email, company and position (contacts.repo.ts withKeys).
+    for (const [from, to] of [[4, 8], [5, 9], [6, 10]] as const) cols[to]!.push(cols[from]!.at(-1) == null ? null : fold(cols[from]!.at(-1)!));
   }
   await q('BEGIN');
   await q(insertContacts, [workspace.id, account.id, ...cols]);
@@ -147,10 +151,15 @@ log(`contacts: ${N} in ${contactSecs.toFixed(1)} s = ${Math.round(N / contactSec
 const arr = (xs: readonly string[]) => `ARRAY[${xs.map((x) => pg.escapeLiteral(x)).join(', ')}]`;
 const one = (xs: readonly string[]) => `(${arr(xs)})[1 + floor(random() * ${xs.length})::int]`;
 const some = `FROM contacts c WHERE c.workspace_id = $2 AND random() < ${FILL}`;
+// Text kinds also carry text_key = fold(text_value) (values.ts), computed here in JS: a closed
+// list joins its folded spellings; generated URLs, emails and phones are already folded (lower-case ASCII).
+const folded = (xs: readonly string[]) => `(VALUES ${xs.map((x) => `(${pg.escapeLiteral(x)}, ${pg.escapeLiteral(fold(x))})`).join(', ')}) AS m(t, k)`;
+const listed = (xs: readonly string[]) => `text_value, text_key) SELECT $1, s.id, s.x, m.k FROM (SELECT c.id, ${one(xs)} AS x ${some}) s JOIN ${folded(xs)} ON m.t = s.x`;
+const generated = (expr: string) => `text_value, text_key) SELECT $1, s.id, s.x, s.x FROM (SELECT c.id, ${expr} AS x ${some}) s`;
 const statement: Record<number, (key: string) => string> = {
-  [PT.Text]: () => `text_value) SELECT $1, c.id, ${one(CITIES)} ${some}`,
+  [PT.Text]: () => listed(CITIES),
   [PT.Number]: () => `number_value) SELECT $1, c.id, round((random() * 1000)::numeric, 1)::float8 ${some}`,
-  [PT.Select]: (key) => `text_value) SELECT $1, c.id, ${one(key === 'tier' ? TIERS : STATUS)} ${some}`,
+  [PT.Select]: (key) => listed(key === 'tier' ? TIERS : STATUS),
   [PT.Date]: () => `date_value) SELECT $1, c.id, (DATE '${DATE_FROM}' + floor(random() * ${DATE_DAYS})::int)::timestamp AT TIME ZONE 'UTC' ${some}`,
   [PT.Boolean]: () => `bool_value) SELECT $1, c.id, random() < 0.5 ${some}`,
   // 1–3 options in the list's order; the subquery refers to c so it runs per row, and ~14 % of
@@ -159,9 +168,9 @@ const statement: Record<number, (key: string) => string> = {
       SELECT c.id, ARRAY(SELECT x.o FROM unnest(${arr(INTERESTS)}) WITH ORDINALITY AS x(o, n) WHERE c.id IS NOT NULL AND random() < 0.22 ORDER BY x.n LIMIT 3) AS l
       FROM contacts c WHERE c.workspace_id = $2 AND random() < ${(FILL / 0.86).toFixed(3)}) s
     WHERE cardinality(s.l) > 0`,
-  [PT.Url]: () => `text_value) SELECT $1, c.id, 'https://www.' || ${one(['example', 'shop', 'mystore', 'studio', 'agency'])} || substr(md5(c.id::text), 1, 6) || '.sa/' ${some}`,
-  [PT.Email]: () => `text_value) SELECT $1, c.id, 'w' || substr(md5(c.id::text), 1, 10) || '@' || ${one(DOMAINS)} ${some}`,
-  [PT.Phone]: () => `text_value) SELECT $1, c.id, '+9665' || lpad(floor(random() * 100000000)::bigint::text, 8, '0') ${some}`,
+  [PT.Url]: () => generated(`'https://www.' || ${one(['example', 'shop', 'mystore', 'studio', 'agency'])} || substr(md5(c.id::text), 1, 6) || '.sa/'`),
+  [PT.Email]: () => generated(`'w' || substr(md5(c.id::text), 1, 10) || '@' || ${one(DOMAINS)}`),
+  [PT.Phone]: () => generated(`'+9665' || lpad(floor(random() * 100000000)::bigint::text, 8, '0')`),
 };
 await q('SELECT setseed(0.42)');
 t0 = performance.now();

@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config.js';
 import { orderBy } from '../src/db/paging.js';
 import { openStore, type StoreOptions } from '../src/db/store.js';
 import { CONTACT_SORT_FIELDS } from '../src/features/contacts/contacts.schemas.js';
-import { createPropertiesRepo } from '../src/features/contacts/contacts.repo.js';
+import { createPropertiesRepo } from '../src/features/contacts/properties.repo.js';
 import { freeText, leaf, predicate, valueSet, type Node, type Target } from '../src/features/contacts/search.js';
 import { parseSorting } from '../src/http/paging.js';
 import { systemClock } from '../src/lib/clock.js';
@@ -37,7 +37,7 @@ const { values: flags } = parseArgs({
     'count-duration': { type: 'string', default: '5' },
     connections: { type: 'string', default: '8' },
     'count-cap': { type: 'string', default: '1000' },
-    'sql-count': { type: 'string', default: 'exact' },
+    'sql-count': { type: 'string', default: 'app' },
     queries: { type: 'string', default: 'a,b,c,d,e' },
     help: { type: 'boolean' },
   },
@@ -45,7 +45,8 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   process.stdout.write(`npm run bench:contacts -- [--store=postgres|pglite] [--pg=${DEFAULT_PG}] [--data-dir=${DEFAULT_DATA_DIR}]
   [--duration=10] [--rounds=2] [--warmup=2] [--count-duration=5] [--connections=8] [--count-cap=1000] [--sql-count=exact|bounded|estimate] [--queries=a,b,c,d,e]
-  --sql-count=bounded: the SQL baseline counts as the bounded alternative does (for a server patched to count so);
+  --sql-count=app (default): exactly what repo.search() sends (estimate; page, probing when ≥ --count-cap; exact count below it);
+  --sql-count=exact: page + exact count; bounded: the SQL baseline counts as the bounded alternative does (for a server patched to count so);
   estimate: the planner's estimate of the count when it is ≥ --count-cap, else the exact count.
   First: node --import tsx bench/contacts-generate.ts --store=… (see its header).\n`);
   process.exit(0);
@@ -90,7 +91,7 @@ async function serve() {
   const live = sql`c.workspace_id = ${ws.id} AND c.deletion_time IS NULL`;
   // A measured alternative (not what the app does): count at most CAP + 1 matches, stopping early.
   const cap = Number(process.env.BENCH_COUNT_CAP ?? 1000);
-  const statements: Record<string, { page: Statement; count: Statement; bounded: Statement; countFrom: string }> = {};
+  const statements: Record<string, { page: Statement; probe: Statement; matching: Statement; count: Statement; bounded: Statement; countFrom: string }> = {};
   for (const [name, s] of Object.entries(searches(new Map(defs.map((d) => [d.key, d.id]))))) {
     const tree = treeOf(s.body as SearchBody);
     const where = predicate(tree);
@@ -99,9 +100,15 @@ async function serve() {
         SELECT c.* FROM contacts c WHERE ${live} AND ${where}
         ORDER BY ${orderBy(PAGE.sort, 'c')} OFFSET ${PAGE.skip} LIMIT ${PAGE.take}
       `.compile(store.db);
-    const count = (set ? sql`SELECT count(*)::int AS n FROM (${set}) s` : sql`SELECT count(*)::int AS n FROM contacts c WHERE ${live} AND ${where}`).compile(store.db);
+    const probe = sql`
+        SELECT c.* FROM contacts c WHERE ${live} AND ${predicate(tree, true)}
+        ORDER BY ${orderBy(PAGE.sort, 'c')} OFFSET ${PAGE.skip} LIMIT ${PAGE.take}
+      `.compile(store.db);
+    const matchingSql = set ?? sql`SELECT c.id FROM contacts c WHERE ${live} AND ${where}`;
+    const matching = sql`EXPLAIN (FORMAT JSON) ${matchingSql}`.compile(store.db);
+    const count = sql`SELECT count(*)::int AS n FROM (${matchingSql}) s`.compile(store.db);
     const bounded = sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM contacts c WHERE ${live} AND ${where} LIMIT ${cap + 1}) s`.compile(store.db);
-    statements[name] = { page, count, bounded, countFrom: set ? 'contact_values (valueSet)' : 'contacts (predicate)' };
+    statements[name] = { page, probe, matching, count, bounded, countFrom: set ? 'contact_values (valueSet)' : 'contacts (predicate)' };
   }
 
   const run = (s: Statement) => store.pool.query({ text: s.sql, values: s.parameters as unknown[] });
@@ -110,6 +117,15 @@ async function serve() {
     const st = statements[name]!;
     if (mode === 'both' && process.env.BENCH_SQL_COUNT === 'bounded') mode = 'bounded';
     if (mode === 'both' && process.env.BENCH_SQL_COUNT === 'estimate') mode = 'estimate';
+    if (mode === 'both' && process.env.BENCH_SQL_COUNT === 'app') {
+      // Exactly repo.search(): the estimate, the page (probing per row when dense), the count only when not dense.
+      const plan = await run(st.matching);
+      const estimate = Math.round(plan.rows[0]['QUERY PLAN'][0].Plan['Plan Rows']);
+      const dense = estimate >= cap;
+      const { rows } = await run(dense ? st.probe : st.page);
+      if (rows.length < PAGE.take || dense) return dense ? Math.max(estimate, rows.length) : rows.length;
+      return Number((await run(st.count)).rows[0].n);
+    }
     if (mode === 'count') return Number((await run(st.count)).rows[0].n);
     const { rows } = await run(st.page);
     if (mode === 'page') return rows.length;

@@ -14,10 +14,13 @@ import { createServiceAccountsRepo } from './features/service-accounts/service-a
 import { createServiceAccountsService } from './features/service-accounts/service-accounts.service.js';
 import { createTagsRepo } from './features/tags/tags.repo.js';
 import { createTagsService } from './features/tags/tags.service.js';
-import { createContactsRepo, createPropertiesRepo } from './features/contacts/contacts.repo.js';
+import { createContactsRepo } from './features/contacts/contacts.repo.js';
+import { createPropertiesRepo } from './features/contacts/properties.repo.js';
 import { createContactsService } from './features/contacts/contacts.service.js';
 import { createPropertiesService } from './features/contacts/properties.service.js';
 import { createImportService } from './features/contacts/import.service.js';
+import { createContactSearch } from './features/contacts/search.service.js';
+import { createContactViews } from './features/contacts/views.js';
 import { createWorkspaceUsersRepo } from './features/workspace-users/workspace-users.repo.js';
 import { createWorkspaceUsersService } from './features/workspace-users/workspace-users.service.js';
 import { createWorkspacesRepo } from './features/workspaces/workspaces.repo.js';
@@ -99,12 +102,14 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
 
   const propertiesRepo = createPropertiesRepo(db);
   const contactsRepo = createContactsRepo(db);
-  const contacts = createContactsService({ repo: contactsRepo, properties: propertiesRepo, transaction, clock, emit: webhooks.emit, workspaceRegion, db, exactCountUpTo: config.searchExactCountUpTo });
+  const contactViews = createContactViews({ repo: contactsRepo, properties: propertiesRepo, workspaceRegion, db });
+  const contacts = createContactsService({ repo: contactsRepo, properties: propertiesRepo, transaction, clock, emit: webhooks.emit, workspaceRegion, views: contactViews });
+  const contactSearch = createContactSearch({ repo: contactsRepo, properties: propertiesRepo, views: contactViews, db, exactCountUpTo: config.searchExactCountUpTo });
   const imports = createImportService({ repo: contactsRepo, properties: propertiesRepo, transaction, clock, emit: webhooks.emit, workspaceRegion });
-  const properties = createPropertiesService({ repo: propertiesRepo, transaction, clock, workspaceRegion, changed: contacts.definitionsChanged });
+  const properties = createPropertiesService({ repo: propertiesRepo, transaction, clock, workspaceRegion, changed: contactViews.definitionsChanged });
 
   const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts });
 
-  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, properties, imports, settings, bootstrap };
+  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, settings, bootstrap };
 }
 export type Container = ReturnType<typeof createContainer>;

@@ -6,7 +6,7 @@ import { docsPage } from './http/docs-page.js';
 import { documentRoutes, type SecurityByAuth } from './http/openapi.js';
 import { DateTime, Uuid } from './http/schemas.js';
 import type { App } from './http/types.js';
-import { CONTACT_WEBHOOKS } from './features/contacts/contacts.schemas.js';
+import { CONTACT_WEBHOOKS } from './features/contacts/contacts.webhooks.js';
 import { componentName, defineWebhook, webhooksSection, type WebhookDoc } from './http/webhook-docs.js';
 
 /**

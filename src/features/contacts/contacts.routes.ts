@@ -10,13 +10,14 @@ import type { App } from '../../http/types.js';
 import type { ContactsService } from './contacts.service.js';
 import { Source, type Actor } from './contacts.service.js';
 import type { PropertiesService } from './properties.service.js';
+import { propertiesRoutes } from './properties.routes.js';
 import type { ImportService } from './import.service.js';
+import type { ContactSearch } from './search.service.js';
 import { csvItems, vcardItems, vcardTexts } from './transfer.js';
 import {
   Contact,
   CONTACT_SORT_FIELDS,
   CreateContactBody,
-  CreatePropertyBody,
   ExportQuery,
   HistoryQuery,
   ImportQuery,
@@ -24,15 +25,11 @@ import {
   ListContactsQuery,
   PagedContacts,
   PagedHistory,
-  PropertyDefinition,
   PropertyParams,
   SearchBody,
   SearchQuery,
   SetPropertyValueBody,
-  Statistics,
-  StatisticsQuery,
   UpdateContactBody,
-  UpdatePropertyBody,
   VCardsBody,
 } from './contacts.schemas.js';
 
@@ -72,7 +69,13 @@ function parseFilter(text: string | undefined): Static<typeof SearchBody> {
 
 export function contactsRoutes(
   app: App,
-  { contacts, properties, imports, config: settings }: { contacts: ContactsService; properties: PropertiesService; imports: ImportService; config: { importMaxBytes: number } },
+  {
+    contacts,
+    contactSearch: search,
+    properties,
+    imports,
+    config: settings,
+  }: { contacts: ContactsService; contactSearch: ContactSearch; properties: PropertiesService; imports: ImportService; config: { importMaxBytes: number } },
 ) {
   const config = { auth: 'bearer' } as const;
   const tags = ['Contacts'];
@@ -93,7 +96,7 @@ export function contactsRoutes(
   app.get(
     '/v1/contacts',
     { config, schema: { tags, operationId: 'listContacts', summary: 'Get Contacts', querystring: ListContactsQuery, response: { 200: PagedContacts } } },
-    (req) => contacts.list(req.principal.workspaceId, pageRequest(req.query, CONTACT_SORT_FIELDS, DEFAULT_SORT), req.query),
+    (req) => search.list(req.principal.workspaceId, pageRequest(req.query, CONTACT_SORT_FIELDS, DEFAULT_SORT), req.query),
   );
   app.post(
     '/v1/contacts/search',
@@ -123,7 +126,7 @@ export function contactsRoutes(
         take: body.maxResultCount ?? req.query.MaxResultCount ?? 10,
         sort: parseSorting(body.sorting ?? req.query.Sorting, CONTACT_SORT_FIELDS, DEFAULT_SORT),
       };
-      return contacts.search(req.principal.workspaceId, body, page);
+      return search.search(req.principal.workspaceId, body, page);
     },
   );
   app.get(
@@ -248,53 +251,14 @@ export function contactsRoutes(
       },
     },
     async (req, reply) => {
-      const tree = await contacts.compile(req.principal.workspaceId, parseFilter(req.query.filter));
+      const tree = await search.compile(req.principal.workspaceId, parseFilter(req.query.filter));
       const format = req.query.format ?? 'csv';
       reply
         .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'text/vcard; charset=utf-8')
         .header('content-disposition', `attachment; filename="contacts.${format}"`);
-      return reply.send(Readable.from(contacts.export(req.principal.workspaceId, tree, format)));
+      return reply.send(Readable.from(search.export(req.principal.workspaceId, tree, format)));
     },
   );
 
-  // Property definitions (spec §3.17–§3.21).
-  const ptags = ['Contact Properties'];
-  const DEFS = '/v1/contact-property-definitions';
-  app.get(
-    DEFS,
-    { config, schema: { tags: ptags, operationId: 'listContactProperties', summary: 'List Contact Properties', response: { 200: Type.Array(PropertyDefinition) } } },
-    (req) => properties.list(req.principal.workspaceId),
-  );
-  app.post(
-    DEFS,
-    { config: { ...config, errors: [409] }, schema: { tags: ptags, operationId: 'createContactProperty', summary: 'Create Contact Property', body: CreatePropertyBody, response: { 200: PropertyDefinition } } },
-    (req) => properties.create(req.principal.workspaceId, req.body, actor(req)),
-  );
-  app.put(
-    `${DEFS}/:id`,
-    {
-      config: { ...config, errors: [404, 409] },
-      schema: { tags: ptags, operationId: 'updateContactProperty', summary: 'Update Contact Property', params: IdParams, body: UpdatePropertyBody, response: { 200: PropertyDefinition } },
-    },
-    (req) => properties.update(req.principal.workspaceId, req.params.id, req.body, actor(req)),
-  );
-  app.delete(
-    `${DEFS}/:id`,
-    {
-      config: { ...config, errors: [404] },
-      schema: { tags: ptags, operationId: 'deleteContactProperty', summary: 'Delete Contact Property', params: IdParams, response: { 204: Type.Null({ description: 'Deleted, with its values (recorded in each contact\'s history).' }) } },
-    },
-    async (req, reply) => {
-      await properties.delete(req.principal.workspaceId, req.params.id, actor(req));
-      return reply.code(204).send(null);
-    },
-  );
-  app.get(
-    `${DEFS}/:id/statistics`,
-    {
-      config: { ...config, errors: [404] },
-      schema: { tags: ptags, operationId: 'contactPropertyStatistics', summary: 'Contact Properties Statistics', params: IdParams, querystring: StatisticsQuery, response: { 200: Statistics } },
-    },
-    (req) => properties.statistics(req.principal.workspaceId, req.params.id, req.query.format ?? 'values'),
-  );
+  propertiesRoutes(app, { properties });
 }

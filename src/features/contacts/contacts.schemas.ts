@@ -1,7 +1,6 @@
 import { Type, type TSchema } from 'typebox';
-import { ContactType, FilterOperator, PropertyType } from '../../lib/enums.js';
+import { ContactType, FilterOperator } from '../../lib/enums.js';
 import { DateTime, IntEnum, Nullable, Paged, PagingQuery, Uuid } from '../../http/schemas.js';
-import { defineWebhook } from '../../http/webhook-docs.js';
 
 /** `T | null` for a union (Nullable takes a single-typed schema). */
 const OrNull = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -240,65 +239,6 @@ export const HistoryItem = Type.Object({
 export const HistoryQuery = Type.Object(PagingQuery(10));
 export const PagedHistory = Paged(HistoryItem);
 
-// Property definitions (spec §3.17–§3.21).
-const SelectOption = Type.Object({ value: Type.String({ minLength: 1, maxLength: 200 }), color: Nullable(Type.String({ maxLength: 32 })) });
-const SelectOptionInput = Type.Union([
-  Type.Object({ value: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }), color: Type.Optional(Nullable(Type.String({ maxLength: 32 }))) }),
-  Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }),
-]);
-
-export const PropertyDefinition = Type.Object(
-  {
-    id: Uuid,
-    workspaceId: Uuid,
-    name: Type.String(),
-    key: Type.String({ description: 'Derived from the name; unique in the workspace.' }),
-    type: IntEnum(PropertyType),
-    isRequired: Type.Boolean({ description: 'Shown to people as required; the API does not refuse contacts without it.' }),
-    selectOptions: Type.Array(SelectOption),
-    lastModificationTime: Nullable(DateTime),
-    lastModifierId: Nullable(Type.String({ format: 'uuid' })),
-    creationTime: DateTime,
-    creatorId: Nullable(Type.String({ format: 'uuid' })),
-  },
-  { $id: 'ContactPropertyDefinition' },
-);
-
-const propertyName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', examples: ['Status3'] });
-const selectOptions = Type.Array(SelectOptionInput, { maxItems: 200, description: 'For Select and MultiSelect: `{value, color}` or plain strings.' });
-
-export const CreatePropertyBody = Type.Object(
-  { name: propertyName, type: IntEnum(PropertyType), isRequired: Type.Optional(Type.Boolean()), selectOptions: Type.Optional(Nullable(selectOptions)) },
-  { description: '`type` takes the integer or the name ("Select"), as Hatif documents.', examples: [{ name: 'Status3', type: 3, isRequired: false, selectOptions: [{ value: 'Lead', color: '#FF5733' }, { value: 'VIP', color: null }] }] },
-);
-export const UpdatePropertyBody = Type.Object(
-  {
-    name: Type.Optional(Nullable(propertyName)),
-    type: Type.Optional(IntEnum(PropertyType)),
-    isRequired: Type.Optional(Nullable(Type.Boolean())),
-    selectOptions: Type.Optional(Nullable(selectOptions)),
-  },
-  { examples: [{ name: 'Status3', isRequired: true, selectOptions: [{ value: 'Lead', color: '#FF5733' }, { value: 'Customer', color: '#33FF57' }] }] },
-);
-
-export const StatisticsQuery = Type.Object({
-  format: Type.Optional(Type.Union([Type.Literal('values'), Type.Literal('detailed')], { default: 'values' })),
-});
-export const DetailedStatistics = Type.Object({
-  propertyDefinitionId: Uuid,
-  type: Type.Integer(),
-  totalContacts: Type.Integer(),
-  setCount: Type.Integer(),
-  unsetCount: Type.Integer(),
-  values: Type.Array(Type.Object({ value: Type.String(), count: Type.Integer(), percentage: Type.Number() })),
-  min: Type.Union([Type.Number(), Type.String(), Type.Null()], { description: 'Numbers and dates only.' }),
-  max: Type.Union([Type.Number(), Type.String(), Type.Null()]),
-  avg: Type.Union([Type.Number(), Type.String(), Type.Null()]),
-});
-export const Statistics = Type.Union([Type.Array(Type.String()), DetailedStatistics], {
-  description: 'By default the values in use, most frequent first (the documented array of strings); `?format=detailed` gives counts.',
-});
-
 // Import.
 export const ImportResult = Type.Object({
   created: Type.Integer(),
@@ -320,40 +260,3 @@ export const VCardsBody = Type.Object(
   },
   { examples: [{ VCards: ['BEGIN:VCARD\nVERSION:3.0\nFN:Name\nTEL;type=CELL;waid=966545614020:+966 54 561 4020\nEND:VCARD'] }] },
 );
-
-// Workspace events (sent to the workspace's eventsWebhookUrl in the `{eventType, data}` envelope).
-const ContactPayload = Type.Object(Contact.properties, { description: 'The contact as GET /v1/contacts/{id} answers it.' });
-const Change = Type.Object({ propertyName: Type.String({ examples: ['Company'] }), oldValue: Nullable(Type.String()), newValue: Nullable(Type.String()) });
-const where = "Sent to the workspace's `eventsWebhookUrl` (as `{eventType, data}`), signed with the workspace's secret, in the transaction of the change";
-
-export const CONTACT_WEBHOOKS = [
-  defineWebhook({ name: 'ContactCreated', operationId: 'contactCreatedWebhook', summary: 'Contact created', description: `${where} (not for imports: see ContactsImported).`, payload: ContactPayload }),
-  defineWebhook({
-    name: 'ContactUpdated',
-    operationId: 'contactUpdatedWebhook',
-    summary: 'Contact updated',
-    description: `${where}: every changed field, custom field, property value or note, with the old and new values.`,
-    payload: Type.Object({ contact: ContactPayload, changes: Type.Array(Change) }),
-  }),
-  defineWebhook({
-    name: 'ContactDeleted',
-    operationId: 'contactDeletedWebhook',
-    summary: 'Contact deleted',
-    description: `${where}.`,
-    payload: Type.Object({ id: Uuid, workspaceId: Uuid, name: Type.String(), phoneNumber: Type.String(), deletionTime: DateTime }),
-  }),
-  defineWebhook({
-    name: 'ContactsImported',
-    operationId: 'contactsImportedWebhook',
-    summary: 'Contacts imported',
-    description: `${where}: one per vCard or CSV import, with its counts (never one event per contact).`,
-    payload: Type.Object({
-      workspaceId: Uuid,
-      format: Type.Union([Type.Literal('vcard'), Type.Literal('csv')]),
-      created: Type.Integer(),
-      updated: Type.Integer(),
-      skipped: Type.Integer(),
-      errors: Type.Integer(),
-    }),
-  }),
-];

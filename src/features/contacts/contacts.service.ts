@@ -11,12 +11,11 @@ import { newId } from '../../lib/ids.js';
 import type { PageRequest } from '../../lib/paging.js';
 import { toE164 } from '../../lib/phone.js';
 import type { EventType } from '../webhooks/webhooks.service.js';
-import type { ContactsRepo, PropertiesRepo } from './contacts.repo.js';
-import type { CreateContactBody, SearchBody, UpdateContactBody } from './contacts.schemas.js';
-import { MAX_FILTERS_PER_GROUP, MAX_GROUPS } from './contacts.schemas.js';
-import { freeText, leaf, phoneFragment, predicate, valueSet, type Node, Op } from './search.js';
-import { csvHeader, csvRow, vcard } from './transfer.js';
-import { historyText, toStored, valueView, type Stored } from './values.js';
+import type { ContactsRepo } from './contacts.repo.js';
+import type { PropertiesRepo } from './properties.repo.js';
+import type { CreateContactBody, UpdateContactBody } from './contacts.schemas.js';
+import { historyText, toStored, type Stored } from './values.js';
+import type { ContactViews } from './views.js';
 
 export const Source = codes(ChangeSource);
 /** Who changes a contact: the service account (or person) and through what. */
@@ -34,8 +33,6 @@ interface Change {
 
 type Emit = (trx: Db, event: { workspaceId: string; type: EventType; payload: object }) => Promise<unknown>;
 
-const EXPORT_BATCH = 1000;
-const CONTEXT_TTL_MS = 1000;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** "" and null mean "no value" (Hatif applies only non-empty fields). */
 const present = (value: string | null | undefined): value is string => typeof value === 'string' && value.trim() !== '';
@@ -54,10 +51,7 @@ export function createContactsService(deps: {
   clock: Clock;
   emit: Emit;
   workspaceRegion: (id: string, trx?: Db) => Promise<string | undefined>;
-  /** The store itself, for reads outside any transaction (a search's statements go to any pooled connection). */
-  db: Db;
-  /** SEARCH_EXACT_COUNT_UP_TO: lists estimated to match more are counted by the planner's estimate; 0 = always exact. */
-  exactCountUpTo: number;
+  views: ContactViews;
 }) {
   const { repo, properties, transaction, clock, emit } = deps;
   const region = async (workspaceId: string, trx?: Db) => (await deps.workspaceRegion(workspaceId, trx)) ?? 'SA';
@@ -73,72 +67,7 @@ export function createContactsService(deps: {
     return email;
   }
 
-  /** Definitions by id and by key, for `properties` maps and filters. */
-  async function definitions(workspaceId: string, trx: Db) {
-    const defs = await properties.list(workspaceId, trx);
-    const byRef = new Map<string, PropertyDefinitionRow>();
-    for (const d of defs) {
-      byRef.set(d.id, d);
-      byRef.set(d.key, d);
-    }
-    return { defs, byId: new Map(defs.map((d) => [d.id, d])), byRef };
-  }
-
-  /**
-   * What reads (search, lists, export) need of a workspace — its region and definitions — read at
-   * most once a second: a search is then three round trips (estimate, page, values and notes).
-   * A definition changed through this node applies at once (`definitionsChanged`); on other nodes
-   * within a second. Writes always read both afresh, in their transaction.
-   */
-  const contexts = new Map<string, { at: number; value: Promise<{ region: string } & Awaited<ReturnType<typeof definitions>>> }>();
-  function readContext(workspaceId: string) {
-    const now = performance.now();
-    const hit = contexts.get(workspaceId);
-    if (hit && now - hit.at < CONTEXT_TTL_MS) return hit.value;
-    const value = Promise.all([region(workspaceId), definitions(workspaceId, deps.db)]).then(([r, d]) => ({ region: r, ...d }));
-    value.catch(() => contexts.delete(workspaceId));
-    if (contexts.size > 10_000) contexts.clear();
-    contexts.set(workspaceId, { at: now, value });
-    return value;
-  }
-
-  /** Contact objects (spec §5.A) for rows, with their values and notes, in the rows' order. */
-  async function views(workspaceId: string, rows: ContactRow[], trx: Db, known?: Map<string, PropertyDefinitionRow>) {
-    if (!rows.length) return [];
-    const ids = rows.map((r) => r.id);
-    const [byId, values, notes] = await Promise.all([known ?? definitions(workspaceId, trx).then((d) => d.byId), repo.values(ids, trx), repo.notes(ids, trx)]);
-    const valuesOf = Map.groupBy(values, (v) => v.contact_id);
-    const notesOf = Map.groupBy(notes, (n) => n.contact_id);
-    return rows.map((row) => ({
-      id: row.id,
-      workspaceId: row.workspace_id,
-      name: row.name,
-      phoneNumber: row.phone_number,
-      contactType: row.contact_type,
-      email: row.email,
-      company: row.company,
-      position: row.position,
-      customFields: row.custom_fields,
-      notes: (notesOf.get(row.id) ?? []).map((n) => ({
-        id: n.id,
-        contactId: n.contact_id,
-        text: n.text,
-        creatorName: n.creator_name,
-        lastModificationTime: n.last_modification_time,
-        lastModifierId: n.last_modifier_id,
-        creationTime: n.creation_time,
-        creatorId: n.creator_id,
-      })),
-      customProperties: (valuesOf.get(row.id) ?? [])
-        .filter((v) => byId.has(v.definition_id))
-        .map((v) => valueView(byId.get(v.definition_id)!, v))
-        .sort((a, b) => a.propertyName.localeCompare(b.propertyName)),
-      lastModificationTime: row.last_modification_time,
-      lastModifierId: row.last_modifier_id,
-      creationTime: row.creation_time,
-      creatorId: row.creator_id,
-    }));
-  }
+  const { definitions, views } = deps.views;
   const view = async (workspaceId: string, row: ContactRow, trx: Db) => (await views(workspaceId, [row], trx))[0]!;
 
   function historyRows(workspaceId: string, contactId: string, changes: Change[], actor: Actor, at: Date): Insertable<ContactHistoryTable>[] {
@@ -202,10 +131,7 @@ export function createContactsService(deps: {
   }
 
   const service = {
-    views,
 
-    /** A definition of this workspace changed (the properties service, after its commit). */
-    definitionsChanged: (workspaceId: string) => void contexts.delete(workspaceId),
 
     async create(workspaceId: string, input: Static<typeof CreateContactBody>, actor: Actor, trx?: Db) {
       return transaction(async (tx) => {
@@ -339,82 +265,6 @@ export function createContactsService(deps: {
       });
     },
 
-    async list(workspaceId: string, page: PageRequest, filter: { phoneNumber?: string; name?: string; email?: string }) {
-      const and: Node[] = [];
-      const digits = filter.phoneNumber?.trim() ? phoneFragment(filter.phoneNumber, (await readContext(workspaceId)).region) : '';
-      if (digits) and.push({ target: { kind: 'field', field: 'phoneNumber' }, op: Op.Contains, values: [digits] });
-      for (const field of ['name', 'email'] as const) {
-        const folded = fold(filter[field] ?? '');
-        if (folded) and.push({ target: { kind: 'field', field }, op: Op.Contains, values: [folded] });
-      }
-      return run(workspaceId, { and }, page);
-    },
-
-    /**
-     * Hatif's `customPropertyFilters` (ANDed), Wasl's `filterGroups` (OR of AND-groups) over
-     * standard fields and properties, and free text, all ANDed.
-     */
-    async search(workspaceId: string, body: Static<typeof SearchBody>, page: PageRequest) {
-      return run(workspaceId, await service.compile(workspaceId, body), page);
-    },
-
-    /** The body's filters as a checked tree (export uses it too). */
-    async compile(workspaceId: string, body: Static<typeof SearchBody>): Promise<Node> {
-      const { region: workspaceRegion, byRef, byId } = await readContext(workspaceId);
-      const and: Node[] = [];
-      (body.customPropertyFilters ?? []).forEach((f, i) => {
-        const member = `customPropertyFilters[${i}]`;
-        const def = byId.get(f.propertyDefinitionId);
-        if (!def) throw errors.invalidField(`${member}.propertyDefinitionId`, `${member}.propertyDefinitionId: no contact property ${f.propertyDefinitionId} in this workspace.`);
-        and.push(leaf({ kind: 'property', def }, f.operator, f.value, member, workspaceRegion));
-      });
-      const groups = body.filterGroups ?? [];
-      if (groups.length > MAX_GROUPS) throw errors.invalidField('filterGroups', `filterGroups: at most ${MAX_GROUPS} groups.`);
-      const or: Node[] = groups.map((group, g) => {
-        if (group.filters.length > MAX_FILTERS_PER_GROUP) throw errors.invalidField(`filterGroups[${g}].filters`, `filterGroups[${g}].filters: at most ${MAX_FILTERS_PER_GROUP} filters.`);
-        return {
-          and: group.filters.map((f, i) => {
-            const member = `filterGroups[${g}].filters[${i}]`;
-            const given = [f.field, f.propertyDefinitionId, f.propertyKey].filter((x) => x !== undefined).length;
-            if (given !== 1) throw errors.invalidField(member, `${member}: give exactly one of field, propertyDefinitionId, propertyKey.`);
-            if (f.field) return leaf({ kind: 'field', field: f.field }, f.operator, f.value, member, workspaceRegion);
-            const ref = (f.propertyDefinitionId ?? f.propertyKey)!;
-            const def = byRef.get(ref) ?? byRef.get(ref.toLowerCase());
-            if (!def) throw errors.invalidField(member, `${member}: no contact property "${ref}" in this workspace.`);
-            return leaf({ kind: 'property', def }, f.operator, f.value, member, workspaceRegion);
-          }),
-        };
-      });
-      if (or.length) and.push(or.length === 1 ? or[0]! : { or });
-      if (body.query?.trim()) and.push(freeText(body.query, workspaceRegion));
-      return and.length === 1 ? and[0]! : { and };
-    },
-
-    /**
-     * The matching contacts as CSV or vCard text, a page of EXPORT_BATCH at a time by keyset (no
-     * OFFSET, no snapshot held), so memory stays flat at any size.
-     */
-    async *export(workspaceId: string, tree: Node, format: 'csv' | 'vcf'): AsyncGenerator<string> {
-      const defs = await properties.list(workspaceId);
-      const where = predicate(tree);
-      if (format === 'csv') yield csvHeader(defs);
-      let after: { time: Date; id: string } | null = null;
-      for (;;) {
-        const rows = await repo.scan(workspaceId, where, after, EXPORT_BATCH);
-        if (!rows.length) return;
-        const values = Map.groupBy(await repo.values(rows.map((r) => r.id)), (v) => v.contact_id);
-        let chunk = '';
-        for (const row of rows) {
-          const c = { ...row, values: new Map((values.get(row.id) ?? []).map((v) => [v.definition_id, v])) };
-          chunk += format === 'csv' ? csvRow(c, defs) : vcard(c);
-        }
-        yield chunk;
-        const last = rows.at(-1)!;
-        after = { time: last.creation_time, id: last.id };
-        if (rows.length < EXPORT_BATCH) return;
-      }
-    },
-
     async history(workspaceId: string, contactId: string, page: PageRequest) {
       if (!(await repo.exists(workspaceId, contactId))) throw errors.notFound('Contact', contactId);
       const result = await repo.history(workspaceId, contactId, page);
@@ -432,13 +282,6 @@ export function createContactsService(deps: {
       };
     },
   };
-
-  /** Reads only, so no transaction: each statement takes any pooled connection (values and notes at once). */
-  async function run(workspaceId: string, tree: Node, page: PageRequest) {
-    const query = { where: predicate(tree), probe: predicate(tree, true), valueSet: valueSet(tree) };
-    const [result, { byId }] = await Promise.all([repo.search(workspaceId, query, page, deps.exactCountUpTo), readContext(workspaceId)]);
-    return { totalCount: result.totalCount, totalCountExact: result.exact, items: await views(workspaceId, result.items, deps.db, byId) };
-  }
 
   /** Writes a change to one contact: the row, history, and the ContactUpdated event when anything changed. */
   async function finish(workspaceId: string, row: ContactRow, patch: Partial<ContactRow>, changes: Change[], actor: Actor, at: Date, tx: Db) {

@@ -8,7 +8,8 @@ import { fold } from '../../lib/fold.js';
 import { newId } from '../../lib/ids.js';
 import { toE164 } from '../../lib/phone.js';
 import type { EventType } from '../webhooks/webhooks.service.js';
-import type { ContactsRepo, PropertiesRepo } from './contacts.repo.js';
+import type { ContactsRepo } from './contacts.repo.js';
+import type { PropertiesRepo } from './properties.repo.js';
 import type { Actor } from './contacts.service.js';
 import { historyText, toStored, type Stored } from './values.js';
 

@@ -5,8 +5,8 @@ import type { ContactValuesTable, PropertyDefinitionRow } from '../../db/types.j
 import type { Clock } from '../../lib/clock.js';
 import { errors } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import type { PropertiesRepo } from './contacts.repo.js';
-import type { CreatePropertyBody, UpdatePropertyBody } from './contacts.schemas.js';
+import type { PropertiesRepo } from './properties.repo.js';
+import type { CreatePropertyBody, UpdatePropertyBody } from './properties.schemas.js';
 import type { Actor } from './contacts.service.js';
 import { convert, keyOf, T } from './values.js';
 

@@ -1,0 +1,95 @@
+import type { Db } from '../../db/store.js';
+import type { ContactRow, PropertyDefinitionRow } from '../../db/types.js';
+import type { ContactsRepo } from './contacts.repo.js';
+import type { PropertiesRepo } from './properties.repo.js';
+import { valueView } from './values.js';
+
+const CONTEXT_TTL_MS = 1000;
+
+/** Contacts as the API shows them (spec §5.A), and what reading them needs of their workspace. */
+export function createContactViews(deps: {
+  repo: ContactsRepo;
+  properties: PropertiesRepo;
+  workspaceRegion: (id: string, trx?: Db) => Promise<string | undefined>;
+  db: Db;
+}) {
+  const { repo, properties } = deps;
+  const region = async (workspaceId: string, trx?: Db) => (await deps.workspaceRegion(workspaceId, trx)) ?? 'SA';
+
+  /** Definitions by id and by key, for `properties` maps and filters. */
+  async function definitions(workspaceId: string, trx: Db) {
+    const defs = await properties.list(workspaceId, trx);
+    const byRef = new Map<string, PropertyDefinitionRow>();
+    for (const d of defs) {
+      byRef.set(d.id, d);
+      byRef.set(d.key, d);
+    }
+    return { defs, byId: new Map(defs.map((d) => [d.id, d])), byRef };
+  }
+
+  /**
+   * What reads (search, lists, export) need of a workspace — its region and definitions — read at
+   * most once a second: a search is then three round trips (estimate, page, values and notes).
+   * A definition changed through this node applies at once (`definitionsChanged`); on other nodes
+   * within a second. Writes always read both afresh, in their transaction.
+   */
+  const contexts = new Map<string, { at: number; value: Promise<{ region: string } & Awaited<ReturnType<typeof definitions>>> }>();
+  function readContext(workspaceId: string) {
+    const now = performance.now();
+    const hit = contexts.get(workspaceId);
+    if (hit && now - hit.at < CONTEXT_TTL_MS) return hit.value;
+    const value = Promise.all([region(workspaceId), definitions(workspaceId, deps.db)]).then(([r, d]) => ({ region: r, ...d }));
+    value.catch(() => contexts.delete(workspaceId));
+    if (contexts.size > 10_000) contexts.clear();
+    contexts.set(workspaceId, { at: now, value });
+    return value;
+  }
+
+  /** Contact objects (spec §5.A) for rows, with their values and notes, in the rows' order. */
+  async function views(workspaceId: string, rows: ContactRow[], trx: Db, known?: Map<string, PropertyDefinitionRow>) {
+    if (!rows.length) return [];
+    const ids = rows.map((r) => r.id);
+    const [byId, values, notes] = await Promise.all([known ?? definitions(workspaceId, trx).then((d) => d.byId), repo.values(ids, trx), repo.notes(ids, trx)]);
+    const valuesOf = Map.groupBy(values, (v) => v.contact_id);
+    const notesOf = Map.groupBy(notes, (n) => n.contact_id);
+    return rows.map((row) => ({
+      id: row.id,
+      workspaceId: row.workspace_id,
+      name: row.name,
+      phoneNumber: row.phone_number,
+      contactType: row.contact_type,
+      email: row.email,
+      company: row.company,
+      position: row.position,
+      customFields: row.custom_fields,
+      notes: (notesOf.get(row.id) ?? []).map((n) => ({
+        id: n.id,
+        contactId: n.contact_id,
+        text: n.text,
+        creatorName: n.creator_name,
+        lastModificationTime: n.last_modification_time,
+        lastModifierId: n.last_modifier_id,
+        creationTime: n.creation_time,
+        creatorId: n.creator_id,
+      })),
+      customProperties: (valuesOf.get(row.id) ?? [])
+        .filter((v) => byId.has(v.definition_id))
+        .map((v) => valueView(byId.get(v.definition_id)!, v))
+        .sort((a, b) => a.propertyName.localeCompare(b.propertyName)),
+      lastModificationTime: row.last_modification_time,
+      lastModifierId: row.last_modifier_id,
+      creationTime: row.creation_time,
+      creatorId: row.creator_id,
+    }));
+  }
+  return {
+    region,
+    definitions,
+    readContext,
+    views,
+    /** A definition of this workspace changed (the properties service, after its commit). */
+    definitionsChanged: (workspaceId: string) => void contexts.delete(workspaceId),
+  };
+}
+export type ContactViews = ReturnType<typeof createContactViews>;
+export type ContactView = Awaited<ReturnType<ContactViews['views']>>[number];
