@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { EventEmitter } from 'node:events';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -9,6 +10,7 @@ import { loadConfig } from '../src/config.js';
 import { orderBy } from '../src/db/paging.js';
 import { openStore, type StoreOptions } from '../src/db/store.js';
 import { CONTACT_SORT_FIELDS } from '../src/features/contacts/contacts.schemas.js';
+import { COUNT_COST_LIMIT, createContactsRepo, PROBE_WALK } from '../src/features/contacts/contacts.repo.js';
 import { createPropertiesRepo } from '../src/features/contacts/properties.repo.js';
 import { freeText, leaf, predicate, valueSet, type Node, type Target } from '../src/features/contacts/search.js';
 import { parseSorting } from '../src/http/paging.js';
@@ -36,7 +38,8 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string', default: '2' },
     'count-duration': { type: 'string', default: '5' },
     connections: { type: 'string', default: '8' },
-    'count-cap': { type: 'string', default: '1000' },
+    'count-cap': { type: 'string', default: '10000' },
+    export: { type: 'boolean', default: false },
     'sql-count': { type: 'string', default: 'app' },
     queries: { type: 'string', default: 'a,b,c,d,e' },
     help: { type: 'boolean' },
@@ -45,7 +48,7 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   process.stdout.write(`npm run bench:contacts -- [--store=postgres|pglite] [--pg=${DEFAULT_PG}] [--data-dir=${DEFAULT_DATA_DIR}]
   [--duration=10] [--rounds=2] [--warmup=2] [--count-duration=5] [--connections=8] [--count-cap=1000] [--sql-count=exact|bounded|estimate] [--queries=a,b,c,d,e]
-  --sql-count=app (default): exactly what repo.search() sends (estimate; page, probing when ≥ --count-cap; exact count below it);
+  --sql-count=app (default): every statement the app sends for a search (estimate; page, probing when ≥ --count-cap; exact count below it; the page's values and notes);
   --sql-count=exact: page + exact count; bounded: the SQL baseline counts as the bounded alternative does (for a server patched to count so);
   estimate: the planner's estimate of the count when it is ≥ --count-cap, else the exact count.
   First: node --import tsx bench/contacts-generate.ts --store=… (see its header).\n`);
@@ -89,6 +92,7 @@ async function serve() {
     return and.length === 1 ? and[0]! : { and };
   };
   const live = sql`c.workspace_id = ${ws.id} AND c.deletion_time IS NULL`;
+  const liveEstimate = await createContactsRepo(store.db).liveEstimate(ws.id);
   // A measured alternative (not what the app does): count at most CAP + 1 matches, stopping early.
   const cap = Number(process.env.BENCH_COUNT_CAP ?? 1000);
   const statements: Record<string, { page: Statement; probe: Statement; matching: Statement; count: Statement; bounded: Statement; countFrom: string }> = {};
@@ -119,12 +123,20 @@ async function serve() {
     if (mode === 'both' && process.env.BENCH_SQL_COUNT === 'estimate') mode = 'estimate';
     if (mode === 'both' && process.env.BENCH_SQL_COUNT === 'app') {
       // Exactly repo.search(): the estimate, the page (probing per row when dense), the count only when not dense.
-      const plan = await run(st.matching);
-      const estimate = Math.round(plan.rows[0]['QUERY PLAN'][0].Plan['Plan Rows']);
-      const dense = estimate >= cap;
-      const { rows } = await run(dense ? st.probe : st.page);
-      if (rows.length < PAGE.take || dense) return dense ? Math.max(estimate, rows.length) : rows.length;
-      return Number((await run(st.count)).rows[0].n);
+      const plan = (await run(st.matching)).rows[0]['QUERY PLAN'][0].Plan;
+      const estimate = Math.round(plan['Plan Rows']);
+      const probing = ((PAGE.skip + PAGE.take) * liveEstimate) / Math.max(estimate, 1) <= PROBE_WALK;
+      const dense = estimate >= cap || plan['Total Cost'] >= COUNT_COST_LIMIT;
+      const { rows } = await run(probing ? st.probe : st.page);
+      // Then, as search.service.ts does, the page's values and notes (two statements at once).
+      const ids = rows.map((r: { id: string }) => r.id);
+      const details = Promise.all([
+        store.pool.query({ text: 'SELECT * FROM contact_values WHERE contact_id = ANY($1::uuid[])', values: [ids] }),
+        store.pool.query({ text: 'SELECT * FROM contact_notes WHERE contact_id = ANY($1::uuid[]) ORDER BY creation_time, id', values: [ids] }),
+      ]);
+      const total = rows.length < PAGE.take || dense ? (dense ? Math.max(estimate, rows.length) : rows.length) : Number((await run(st.count)).rows[0].n);
+      await details;
+      return total;
     }
     if (mode === 'count') return Number((await run(st.count)).rows[0].n);
     const { rows } = await run(st.page);
@@ -179,7 +191,10 @@ async function serve() {
           else if (c.op === 'check') {
             const { rows } = await run(statements[c.query]!.page);
             out({ ids: rows.map((r: { id: string }) => r.id), totalCount: await once(c.query, 'both') });
-          } else if (c.op === 'explain') out({ page: await explain(statements[c.query]!.page), count: await explain(statements[c.query]!.count), bounded: await explain(statements[c.query]!.bounded) });
+          } else if (c.op === 'explain') {
+            const st = statements[c.query]!;
+            out({ page: await explain(st.page), probe: await explain(st.probe), estimate: (await run(st.matching)).rows[0]['QUERY PLAN'][0].Plan['Plan Rows'], count: await explain(st.count), bounded: await explain(st.bounded) });
+          }
           else if (c.op === 'cpu') {
             const { user, system } = process.cpuUsage();
             out({ cpuUs: user + system });
@@ -272,7 +287,7 @@ async function drive() {
       const page = await ask<Loop>({ op: 'loop', query: name, mode: 'page', seconds: countDuration, concurrency: connections });
       const count = await ask<Loop>({ op: 'loop', query: name, mode: 'count', seconds: countDuration, concurrency: connections });
       const bounded = await ask<Loop>({ op: 'loop', query: name, mode: 'bounded', seconds: countDuration, concurrency: connections });
-      const plan = await ask<{ page: string; count: string; bounded: string }>({ op: 'explain', query: name });
+      const plan = await ask<{ page: string; probe: string; estimate: number; count: string; bounded: string }>({ op: 'explain', query: name });
       const load1 = loadavg()[0]!;
       const f = (x: number) => (x < 10 ? x.toFixed(1) : Math.round(x).toString());
       const ratio = app.p95 / both.p95;
@@ -282,8 +297,31 @@ async function drive() {
       log(rows.at(-1)!);
       const st = info.statements[name]!;
       explains.push(
-        `### ${s.label}\nbody: \`${JSON.stringify(s.body)}\`\n\nPage (parameters \`${JSON.stringify(st.page.parameters)}\`):\n\`\`\`sql\n${st.page.sql.trim().replace(/\s+/g, ' ')}\n\`\`\`\n\`\`\`\n${plan.page}\n\`\`\`\nCount (from ${st.countFrom}; parameters \`${JSON.stringify(st.count.parameters)}\`):\n\`\`\`sql\n${st.count.sql.trim().replace(/\s+/g, ' ')}\n\`\`\`\n\`\`\`\n${plan.count}\n\`\`\`\n<details><summary>Measured alternative, not the app's: count bounded at ${flags['count-cap']}</summary>\n\n\`\`\`sql\n${st.bounded.sql.trim().replace(/\s+/g, ' ')}\n\`\`\`\n\`\`\`\n${plan.bounded}\n\`\`\`\n</details>\n`,
+        `### ${s.label}\nbody: \`${JSON.stringify(s.body)}\`\n\nPage (parameters \`${JSON.stringify(st.page.parameters)}\`):\n\`\`\`sql\n${st.page.sql.trim().replace(/\s+/g, ' ')}\n\`\`\`\n\`\`\`\n${plan.page}\n\`\`\`\nThe planner's estimate of the matches: ${Math.round(plan.estimate)}. At or above ${flags['count-cap']} the app sends the probing page instead:\n\`\`\`\n${plan.probe}\n\`\`\`\nCount (from ${st.countFrom}; parameters \`${JSON.stringify(st.count.parameters)}\`):\n\`\`\`sql\n${st.count.sql.trim().replace(/\s+/g, ' ')}\n\`\`\`\n\`\`\`\n${plan.count}\n\`\`\`\n<details><summary>Measured alternative, not the app's: count bounded at ${flags['count-cap']}</summary>\n\n\`\`\`sql\n${st.bounded.sql.trim().replace(/\s+/g, ' ')}\n\`\`\`\n\`\`\`\n${plan.bounded}\n\`\`\`\n</details>\n`,
       );
+    }
+    // Export: every contact of the workspace as CSV, read as a stream; the server's RSS sampled.
+    const exportRows: string[] = [];
+    if (flags.export) {
+      const pid = child.pid!;
+      const rss = async () => Number(/VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+      for (const format of ['csv', 'vcf']) {
+        const before = await rss();
+        let peak = before;
+        const timer = setInterval(() => void rss().then((m) => (peak = Math.max(peak, m)), () => {}), 100);
+        const started = performance.now();
+        const res = await fetch(`${url}/v1/contacts/export?format=${format}`, { headers });
+        let bytes = 0;
+        let lines = 0;
+        for await (const chunk of res.body!) {
+          bytes += (chunk as Uint8Array).length;
+          for (const b of chunk as Uint8Array) if (b === 10) lines++;
+        }
+        clearInterval(timer);
+        const seconds = (performance.now() - started) / 1000;
+        exportRows.push(`| export ${format} | ${res.status} | ${(bytes / 1e6).toFixed(0)} MB, ${lines.toLocaleString('en')} lines | ${seconds.toFixed(1)} s (${Math.round(info.contacts / seconds).toLocaleString('en')} contacts/s) | ${before.toFixed(0)} → at most ${Math.max(peak, await rss()).toFixed(0)} MB |`);
+        log(exportRows.at(-1)!);
+      }
     }
     const cpu = cpus();
     process.stdout.write(
@@ -295,6 +333,7 @@ async function drive() {
         '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
         ...rows,
         '',
+        ...(exportRows.length ? ['| export | status | size | time | server RSS |', '|---|---|---|---|---|', ...exportRows, ''] : []),
         ...explains,
       ].join('\n') + '\n',
     );

@@ -58,13 +58,13 @@ export type StoreOptions =
 /**
  * Session settings, in the URL itself (values parsed from a connection string override a
  * separate `options`), added to any the operator's URL has. Wasl's statements are short, so
- * parallel query only costs here: on a busy server the workers' start-up took longer than the
- * search it split (126 ms against 2 ms, bench/contacts/README.md).
+ * parallel query and JIT compilation only cost here: on a busy server the workers' start-up took
+ * longer than the search it split (126 ms against 2 ms), JIT 9 ms of a count (bench/contacts/README.md).
  */
 function withSessionOptions(databaseUrl: string, schema?: string): string {
   const url = new URL(databaseUrl);
   const given = url.searchParams.get('options');
-  const ours = [...(schema ? [`-c search_path=${pg.escapeIdentifier(schema)},public`] : []), '-c max_parallel_workers_per_gather=0'];
+  const ours = [...(schema ? [`-c search_path=${pg.escapeIdentifier(schema)},public`] : []), '-c max_parallel_workers_per_gather=0', '-c jit=off'];
   url.searchParams.set('options', [given, ...ours].filter(Boolean).join(' '));
   return url.toString();
 }

@@ -108,7 +108,8 @@ export function createContactSearch(deps: {
   /** Reads only, so no transaction: each statement takes any pooled connection (values and notes at once). */
   async function run(workspaceId: string, tree: Node, page: PageRequest) {
     const query = { where: predicate(tree), probe: predicate(tree, true), valueSet: valueSet(tree) };
-    const [result, { byId }] = await Promise.all([repo.search(workspaceId, query, page, deps.exactCountUpTo), readContext(workspaceId)]);
+    const { byId, live } = await readContext(workspaceId);
+    const result = await repo.search(workspaceId, query, page, { exactUpTo: deps.exactCountUpTo, live });
     return { totalCount: result.totalCount, totalCountExact: result.exact, items: await views(workspaceId, result.items, deps.db, byId) };
   }
 

@@ -28,17 +28,18 @@ export function createContactViews(deps: {
   }
 
   /**
-   * What reads (search, lists, export) need of a workspace — its region and definitions — read at
+   * What reads (search, lists, export) need of a workspace — its region, definitions and the
+   * planner's estimate of its live contacts — read at
    * most once a second: a search is then three round trips (estimate, page, values and notes).
    * A definition changed through this node applies at once (`definitionsChanged`); on other nodes
    * within a second. Writes always read both afresh, in their transaction.
    */
-  const contexts = new Map<string, { at: number; value: Promise<{ region: string } & Awaited<ReturnType<typeof definitions>>> }>();
+  const contexts = new Map<string, { at: number; value: Promise<{ region: string; live: number } & Awaited<ReturnType<typeof definitions>>> }>();
   function readContext(workspaceId: string) {
     const now = performance.now();
     const hit = contexts.get(workspaceId);
     if (hit && now - hit.at < CONTEXT_TTL_MS) return hit.value;
-    const value = Promise.all([region(workspaceId), definitions(workspaceId, deps.db)]).then(([r, d]) => ({ region: r, ...d }));
+    const value = Promise.all([region(workspaceId), definitions(workspaceId, deps.db), repo.liveEstimate(workspaceId)]).then(([r, d, live]) => ({ region: r, live, ...d }));
     value.catch(() => contexts.delete(workspaceId));
     if (contexts.size > 10_000) contexts.clear();
     contexts.set(workspaceId, { at: now, value });
