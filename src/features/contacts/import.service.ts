@@ -132,9 +132,10 @@ export function createImportService(deps: {
       notes.push({ id: newId(), workspace_id: workspaceId, contact_id: contactId, text, creator_name: actor.name, creation_time: at, creator_id: actor.id, last_modification_time: null, last_modifier_id: null });
     const newValues: ContactValuesTable[] = [];
 
-    const existing = new Map((await repo.findByPhones(workspaceId, records.map((r) => r.phone), trx)).map((c) => [c.phone_number, c]));
-    const fresh = records.filter((r) => !existing.has(r.phone));
-    const rows: Insertable<ContactsTable>[] = fresh.map((r) => {
+    // Insert first (the unique index decides, ON CONFLICT DO NOTHING), then read only the phones that
+    // were taken: a first import does no lookup at all, and none depends on the planner's statistics
+    // of a table the import itself is growing (stale, they made a 1,000-phone lookup walk the workspace).
+    const rows: Insertable<ContactsTable>[] = records.map((r) => {
       const name = r.name ?? r.phone;
       return {
         id: newId(),
@@ -156,9 +157,8 @@ export function createImportService(deps: {
       };
     });
     const inserted = new Map((await repo.insertMany(rows, trx)).map((c) => [c.phone_number, c]));
-    // Created by someone else since the lookup: treated as existing.
-    const raced = fresh.filter((r) => !inserted.has(r.phone)).map((r) => r.phone);
-    for (const c of await repo.findByPhones(workspaceId, raced, trx)) existing.set(c.phone_number, c);
+    const taken = records.filter((r) => !inserted.has(r.phone)).map((r) => r.phone);
+    const existing = new Map((await repo.findByPhones(workspaceId, taken, trx)).map((c) => [c.phone_number, c]));
 
     const existingIds = [...existing.values()].map((c) => c.id);
     const [oldValues, oldNotes] = await Promise.all([repo.values(existingIds, trx), repo.notes(existingIds, trx)]);
@@ -232,11 +232,16 @@ export function createImportService(deps: {
       const region = (await deps.workspaceRegion(workspaceId)) ?? 'SA';
       const result: ImportResult = { created: 0, updated: 0, skipped: 0, errors: [], contactIds: [] };
       let pending = new Map<string, Checked>();
+      // One batch in the store while the next is read and checked; never two at once, so a phone
+      // in two batches finds the first one's contact (and PGlite's one connection is not queued on).
+      let inFlight: Promise<void> = Promise.resolve();
       const flush = async () => {
+        await inFlight;
         if (!pending.size) return;
         const records = [...pending.values()];
         pending = new Map();
-        await transaction((trx) => batch(workspaceId, records, options.overwrite, actor, result, trx));
+        inFlight = transaction((trx) => batch(workspaceId, records, options.overwrite, actor, result, trx));
+        inFlight.catch(() => {}); // awaited by the next flush, which rethrows it
       };
       for await (const item of items) {
         if ('error' in item) {
@@ -251,6 +256,7 @@ export function createImportService(deps: {
         if (pending.size >= IMPORT_BATCH) await flush();
       }
       await flush();
+      await inFlight;
       result.contactIds = [...new Set(result.contactIds)];
       await transaction((trx) =>
         deps.emit(trx, {
