@@ -36,6 +36,9 @@ function withKeys<R extends Partial<Pick<ContactsTable, 'name' | 'email' | 'comp
   return { ...row, ...keyed };
 }
 
+/** The workspace's live contacts (not soft-deleted). */
+const live = (trx: Db, workspaceId: string) => trx.selectFrom('contacts').selectAll().where('workspace_id', '=', workspaceId).where('deletion_time', 'is', null);
+
 /** Contacts, their values, notes and history; every query is scoped by workspace. */
 export function createContactsRepo(db: Db) {
   return {
@@ -92,40 +95,18 @@ export function createContactsRepo(db: Db) {
       for (let i = 0; i < rows.length; i += 1000) await trx.insertInto('contact_notes').values(rows.slice(i, i + 1000)).execute();
     },
 
-    find: (workspaceId: string, id: string, trx: Db = db) =>
-      trx.selectFrom('contacts').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).where('deletion_time', 'is', null).executeTakeFirst(),
+    find: (workspaceId: string, id: string, trx: Db = db) => live(trx, workspaceId).where('id', '=', id).executeTakeFirst(),
 
-    findByPhone: (workspaceId: string, phone: string, trx: Db = db) =>
-      trx
-        .selectFrom('contacts')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .where('phone_number', '=', phone)
-        .where('deletion_time', 'is', null)
-        .executeTakeFirst(),
+    findByPhone: (workspaceId: string, phone: string, trx: Db = db) => live(trx, workspaceId).where('phone_number', '=', phone).executeTakeFirst(),
 
     findByPhones: (workspaceId: string, phones: string[], trx: Db = db) =>
       phones.length
-        ? trx
-            .selectFrom('contacts')
-            .selectAll()
-            .where('workspace_id', '=', workspaceId)
-            // One array parameter, not 1,000: planning a long IN list cost more than the lookup.
-            .where('phone_number', '=', sql<string>`ANY(${phones}::text[])`)
-            .where('deletion_time', 'is', null)
-            .execute()
+        ? // One array parameter, not 1,000: planning a long IN list cost more than the lookup.
+          live(trx, workspaceId).where('phone_number', '=', sql<string>`ANY(${phones}::text[])`).execute()
         : Promise.resolve([] as ContactRow[]),
 
     /** Locks the row for the rest of `trx` (a read-modify-write of one contact). */
-    lock: (workspaceId: string, id: string, trx: Db) =>
-      trx
-        .selectFrom('contacts')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '=', id)
-        .where('deletion_time', 'is', null)
-        .forUpdate()
-        .executeTakeFirst(),
+    lock: (workspaceId: string, id: string, trx: Db) => live(trx, workspaceId).where('id', '=', id).forUpdate().executeTakeFirst(),
 
     async update(workspaceId: string, id: string, patch: Updateable<ContactsTable>, trx: Db = db) {
       try {

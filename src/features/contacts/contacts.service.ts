@@ -14,7 +14,7 @@ import type { EventType } from '../webhooks/webhooks.service.js';
 import type { ContactsRepo } from './contacts.repo.js';
 import type { PropertiesRepo } from './properties.repo.js';
 import type { CreateContactBody, UpdateContactBody } from './contacts.schemas.js';
-import { historyText, toStored, type Stored } from './values.js';
+import { historyText, isEmail, toStored, type Stored } from './values.js';
 import type { ContactViews } from './views.js';
 
 export const Source = codes(ChangeSource);
@@ -33,7 +33,6 @@ interface Change {
 
 type Emit = (trx: Db, event: { workspaceId: string; type: EventType; payload: object }) => Promise<unknown>;
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** "" and null mean "no value" (Hatif applies only non-empty fields). */
 const present = (value: string | null | undefined): value is string => typeof value === 'string' && value.trim() !== '';
 const STANDARD: [keyof ContactRow & ('name' | 'phone_number' | 'email' | 'company' | 'position'), string][] = [
@@ -44,15 +43,17 @@ const STANDARD: [keyof ContactRow & ('name' | 'phone_number' | 'email' | 'compan
   ['position', 'Position'],
 ];
 
-export function createContactsService(deps: {
+/** What the services that write contacts (this one, imports) are given. */
+export interface ContactWriteDeps {
   repo: ContactsRepo;
   properties: PropertiesRepo;
   transaction: Transaction;
   clock: Clock;
   emit: Emit;
   workspaceRegion: (id: string, trx?: Db) => Promise<string | undefined>;
-  views: ContactViews;
-}) {
+}
+
+export function createContactsService(deps: ContactWriteDeps & { views: ContactViews }) {
   const { repo, properties, transaction, clock, emit } = deps;
   const region = async (workspaceId: string, trx?: Db) => (await deps.workspaceRegion(workspaceId, trx)) ?? 'SA';
 
@@ -63,7 +64,7 @@ export function createContactsService(deps: {
   }
   function emailOf(input: string, member: string) {
     const email = input.trim();
-    if (!EMAIL.test(email)) throw errors.invalidField(member, `${member} "${input}" is not an email address.`);
+    if (!isEmail(email)) throw errors.invalidField(member, `${member} "${input}" is not an email address.`);
     return email;
   }
 

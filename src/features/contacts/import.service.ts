@@ -1,26 +1,16 @@
 import type { Insertable } from 'kysely';
 import type { Db } from '../../db/store.js';
-import type { Transaction } from '../../db/transaction.js';
 import type { ContactHistoryTable, ContactNoteRow, ContactRow, ContactsTable, ContactValuesTable, PropertyDefinitionRow } from '../../db/types.js';
-import type { Clock } from '../../lib/clock.js';
 import { codes, ContactType } from '../../lib/enums.js';
 import { fold } from '../../lib/fold.js';
 import { newId } from '../../lib/ids.js';
 import { toE164 } from '../../lib/phone.js';
-import type { EventType } from '../webhooks/webhooks.service.js';
-import type { ContactsRepo } from './contacts.repo.js';
-import type { PropertiesRepo } from './properties.repo.js';
-import type { Actor } from './contacts.service.js';
-import { historyText, toStored, type Stored } from './values.js';
+import type { Actor, ContactWriteDeps } from './contacts.service.js';
+import { historyText, isEmail, toStored, type Stored } from './values.js';
+import type { ParsedCard } from './vcard.js';
 
 /** One contact read from a file (vCard or CSV row), before checking. */
-export interface ImportRecord {
-  name: string | null;
-  phones: string[];
-  email: string | null;
-  company: string | null;
-  position: string | null;
-  note: string | null;
+export interface ImportRecord extends ParsedCard {
   customFields?: Record<string, string>;
   /** Raw values by definition. */
   properties?: [PropertyDefinitionRow, string][];
@@ -34,10 +24,8 @@ export interface ImportResult {
   contactIds: string[];
 }
 
-type Emit = (trx: Db, event: { workspaceId: string; type: EventType; payload: object }) => Promise<unknown>;
 
 export const IMPORT_BATCH = 1000;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const STANDARD = [
   ['name', 'Name'],
   ['email', 'Email'],
@@ -65,14 +53,7 @@ interface Checked {
  * a record that cannot be read is reported by its index. Importing a file again creates nothing.
  * One `ContactsImported` event at the end, never one per contact.
  */
-export function createImportService(deps: {
-  repo: ContactsRepo;
-  properties: PropertiesRepo;
-  transaction: Transaction;
-  clock: Clock;
-  emit: Emit;
-  workspaceRegion: (id: string, trx?: Db) => Promise<string | undefined>;
-}) {
+export function createImportService(deps: ContactWriteDeps) {
   const { repo, transaction, clock } = deps;
 
   function check(item: { index: number; record: ImportRecord }, region: string, errors: ImportResult['errors']): Checked | null {
@@ -102,7 +83,7 @@ export function createImportService(deps: {
       index: item.index,
       phone,
       name,
-      email: email && EMAIL.test(email) ? email : null, // an address that is not one is left out
+      email: email && isEmail(email) ? email : null, // an address that is not one is left out
       company: clean(r.company),
       position: clean(r.position),
       notes: clean(r.note) ? [r.note!.trim()] : [],

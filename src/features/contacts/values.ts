@@ -18,6 +18,8 @@ const textual = (text: string): Stored => ({ ...EMPTY, text_value: text, text_ke
 export type Definition = Pick<PropertyDefinitionRow, 'id' | 'name' | 'key' | 'type' | 'select_options'>;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** An email address, as far as a contact book checks one (something@domain.tld). */
+export const isEmail = (text: string) => EMAIL.test(text);
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
