@@ -114,7 +114,19 @@ async function openSchema(databaseUrl: string): Promise<Store> {
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.end();
   const store = await openStore({ databaseUrl, poolSize: 4, schema });
-  await migrateToLatest(store.db, { schema });
+  // Kysely's migrator first lists every schema's tables, calling has_schema_privilege() by name;
+  // another test file dropping its schema in that instant makes the listing fail with 3F000
+  // ("schema … does not exist", seen in CI once there were 50 files). Nothing has run yet then:
+  // list again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrateToLatest(store.db, { schema });
+      break;
+    } catch (err) {
+      const code = ((err as { cause?: { code?: string } }).cause ?? (err as { code?: string })).code;
+      if (code !== '3F000' || attempt >= 5) throw err;
+    }
+  }
   return {
     ...store,
     async close() {

@@ -1,10 +1,21 @@
 import type { Db } from '../../db/store.js';
-import type { ContactRow, PropertyDefinitionRow } from '../../db/types.js';
+import type { ContactRow, ContactValueRow, PropertyDefinitionRow } from '../../db/types.js';
 import type { ContactsRepo } from './contacts.repo.js';
 import type { PropertiesRepo } from './properties.repo.js';
 import { valueView } from './values.js';
 
 const CONTEXT_TTL_MS = 1000;
+
+/** A contact's values in the order of `byId` (property names), without a comparison per contact. */
+function inPropertyOrder(values: ContactValueRow[], byId: Map<string, PropertyDefinitionRow>) {
+  const mine = new Map(values.map((v) => [v.definition_id, v]));
+  const out: ReturnType<typeof valueView>[] = [];
+  for (const def of byId.values()) {
+    const v = mine.get(def.id);
+    if (v) out.push(valueView(def, v));
+  }
+  return out;
+}
 
 /** Contacts as the API shows them (spec §5.A), and what reading them needs of their workspace. */
 export function createContactViews(deps: {
@@ -24,7 +35,9 @@ export function createContactViews(deps: {
       byRef.set(d.id, d);
       byRef.set(d.key, d);
     }
-    return { defs, byId: new Map(defs.map((d) => [d.id, d])), byRef };
+    // byId in name order: a contact's customProperties follow it, sorted once here, not per contact.
+    const byName = [...defs].sort((a, b) => a.name.localeCompare(b.name));
+    return { defs, byId: new Map(byName.map((d) => [d.id, d])), byRef };
   }
 
   /**
@@ -73,10 +86,8 @@ export function createContactViews(deps: {
         creationTime: n.creation_time,
         creatorId: n.creator_id,
       })),
-      customProperties: (valuesOf.get(row.id) ?? [])
-        .filter((v) => byId.has(v.definition_id))
-        .map((v) => valueView(byId.get(v.definition_id)!, v))
-        .sort((a, b) => a.propertyName.localeCompare(b.propertyName)),
+      // By property name (the order of byId).
+      customProperties: inPropertyOrder(valuesOf.get(row.id) ?? [], byId),
       lastModificationTime: row.last_modification_time,
       lastModifierId: row.last_modifier_id,
       creationTime: row.creation_time,
