@@ -4,6 +4,8 @@ import type { ContactHistoryTable, ContactNoteRow, ContactRow, ContactsTable, Co
 import { isUniqueViolation } from '../../db/errors.js';
 import { errors } from '../../lib/errors.js';
 import { fold } from '../../lib/fold.js';
+import { codes, ContactType } from '../../lib/enums.js';
+import { newId } from '../../lib/ids.js';
 import { orderBy, pageOf, withTotal } from '../../db/paging.js';
 import type { PageRequest } from '../../lib/paging.js';
 import type { Insertable, Updateable } from 'kysely';
@@ -34,6 +36,26 @@ function withKeys<R extends Partial<Pick<ContactsTable, 'name' | 'email' | 'comp
   if (row.company !== undefined) keyed.search_company = key(row.company);
   if (row.position !== undefined) keyed.search_position = key(row.position);
   return { ...row, ...keyed };
+}
+
+/** A new live contact's row: a fresh id, created and last changed at `at` by `by`; the folded keys come with the insert. */
+export function newContact(
+  fields: Pick<ContactsTable, 'workspace_id' | 'name' | 'phone_number' | 'email' | 'company' | 'position' | 'custom_fields'> & { contact_type?: number },
+  at: Date,
+  by: string | null,
+): Insertable<ContactsTable> {
+  return {
+    id: newId(),
+    contact_type: codes(ContactType).Individual,
+    ...fields,
+    search_name: fold(fields.name),
+    creation_time: at,
+    creator_id: by,
+    last_modification_time: at,
+    last_modifier_id: null,
+    deletion_time: null,
+    deleter_id: null,
+  };
 }
 
 /** The workspace's live contacts (not soft-deleted). */

@@ -4,14 +4,14 @@ import type { Db } from '../../db/store.js';
 import type { Transaction } from '../../db/transaction.js';
 import type { ContactHistoryTable, ContactRow, ContactValueRow, PropertyDefinitionRow } from '../../db/types.js';
 import type { Clock } from '../../lib/clock.js';
-import { ChangeSource, codes, ContactType } from '../../lib/enums.js';
+import { ChangeSource, codes } from '../../lib/enums.js';
 import { AppError, errors } from '../../lib/errors.js';
 import { fold } from '../../lib/fold.js';
 import { newId } from '../../lib/ids.js';
 import type { PageRequest } from '../../lib/paging.js';
 import { toE164 } from '../../lib/phone.js';
 import type { EventType } from '../webhooks/webhooks.service.js';
-import type { ContactsRepo } from './contacts.repo.js';
+import { newContact, type ContactsRepo } from './contacts.repo.js';
 import type { PropertiesRepo } from './properties.repo.js';
 import type { CreateContactBody, UpdateContactBody } from './contacts.schemas.js';
 import { historyText, isEmail, toStored, type Stored } from './values.js';
@@ -145,24 +145,20 @@ export function createContactsService(deps: ContactWriteDeps & { views: ContactV
         const at = clock.now();
         const customFields = Object.fromEntries(Object.entries(input.customFields ?? {}).filter((e): e is [string, string] => present(e[1])));
         const result = await repo.insert(
-          {
-            id: newId(),
-            workspace_id: workspaceId,
-            name,
-            search_name: fold(name),
-            phone_number: phone,
-            email,
-            company: present(input.company) ? input.company.trim() : null,
-            position: present(input.position) ? input.position.trim() : null,
-            contact_type: input.contactType ?? codes(ContactType).Individual,
-            custom_fields: customFields,
-            creation_time: at,
-            creator_id: actor.id,
-            last_modification_time: at,
-            last_modifier_id: null,
-            deletion_time: null,
-            deleter_id: null,
-          },
+          newContact(
+            {
+              workspace_id: workspaceId,
+              name,
+              phone_number: phone,
+              email,
+              company: present(input.company) ? input.company.trim() : null,
+              position: present(input.position) ? input.position.trim() : null,
+              custom_fields: customFields,
+              ...(input.contactType !== undefined && { contact_type: input.contactType }),
+            },
+            at,
+            actor.id,
+          ),
           tx,
         );
         if ('existingId' in result) throw errors.contactPhoneTaken(phone, result.existingId);

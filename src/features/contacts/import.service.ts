@@ -1,11 +1,11 @@
 import type { Insertable } from 'kysely';
 import type { Db } from '../../db/store.js';
-import type { ContactHistoryTable, ContactNoteRow, ContactRow, ContactsTable, ContactValuesTable, PropertyDefinitionRow } from '../../db/types.js';
-import { codes, ContactType } from '../../lib/enums.js';
+import type { ContactHistoryTable, ContactNoteRow, ContactRow, ContactValuesTable, PropertyDefinitionRow } from '../../db/types.js';
 import { fold } from '../../lib/fold.js';
 import { newId } from '../../lib/ids.js';
 import { toE164 } from '../../lib/phone.js';
 import type { Actor, ContactWriteDeps } from './contacts.service.js';
+import { newContact } from './contacts.repo.js';
 import { historyText, isEmail, toStored, type Stored } from './values.js';
 import type { ParsedCard } from './vcard.js';
 
@@ -116,27 +116,13 @@ export function createImportService(deps: ContactWriteDeps) {
     // Insert first (the unique index decides, ON CONFLICT DO NOTHING), then read only the phones that
     // were taken: a first import does no lookup at all, and none depends on the planner's statistics
     // of a table the import itself is growing (stale, they made a 1,000-phone lookup walk the workspace).
-    const rows: Insertable<ContactsTable>[] = records.map((r) => {
-      const name = r.name ?? r.phone;
-      return {
-        id: newId(),
-        workspace_id: workspaceId,
-        name,
-        search_name: fold(name),
-        phone_number: r.phone,
-        email: r.email,
-        company: r.company,
-        position: r.position,
-        contact_type: codes(ContactType).Individual,
-        custom_fields: r.customFields,
-        creation_time: at,
-        creator_id: actor.id,
-        last_modification_time: at,
-        last_modifier_id: null,
-        deletion_time: null,
-        deleter_id: null,
-      };
-    });
+    const rows = records.map((r) =>
+      newContact(
+        { workspace_id: workspaceId, name: r.name ?? r.phone, phone_number: r.phone, email: r.email, company: r.company, position: r.position, custom_fields: r.customFields },
+        at,
+        actor.id,
+      ),
+    );
     const inserted = new Map((await repo.insertMany(rows, trx)).map((c) => [c.phone_number, c]));
     const taken = records.filter((r) => !inserted.has(r.phone)).map((r) => r.phone);
     const existing = new Map((await repo.findByPhones(workspaceId, taken, trx)).map((c) => [c.phone_number, c]));
