@@ -102,11 +102,13 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
 
   const propertiesRepo = createPropertiesRepo(db);
   const contactsRepo = createContactsRepo(db);
-  const contactViews = createContactViews({ repo: contactsRepo, properties: propertiesRepo, workspaceRegion, db });
-  const contacts = createContactsService({ repo: contactsRepo, properties: propertiesRepo, transaction, clock, emit: webhooks.emit, workspaceRegion, views: contactViews });
-  const contactSearch = createContactSearch({ repo: contactsRepo, properties: propertiesRepo, views: contactViews, db, exactCountUpTo: config.searchExactCountUpTo });
-  const imports = createImportService({ repo: contactsRepo, properties: propertiesRepo, transaction, clock, emit: webhooks.emit, workspaceRegion });
-  const properties = createPropertiesService({ repo: propertiesRepo, transaction, clock, workspaceRegion, changed: contactViews.definitionsChanged });
+  // National phone numbers in contacts read in the workspace's region (SA when it has none).
+  const contactRegion = async (workspaceId: string, trx?: Db) => (await workspaceRegion(workspaceId, trx)) ?? 'SA';
+  const contactViews = createContactViews({ repo: contactsRepo, properties: propertiesRepo, region: contactRegion, db });
+  const contacts = createContactsService({ repo: contactsRepo, properties: propertiesRepo, transaction, clock, emit: webhooks.emit, region: contactRegion, views: contactViews });
+  const contactSearch = createContactSearch({ repo: contactsRepo, views: contactViews, db, exactCountUpTo: config.searchExactCountUpTo });
+  const imports = createImportService({ repo: contactsRepo, properties: propertiesRepo, transaction, clock, emit: webhooks.emit, region: contactRegion });
+  const properties = createPropertiesService({ repo: propertiesRepo, transaction, clock, region: contactRegion, changed: contactViews.definitionsChanged });
 
   const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts });
 

@@ -1,7 +1,9 @@
 import { Ajv, type ErrorObject, type Options } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
-import type { ValidationIssue } from '../lib/errors.js';
+import type { Static, TSchema } from 'typebox';
+import { errors, type ValidationIssue } from '../lib/errors.js';
+import { compileShape, normalise } from './casing.js';
 
 // ajv-formats is CommonJS; its default export arrives one level down under NodeNext.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
@@ -38,6 +40,30 @@ const textAjv = makeAjv({ coerceTypes: 'array' });
 
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
+
+/**
+ * A query parameter that carries JSON (the export's `?filter=`, the search body): parsed, its
+ * names matched case-insensitively and validated as a body would be, every problem naming
+ * `<member>.<field>`. Absent → undefined.
+ */
+export function jsonParameter<T extends TSchema>(schema: T, member: string) {
+  const shape = compileShape(schema);
+  const check = bodyAjv.compile(schema);
+  return (text: string | undefined): Static<T> | undefined => {
+    if (!text) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw errors.invalidField(member, `${member} must be JSON.`);
+    }
+    const issues: ValidationIssue[] = [];
+    value = normalise(value, shape, '', issues);
+    if (!issues.length && !check(value)) issues.push(...toIssues(check.errors ?? []));
+    if (issues.length) throw errors.invalid(issues.map((i) => ({ ...i, members: i.members.map((m) => `${member}.${m}`) })));
+    return value as Static<T>;
+  };
+}
 
 function memberOf(error: ErrorObject): string {
   const parts = error.instancePath

@@ -28,27 +28,61 @@ async function estimate(statement: RawBuilder<unknown>, trx: Db) {
  * The folded copies filters compare (lib/fold.ts), kept beside whichever of name, email, company
  * and position a write sets, so no caller can forget one.
  */
-function withKeys<R extends Partial<Pick<ContactsTable, 'name' | 'email' | 'company' | 'position'>>>(row: R): R & Partial<ContactsTable> {
+function withKeys<R extends Partial<Pick<ContactsTable, 'name' | 'email' | 'company' | 'position'>>>(row: R): R & Pick<ContactsTable, 'search_name'> {
   const keyed: Partial<ContactsTable> = {};
   const key = (v: string | null | undefined) => (v == null ? null : fold(v));
   if (row.name !== undefined) keyed.search_name = fold(row.name);
   if (row.email !== undefined) keyed.search_email = key(row.email);
   if (row.company !== undefined) keyed.search_company = key(row.company);
   if (row.position !== undefined) keyed.search_position = key(row.position);
-  return { ...row, ...keyed };
+  return { ...row, ...keyed } as R & Pick<ContactsTable, 'search_name'>;
 }
 
-/** A new live contact's row: a fresh id, created and last changed at `at` by `by`; the folded keys come with the insert. */
+/** One history row: a change of one contact, by `actor` at `at`. */
+export const newHistory = (
+  workspaceId: string,
+  contactId: string,
+  change: { propertyName: string; oldValue: string | null; newValue: string | null },
+  actor: { id: string | null; source: number },
+  at: Date,
+): Insertable<ContactHistoryTable> => ({
+  id: newId(),
+  workspace_id: workspaceId,
+  contact_id: contactId,
+  property_name: change.propertyName,
+  old_value: change.oldValue,
+  new_value: change.newValue,
+  source: actor.source,
+  creation_time: at,
+  creator_id: actor.id,
+});
+
+/** A new note on a contact, by `actor` at `at`. */
+export const newNote = (workspaceId: string, contactId: string, text: string, actor: { id: string | null; name: string | null }, at: Date): ContactNoteRow => ({
+  id: newId(),
+  workspace_id: workspaceId,
+  contact_id: contactId,
+  text,
+  creator_name: actor.name,
+  creation_time: at,
+  creator_id: actor.id,
+  last_modification_time: null,
+  last_modifier_id: null,
+});
+
+/** A contact row as callers write it; the repo adds the folded keys (`withKeys`). */
+export type NewContact = Omit<Insertable<ContactsTable>, 'search_name' | 'search_email' | 'search_company' | 'search_position'>;
+
+/** A new live contact's row: a fresh id, created and last changed at `at` by `by`. */
 export function newContact(
   fields: Pick<ContactsTable, 'workspace_id' | 'name' | 'phone_number' | 'email' | 'company' | 'position' | 'custom_fields'> & { contact_type?: number },
   at: Date,
   by: string | null,
-): Insertable<ContactsTable> {
+): NewContact {
   return {
     id: newId(),
     contact_type: codes(ContactType).Individual,
     ...fields,
-    search_name: fold(fields.name),
     creation_time: at,
     creator_id: by,
     last_modification_time: at,
@@ -65,7 +99,7 @@ const live = (trx: Db, workspaceId: string) => trx.selectFrom('contacts').select
 export function createContactsRepo(db: Db) {
   return {
     /** The new contact, or the id of the live contact that already has this phone (concurrent creates included). */
-    async insert(row: Insertable<ContactsTable>, trx: Db = db): Promise<{ row: ContactRow } | { existingId: string }> {
+    async insert(row: NewContact, trx: Db = db): Promise<{ row: ContactRow } | { existingId: string }> {
       const inserted = await trx
         .insertInto('contacts')
         .values(withKeys(row))
@@ -83,10 +117,10 @@ export function createContactsRepo(db: Db) {
      * `unnest`: a third of the time of a 16,000-parameter VALUES list). A phone a live contact has
      * is left out of the answer, so the caller can treat it as existing.
      */
-    async insertMany(rows: Insertable<ContactsTable>[], trx: Db = db) {
-      const made: Insertable<ContactsTable>[] = [];
+    async insertMany(rows: NewContact[], trx: Db = db) {
+      const made: NewContact[] = [];
       for (let i = 0; i < rows.length; i += 1000) {
-        const part = rows.slice(i, i + 1000).map(withKeys);
+        const part: Insertable<ContactsTable>[] = rows.slice(i, i + 1000).map(withKeys);
         if (!part.length) continue;
         const col = <K extends keyof Insertable<ContactsTable>>(k: K) => part.map((r) => r[k] ?? null);
         const first = part[0]!;
@@ -203,14 +237,6 @@ export function createContactsRepo(db: Db) {
       return rows.rows;
     },
 
-    /** Rows by id in the given order (a search's page). */
-    async byIds(workspaceId: string, ids: string[], trx: Db = db) {
-      if (!ids.length) return [];
-      const rows = await trx.selectFrom('contacts').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute();
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      return ids.map((id) => byId.get(id)).filter((r): r is ContactRow => r !== undefined);
-    },
-
     // Values.
     values: (contactIds: string[], trx: Db = db) =>
       contactIds.length ? trx.selectFrom('contact_values').selectAll().where('contact_id', 'in', contactIds).execute() : Promise.resolve([]),
@@ -237,10 +263,6 @@ export function createContactsRepo(db: Db) {
     },
 
     // Notes.
-    async addNote(row: ContactNoteRow, trx: Db = db) {
-      await trx.insertInto('contact_notes').values(row).execute();
-    },
-
     notes: (contactIds: string[], trx: Db = db) =>
       contactIds.length
         ? trx.selectFrom('contact_notes').selectAll().where('contact_id', 'in', contactIds).orderBy('creation_time').orderBy('id').execute()

@@ -1,14 +1,13 @@
 import { Readable } from 'node:stream';
 import { Type, type Static } from 'typebox';
 import type { FastifyRequest } from 'fastify';
-import { compileShape, normalise } from '../../http/casing.js';
 import { pageRequest, parseSorting } from '../../http/paging.js';
-import { toIssues, validatorCompiler } from '../../http/validation.js';
-import { errors, type ValidationIssue } from '../../lib/errors.js';
+import { jsonParameter } from '../../http/validation.js';
+import { errors } from '../../lib/errors.js';
 import { IdParams, Uuid } from '../../http/schemas.js';
 import type { App } from '../../http/types.js';
 import type { ContactsService } from './contacts.service.js';
-import { Source, type Actor } from './contacts.service.js';
+import { apiActor as actor, Source } from './contacts.service.js';
 import type { PropertiesService } from './properties.service.js';
 import { propertiesRoutes } from './properties.routes.js';
 import type { ImportService } from './import.service.js';
@@ -34,7 +33,6 @@ import {
 } from './contacts.schemas.js';
 
 const DEFAULT_SORT = 'CreationTime DESC';
-const actor = (req: FastifyRequest): Actor => ({ id: req.principal.serviceAccountId, name: req.principal.clientId, source: Source.Api });
 const ContactIdParams = Type.Object({ contactId: Uuid });
 
 const VCARD_TYPES = ['text/vcard', 'text/x-vcard', 'text/directory'];
@@ -49,23 +47,8 @@ function noBody(req: FastifyRequest, types: string[]) {
   return errors.invalidField('body', `The body is missing: send ${types.join(' or ')}.`);
 }
 
-/** `?filter=` of the export: the search body as JSON, checked like a body (casing, types). */
-const searchShape = compileShape(SearchBody);
-const checkSearch = validatorCompiler({ schema: SearchBody, httpPart: 'body', method: 'GET', url: '/v1/contacts/export' }) as ((v: unknown) => boolean) & { errors?: Parameters<typeof toIssues>[0] };
-function parseFilter(text: string | undefined): Static<typeof SearchBody> {
-  if (!text) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw errors.invalidField('filter', 'filter must be the search body as JSON.');
-  }
-  const issues: ValidationIssue[] = [];
-  value = normalise(value, searchShape, '', issues);
-  if (!issues.length && !checkSearch(value)) issues.push(...toIssues(checkSearch.errors ?? []));
-  if (issues.length) throw errors.invalid(issues.map((i) => ({ ...i, members: i.members.map((m) => `filter.${m}`) })));
-  return value as Static<typeof SearchBody>;
-}
+/** `?filter=` of the export: the search body as JSON. */
+const parseFilter = jsonParameter(SearchBody, 'filter');
 
 export function contactsRoutes(
   app: App,
@@ -251,7 +234,7 @@ export function contactsRoutes(
       },
     },
     async (req, reply) => {
-      const tree = await search.compile(req.principal.workspaceId, parseFilter(req.query.filter));
+      const tree = await search.compile(req.principal.workspaceId, parseFilter(req.query.filter) ?? {});
       const format = req.query.format ?? 'csv';
       reply
         .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'text/vcard; charset=utf-8')

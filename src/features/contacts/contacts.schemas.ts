@@ -197,8 +197,8 @@ export const SearchFilter = Type.Object(
   { description: 'Exactly one of field, propertyDefinitionId, propertyKey.' },
 );
 
-export const MAX_GROUPS = 5;
-export const MAX_FILTERS_PER_GROUP = 10;
+const MAX_GROUPS = 5;
+const MAX_FILTERS_PER_GROUP = 10;
 
 export const SearchBody = Type.Object(
   {

@@ -1,17 +1,15 @@
 import type { Static } from 'typebox';
-import type { Insertable } from 'kysely';
 import type { Db } from '../../db/store.js';
 import type { Transaction } from '../../db/transaction.js';
-import type { ContactHistoryTable, ContactRow, ContactValueRow, PropertyDefinitionRow } from '../../db/types.js';
+import type { ContactRow, ContactValueRow, PropertyDefinitionRow } from '../../db/types.js';
 import type { Clock } from '../../lib/clock.js';
 import { ChangeSource, codes } from '../../lib/enums.js';
 import { AppError, errors } from '../../lib/errors.js';
-import { fold } from '../../lib/fold.js';
-import { newId } from '../../lib/ids.js';
 import type { PageRequest } from '../../lib/paging.js';
+import type { Principal } from '../../lib/principal.js';
 import { toE164 } from '../../lib/phone.js';
 import type { EventType } from '../webhooks/webhooks.service.js';
-import { newContact, type ContactsRepo } from './contacts.repo.js';
+import { newContact, newHistory, newNote, type ContactsRepo } from './contacts.repo.js';
 import type { PropertiesRepo } from './properties.repo.js';
 import type { CreateContactBody, UpdateContactBody } from './contacts.schemas.js';
 import { historyText, isEmail, toStored, type Stored } from './values.js';
@@ -24,6 +22,9 @@ export interface Actor {
   name: string | null;
   source: number;
 }
+
+/** The caller of the API as an actor: its service account, named by its client id. */
+export const apiActor = (req: { principal: Principal }): Actor => ({ id: req.principal.serviceAccountId, name: req.principal.clientId, source: Source.Api });
 
 interface Change {
   propertyName: string;
@@ -50,12 +51,12 @@ export interface ContactWriteDeps {
   transaction: Transaction;
   clock: Clock;
   emit: Emit;
-  workspaceRegion: (id: string, trx?: Db) => Promise<string | undefined>;
+  /** The workspace's default region for national phone numbers. */
+  region: (workspaceId: string, trx?: Db) => Promise<string>;
 }
 
 export function createContactsService(deps: ContactWriteDeps & { views: ContactViews }) {
-  const { repo, properties, transaction, clock, emit } = deps;
-  const region = async (workspaceId: string, trx?: Db) => (await deps.workspaceRegion(workspaceId, trx)) ?? 'SA';
+  const { repo, properties, transaction, clock, emit, region } = deps;
 
   function phoneOf(input: string, member: string, workspaceRegion: string) {
     const e164 = toE164(input, workspaceRegion);
@@ -69,32 +70,21 @@ export function createContactsService(deps: ContactWriteDeps & { views: ContactV
   }
 
   const { definitions, views } = deps.views;
-  const view = async (workspaceId: string, row: ContactRow, trx: Db) => (await views(workspaceId, [row], trx))[0]!;
+  const view = async (workspaceId: string, row: ContactRow, trx?: Db) => (await views(workspaceId, [row], trx))[0]!;
 
-  function historyRows(workspaceId: string, contactId: string, changes: Change[], actor: Actor, at: Date): Insertable<ContactHistoryTable>[] {
-    return changes.map((c) => ({
-      id: newId(),
-      workspace_id: workspaceId,
-      contact_id: contactId,
-      property_name: c.propertyName,
-      old_value: c.oldValue,
-      new_value: c.newValue,
-      source: actor.source,
-      creation_time: at,
-      creator_id: actor.id,
-    }));
-  }
+  const historyRows = (workspaceId: string, contactId: string, changes: Change[], actor: Actor, at: Date) =>
+    changes.map((c) => newHistory(workspaceId, contactId, c, actor, at));
 
   /** `properties` map (key or id → value or null) → the values to put and remove, checked. */
   function planValues(
     input: Record<string, unknown>,
-    byRef: Map<string, PropertyDefinitionRow>,
+    find: (ref: string) => PropertyDefinitionRow | undefined,
     workspaceRegion: string,
   ): { put: [PropertyDefinitionRow, Stored][]; remove: PropertyDefinitionRow[] } {
     const put: [PropertyDefinitionRow, Stored][] = [];
     const remove: PropertyDefinitionRow[] = [];
     for (const [ref, value] of Object.entries(input)) {
-      const def = byRef.get(ref) ?? byRef.get(ref.toLowerCase());
+      const def = find(ref);
       const member = `properties.${ref}`;
       if (!def) throw errors.invalidField(member, `${member}: no contact property has the key or id "${ref}".`);
       if (value === null || value === '') remove.push(def);
@@ -124,23 +114,18 @@ export function createContactsService(deps: ContactWriteDeps & { views: ContactV
   }
 
   async function addNote(workspaceId: string, contactId: string, text: string, actor: Actor, at: Date, trx: Db): Promise<Change> {
-    await repo.addNote(
-      { id: newId(), workspace_id: workspaceId, contact_id: contactId, text: text.trim(), creator_name: actor.name, creation_time: at, creator_id: actor.id, last_modification_time: null, last_modifier_id: null },
-      trx,
-    );
+    await repo.insertNotes([newNote(workspaceId, contactId, text.trim(), actor, at)], trx);
     return { propertyName: 'Note', oldValue: null, newValue: text.trim() };
   }
 
   const service = {
-
-
     async create(workspaceId: string, input: Static<typeof CreateContactBody>, actor: Actor, trx?: Db) {
       return transaction(async (tx) => {
         const workspaceRegion = await region(workspaceId, tx);
         const phone = phoneOf(input.phoneNumber, 'phoneNumber', workspaceRegion);
         const email = present(input.email) ? emailOf(input.email, 'email') : null;
-        const { byRef } = await definitions(workspaceId, tx);
-        const plan = planValues(input.properties ?? {}, byRef, workspaceRegion);
+        const { find } = await definitions(workspaceId, tx);
+        const plan = planValues(input.properties ?? {}, find, workspaceRegion);
         const name = present(input.name) ? input.name.trim() : phone;
         const at = clock.now();
         const customFields = Object.fromEntries(Object.entries(input.customFields ?? {}).filter((e): e is [string, string] => present(e[1])));
@@ -177,7 +162,7 @@ export function createContactsService(deps: ContactWriteDeps & { views: ContactV
     async get(workspaceId: string, id: string) {
       const row = await repo.find(workspaceId, id);
       if (!row) throw errors.notFound('Contact', id);
-      return transaction((tx) => view(workspaceId, row, tx));
+      return view(workspaceId, row);
     },
 
     /** Partial: only non-empty fields change; `clearFields` empties; `note` appends. */
@@ -186,8 +171,8 @@ export function createContactsService(deps: ContactWriteDeps & { views: ContactV
         const row = await repo.lock(workspaceId, id, tx);
         if (!row) throw errors.notFound('Contact', id);
         const workspaceRegion = await region(workspaceId, tx);
-        const patch: Partial<Pick<ContactRow, 'name' | 'search_name' | 'phone_number' | 'email' | 'company' | 'position' | 'contact_type' | 'custom_fields'>> = {};
-        if (present(input.name) && input.name.trim() !== row.name) Object.assign(patch, { name: input.name.trim(), search_name: fold(input.name) });
+        const patch: Partial<Pick<ContactRow, 'name' | 'phone_number' | 'email' | 'company' | 'position' | 'contact_type' | 'custom_fields'>> = {};
+        if (present(input.name) && input.name.trim() !== row.name) patch.name = input.name.trim();
         if (present(input.phoneNumber)) {
           const phone = phoneOf(input.phoneNumber, 'phoneNumber', workspaceRegion);
           if (phone !== row.phone_number) {
@@ -220,8 +205,8 @@ export function createContactsService(deps: ContactWriteDeps & { views: ContactV
           }
           if (changes.some((c) => c.propertyName.startsWith('CustomFields.'))) patch.custom_fields = merged;
         }
-        const { byRef } = await definitions(workspaceId, tx);
-        const plan = planValues(input.properties ?? {}, byRef, workspaceRegion);
+        const { find } = await definitions(workspaceId, tx);
+        const plan = planValues(input.properties ?? {}, find, workspaceRegion);
         const at = clock.now();
         changes.push(...(await applyValues(id, plan, await repo.values([id], tx), tx)));
         if (present(input.note)) changes.push(await addNote(workspaceId, id, input.note, actor, at, tx));

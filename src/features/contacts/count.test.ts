@@ -49,3 +49,40 @@ test('above SEARCH_EXACT_COUNT_UP_TO totalCount is estimated, flagged, and pagin
   const one = json(await ws.api('POST', '/v1/contacts/search', { maxResultCount: 1, filterGroups: [{ filters: [{ field: 'phoneNumber', operator: 'Equals', value: '+966500002003' }] }] }));
   assert.deepEqual([one.totalCount, one.totalCountExact, one.items.length], [1, true, 1]);
 });
+
+// The same searches on a store that never estimates (SEARCH_EXACT_COUNT_UP_TO=0): its pages let
+// the planner build the matching set, where the harness above probes along the sort index.
+const exact = await build({ SEARCH_EXACT_COUNT_UP_TO: '0' });
+
+test('the probing page and the set-building page return the same contacts, each matching the filters', async () => {
+  const data = Array.from({ length: 24 }, (_, i) => ({ name: `P${i}`, tier: i % 3 === 0 ? null : i % 3 === 1 ? 'Gold' : 'Silver', score: i }));
+  const searches = (tier: string) => [
+    { customPropertyFilters: [{ propertyDefinitionId: tier, operator: 'Equals', value: 'Gold' }], filterGroups: [{ filters: [{ propertyKey: 'score', operator: 'GreaterThan', value: 5 }] }] },
+    { filterGroups: [{ filters: [{ propertyKey: 'tier', operator: 'IsNotSet' }] }, { filters: [{ field: 'name', operator: 'Equals', value: 'p7' }] }] },
+    { filterGroups: [{ filters: [{ propertyKey: 'tier', operator: 'NotEquals', value: 'Silver' }, { propertyKey: 'score', operator: 'Between', value: [4, 12] }] }] },
+  ];
+  const expected = [
+    data.filter((d) => d.tier === 'Gold' && d.score > 5),
+    data.filter((d) => d.tier === null || d.name === 'P7'),
+    data.filter((d) => d.tier !== 'Silver' && d.score >= 4 && d.score <= 12),
+  ].map((list) => list.map((d) => d.name).sort());
+
+  for (const harness of [h, exact]) {
+    const ws = await harness.workspace();
+    const tier = json(await ws.api('POST', '/v1/contact-property-definitions', { name: 'Tier', type: 'Select', selectOptions: ['Gold', 'Silver'] })).id;
+    assert.equal((await ws.api('POST', '/v1/contact-property-definitions', { name: 'Score', type: 'Number' })).statusCode, 200);
+    for (const [i, d] of data.entries()) {
+      const properties = { score: d.score, ...(d.tier ? { tier: d.tier } : {}) };
+      assert.equal((await ws.api('POST', '/v1/contacts', { name: d.name, phoneNumber: `+9665000030${String(i).padStart(2, '0')}`, properties })).statusCode, 200);
+    }
+    for (const [i, body] of searches(tier).entries()) {
+      const seen: string[] = [];
+      for (let skip = 0; ; skip += 4) {
+        const page = json(await ws.api('POST', '/v1/contacts/search', { ...body, skipCount: skip, maxResultCount: 4 }));
+        seen.push(...page.items.map((c: { name: string }) => c.name));
+        if (page.items.length < 4) break;
+      }
+      assert.deepEqual(seen.sort(), expected[i], `search ${i} on the ${harness === h ? 'probing' : 'set-building'} store`);
+    }
+  }
+});

@@ -1,11 +1,10 @@
 import type { Insertable } from 'kysely';
 import type { Db } from '../../db/store.js';
 import type { ContactHistoryTable, ContactNoteRow, ContactRow, ContactValuesTable, PropertyDefinitionRow } from '../../db/types.js';
-import { fold } from '../../lib/fold.js';
-import { newId } from '../../lib/ids.js';
+import { AppError } from '../../lib/errors.js';
 import { toE164 } from '../../lib/phone.js';
 import type { Actor, ContactWriteDeps } from './contacts.service.js';
-import { newContact } from './contacts.repo.js';
+import { newContact, newHistory, newNote } from './contacts.repo.js';
 import { historyText, isEmail, toStored, type Stored } from './values.js';
 import type { ParsedCard } from './vcard.js';
 
@@ -23,7 +22,6 @@ export interface ImportResult {
   errors: { index: number; name: string | null; reason: string }[];
   contactIds: string[];
 }
-
 
 export const IMPORT_BATCH = 1000;
 const STANDARD = [
@@ -74,7 +72,8 @@ export function createImportService(deps: ContactWriteDeps) {
       try {
         values.set(def.id, [def, toStored(def, raw, def.name, region)]);
       } catch (err) {
-        errors.push({ index: item.index, name, reason: (err as Error & { extra?: { validationErrors?: { message: string }[] } }).extra?.validationErrors?.[0]?.message ?? String(err) });
+        if (!(err instanceof AppError)) throw err;
+        errors.push({ index: item.index, name, reason: err.extra.validationErrors?.[0]?.message ?? err.message });
         return null;
       }
     }
@@ -107,10 +106,9 @@ export function createImportService(deps: ContactWriteDeps) {
     const at = clock.now();
     const history: Insertable<ContactHistoryTable>[] = [];
     const record = (contactId: string, propertyName: string, oldValue: string | null, newValue: string | null) =>
-      history.push({ id: newId(), workspace_id: workspaceId, contact_id: contactId, property_name: propertyName, old_value: oldValue, new_value: newValue, source: actor.source, creation_time: at, creator_id: actor.id });
+      history.push(newHistory(workspaceId, contactId, { propertyName, oldValue, newValue }, actor, at));
     const notes: ContactNoteRow[] = [];
-    const note = (contactId: string, text: string) =>
-      notes.push({ id: newId(), workspace_id: workspaceId, contact_id: contactId, text, creator_name: actor.name, creation_time: at, creator_id: actor.id, last_modification_time: null, last_modifier_id: null });
+    const note = (contactId: string, text: string) => notes.push(newNote(workspaceId, contactId, text, actor, at));
     const newValues: ContactValuesTable[] = [];
 
     // Insert first (the unique index decides, ON CONFLICT DO NOTHING), then read only the phones that
@@ -152,10 +150,10 @@ export function createImportService(deps: ContactWriteDeps) {
       }
       const c = existing.get(r.phone)!;
       result.contactIds.push(c.id);
-      const patch: Partial<Pick<ContactRow, 'name' | 'search_name' | 'email' | 'company' | 'position' | 'custom_fields'>> = {};
+      const patch: Partial<Pick<ContactRow, 'name' | 'email' | 'company' | 'position' | 'custom_fields'>> = {};
       const fills = (old: string | null, next: string | null) => next !== null && next !== old && (overwrite || old === null);
       // A contact named by its number (the default) has no name yet.
-      if (fills(c.name === c.phone_number ? null : c.name, r.name)) Object.assign(patch, { name: r.name, search_name: fold(r.name!) });
+      if (fills(c.name === c.phone_number ? null : c.name, r.name)) patch.name = r.name!;
       if (fills(c.email, r.email)) patch.email = r.email;
       if (fills(c.company, r.company)) patch.company = r.company;
       if (fills(c.position, r.position)) patch.position = r.position;
@@ -196,7 +194,7 @@ export function createImportService(deps: ContactWriteDeps) {
 
   return {
     async run(workspaceId: string, items: AsyncIterable<ImportItem> | Iterable<ImportItem>, options: { overwrite: boolean; format: 'vcard' | 'csv' }, actor: Actor): Promise<ImportResult> {
-      const region = (await deps.workspaceRegion(workspaceId)) ?? 'SA';
+      const region = await deps.region(workspaceId);
       const result: ImportResult = { created: 0, updated: 0, skipped: 0, errors: [], contactIds: [] };
       let pending = new Map<string, Checked>();
       // One batch in the store while the next is read and checked; never two at once, so a phone

@@ -1,12 +1,10 @@
 import { Type } from 'typebox';
-import type { FastifyRequest } from 'fastify';
 import { IdParams } from '../../http/schemas.js';
 import type { App } from '../../http/types.js';
-import { Source, type Actor } from './contacts.service.js';
+import { apiActor as actor } from './contacts.service.js';
 import type { PropertiesService } from './properties.service.js';
 import { CreatePropertyBody, PropertyDefinition, Statistics, StatisticsQuery, UpdatePropertyBody } from './properties.schemas.js';
 
-const actor = (req: FastifyRequest): Actor => ({ id: req.principal.serviceAccountId, name: req.principal.clientId, source: Source.Api });
 
 /** Spec §3.17–§3.21: the typed properties of contacts (registered by contactsRoutes). */
 export function propertiesRoutes(app: App, { properties }: { properties: PropertiesService }) {

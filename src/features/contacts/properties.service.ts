@@ -50,7 +50,7 @@ export function createPropertiesService(deps: {
   repo: PropertiesRepo;
   transaction: Transaction;
   clock: Clock;
-  workspaceRegion: (id: string, trx?: Db) => Promise<string | undefined>;
+  region: (workspaceId: string, trx?: Db) => Promise<string>;
   /** Told after a definition of the workspace changed (searches cache definitions for a second). */
   changed: (workspaceId: string) => void;
 }) {
@@ -109,7 +109,7 @@ export function createPropertiesService(deps: {
         // jsonb hands options back with its own key order: compare the pairs.
         const optionPairs = (o: PropertyDefinitionRow['select_options']) => JSON.stringify(o.map((x) => [x.value, x.color]));
         if (next.type !== row.type || optionPairs(next.select_options) !== optionPairs(row.select_options)) {
-          const region = (await deps.workspaceRegion(workspaceId, tx)) ?? 'SA';
+          const region = await deps.region(workspaceId, tx);
           const values = await repo.values(id, tx);
           const converted: ContactValuesTable[] = [];
           let failed = 0;

@@ -4,9 +4,7 @@ import { errors } from '../../lib/errors.js';
 import { fold } from '../../lib/fold.js';
 import type { PageRequest } from '../../lib/paging.js';
 import type { ContactsRepo } from './contacts.repo.js';
-import type { PropertiesRepo } from './properties.repo.js';
 import type { SearchBody } from './contacts.schemas.js';
-import { MAX_FILTERS_PER_GROUP, MAX_GROUPS } from './contacts.schemas.js';
 import { freeText, leaf, Op, phoneFragment, predicate, valueSet, type Node } from './search.js';
 import { csvHeader, csvRow, vcard } from './transfer.js';
 import type { ContactViews } from './views.js';
@@ -16,14 +14,13 @@ const EXPORT_BATCH = 1000;
 /** The read side of the contact book: lists, search (search.ts compiles it) and export. */
 export function createContactSearch(deps: {
   repo: ContactsRepo;
-  properties: PropertiesRepo;
   views: ContactViews;
   /** The store itself: reads take any pooled connection, outside a transaction. */
   db: Db;
   /** SEARCH_EXACT_COUNT_UP_TO: lists estimated to match more are counted by the planner's estimate; 0 = always exact. */
   exactCountUpTo: number;
 }) {
-  const { repo, properties } = deps;
+  const { repo } = deps;
   const { readContext, views } = deps.views;
 
   const service = {
@@ -48,31 +45,27 @@ export function createContactSearch(deps: {
 
     /** The body's filters as a checked tree (export uses it too). */
     async compile(workspaceId: string, body: Static<typeof SearchBody>): Promise<Node> {
-      const { region: workspaceRegion, byRef, byId } = await readContext(workspaceId);
+      const { region: workspaceRegion, find } = await readContext(workspaceId);
       const and: Node[] = [];
       (body.customPropertyFilters ?? []).forEach((f, i) => {
         const member = `customPropertyFilters[${i}]`;
-        const def = byId.get(f.propertyDefinitionId);
+        const def = find(f.propertyDefinitionId);
         if (!def) throw errors.invalidField(`${member}.propertyDefinitionId`, `${member}.propertyDefinitionId: no contact property ${f.propertyDefinitionId} in this workspace.`);
         and.push(leaf({ kind: 'property', def }, f.operator, f.value, member, workspaceRegion));
       });
-      const groups = body.filterGroups ?? [];
-      if (groups.length > MAX_GROUPS) throw errors.invalidField('filterGroups', `filterGroups: at most ${MAX_GROUPS} groups.`);
-      const or: Node[] = groups.map((group, g) => {
-        if (group.filters.length > MAX_FILTERS_PER_GROUP) throw errors.invalidField(`filterGroups[${g}].filters`, `filterGroups[${g}].filters: at most ${MAX_FILTERS_PER_GROUP} filters.`);
-        return {
-          and: group.filters.map((f, i) => {
-            const member = `filterGroups[${g}].filters[${i}]`;
-            const given = [f.field, f.propertyDefinitionId, f.propertyKey].filter((x) => x !== undefined).length;
-            if (given !== 1) throw errors.invalidField(member, `${member}: give exactly one of field, propertyDefinitionId, propertyKey.`);
-            if (f.field) return leaf({ kind: 'field', field: f.field }, f.operator, f.value, member, workspaceRegion);
-            const ref = (f.propertyDefinitionId ?? f.propertyKey)!;
-            const def = byRef.get(ref) ?? byRef.get(ref.toLowerCase());
-            if (!def) throw errors.invalidField(member, `${member}: no contact property "${ref}" in this workspace.`);
-            return leaf({ kind: 'property', def }, f.operator, f.value, member, workspaceRegion);
-          }),
-        };
-      });
+      // At most MAX_GROUPS × MAX_FILTERS_PER_GROUP: SearchBody's schema refuses more (400 naming the list).
+      const or: Node[] = (body.filterGroups ?? []).map((group, g) => ({
+        and: group.filters.map((f, i) => {
+          const member = `filterGroups[${g}].filters[${i}]`;
+          const given = [f.field, f.propertyDefinitionId, f.propertyKey].filter((x) => x !== undefined).length;
+          if (given !== 1) throw errors.invalidField(member, `${member}: give exactly one of field, propertyDefinitionId, propertyKey.`);
+          if (f.field) return leaf({ kind: 'field', field: f.field }, f.operator, f.value, member, workspaceRegion);
+          const ref = (f.propertyDefinitionId ?? f.propertyKey)!;
+          const def = find(ref);
+          if (!def) throw errors.invalidField(member, `${member}: no contact property "${ref}" in this workspace.`);
+          return leaf({ kind: 'property', def }, f.operator, f.value, member, workspaceRegion);
+        }),
+      }));
       if (or.length) and.push(or.length === 1 ? or[0]! : { or });
       if (body.query?.trim()) and.push(freeText(body.query, workspaceRegion));
       return and.length === 1 ? and[0]! : { and };
@@ -83,7 +76,7 @@ export function createContactSearch(deps: {
      * OFFSET, no snapshot held), so memory stays flat at any size.
      */
     async *export(workspaceId: string, tree: Node, format: 'csv' | 'vcf'): AsyncGenerator<string> {
-      const defs = await properties.list(workspaceId);
+      const { defs } = await readContext(workspaceId);
       const where = predicate(tree);
       if (format === 'csv') yield csvHeader(defs);
       let after: { time: Date; id: string } | null = null;
@@ -102,7 +95,6 @@ export function createContactSearch(deps: {
         if (rows.length < EXPORT_BATCH) return;
       }
     },
-
   };
 
   /** Reads only, so no transaction: each statement takes any pooled connection (values and notes at once). */
@@ -112,7 +104,6 @@ export function createContactSearch(deps: {
     const result = await repo.search(workspaceId, query, page, { exactUpTo: deps.exactCountUpTo, live });
     return { totalCount: result.totalCount, totalCountExact: result.exact, items: await views(workspaceId, result.items, deps.db, byId) };
   }
-
 
   return service;
 }

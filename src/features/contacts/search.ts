@@ -34,7 +34,7 @@ export const OPERATORS: Record<number, OpCode[]> = {
   [T.Text]: TEXT_OPS,
   [T.Url]: TEXT_OPS,
   [T.Email]: TEXT_OPS,
-  [T.Phone]: [Op.Equals, Op.NotEquals, Op.Contains, Op.NotContains, Op.StartsWith, Op.In, Op.NotIn, Op.IsSet, Op.IsNotSet],
+  [T.Phone]: TEXT_OPS,
   [T.Number]: [...ORDERED_OPS, Op.In, Op.NotIn],
   [T.Date]: ORDERED_OPS,
   [T.Select]: [Op.Equals, Op.NotEquals, Op.In, Op.NotIn, Op.IsSet, Op.IsNotSet],

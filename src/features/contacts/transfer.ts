@@ -22,7 +22,7 @@ async function* text(body: AsyncIterable<Buffer | string>, limit: number): Async
     }
     yield decoder.decode();
   } catch (err) {
-    if (err instanceof TypeError) throw errors.malformedBody('it is not valid UTF-8.');
+    if ((err as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') throw errors.malformedBody('it is not valid UTF-8.');
     throw err;
   }
 }

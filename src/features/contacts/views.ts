@@ -21,38 +21,40 @@ function inPropertyOrder(values: ContactValueRow[], byId: Map<string, PropertyDe
 export function createContactViews(deps: {
   repo: ContactsRepo;
   properties: PropertiesRepo;
-  workspaceRegion: (id: string, trx?: Db) => Promise<string | undefined>;
+  region: (workspaceId: string, trx?: Db) => Promise<string>;
   db: Db;
 }) {
-  const { repo, properties } = deps;
-  const region = async (workspaceId: string, trx?: Db) => (await deps.workspaceRegion(workspaceId, trx)) ?? 'SA';
+  const { repo, properties, region } = deps;
 
-  /** Definitions by id and by key, for `properties` maps and filters. */
-  async function definitions(workspaceId: string, trx: Db) {
+  /**
+   * The workspace's definitions: `defs` in creation order, `byId` in name order (a contact's
+   * customProperties follow it), and `find(ref)` by id or key in any case (both are stored lower-case).
+   */
+  async function definitions(workspaceId: string, trx: Db = deps.db) {
     const defs = await properties.list(workspaceId, trx);
     const byRef = new Map<string, PropertyDefinitionRow>();
     for (const d of defs) {
       byRef.set(d.id, d);
       byRef.set(d.key, d);
     }
-    // byId in name order: a contact's customProperties follow it, sorted once here, not per contact.
+    const find = (ref: string) => byRef.get(ref.toLowerCase());
     const byName = [...defs].sort((a, b) => a.name.localeCompare(b.name));
-    return { defs, byId: new Map(byName.map((d) => [d.id, d])), byRef };
+    return { defs, byId: new Map(byName.map((d) => [d.id, d])), find };
   }
 
   /**
    * What reads (search, lists, export) need of a workspace — its region, definitions and the
-   * planner's estimate of its live contacts — read at
-   * most once a second: a search is then three round trips (estimate, page, values and notes).
-   * A definition changed through this node applies at once (`definitionsChanged`); on other nodes
-   * within a second. Writes always read both afresh, in their transaction.
+   * planner's estimate of its live contacts — read at most once a second: a search is then three
+   * round trips (estimate, page, values and notes). A definition changed through this node applies
+   * at once (`definitionsChanged`); on other nodes within a second. Writes always read afresh,
+   * in their transaction.
    */
   const contexts = new Map<string, { at: number; value: Promise<{ region: string; live: number } & Awaited<ReturnType<typeof definitions>>> }>();
   function readContext(workspaceId: string) {
     const now = performance.now();
     const hit = contexts.get(workspaceId);
     if (hit && now - hit.at < CONTEXT_TTL_MS) return hit.value;
-    const value = Promise.all([region(workspaceId), definitions(workspaceId, deps.db), repo.liveEstimate(workspaceId)]).then(([r, d, live]) => ({ region: r, live, ...d }));
+    const value = Promise.all([region(workspaceId), definitions(workspaceId), repo.liveEstimate(workspaceId)]).then(([r, d, live]) => ({ region: r, live, ...d }));
     value.catch(() => contexts.delete(workspaceId));
     if (contexts.size > 10_000) contexts.clear();
     contexts.set(workspaceId, { at: now, value });
@@ -60,7 +62,7 @@ export function createContactViews(deps: {
   }
 
   /** Contact objects (spec §5.A) for rows, with their values and notes, in the rows' order. */
-  async function views(workspaceId: string, rows: ContactRow[], trx: Db, known?: Map<string, PropertyDefinitionRow>) {
+  async function views(workspaceId: string, rows: ContactRow[], trx: Db = deps.db, known?: Map<string, PropertyDefinitionRow>) {
     if (!rows.length) return [];
     const ids = rows.map((r) => r.id);
     const [byId, values, notes] = await Promise.all([known ?? definitions(workspaceId, trx).then((d) => d.byId), repo.values(ids, trx), repo.notes(ids, trx)]);
