@@ -48,6 +48,14 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const secs = (from: number) => (performance.now() - from) / 1000;
 
 if ('databaseUrl' in options) {
+  // A fresh machine has no bench database yet: make it on the server first.
+  const url = new URL(options.databaseUrl);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  const server = new pg.Client({ connectionString: Object.assign(new URL(url), { pathname: '/postgres' }).toString() });
+  await server.connect();
+  const found = await server.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  if (!found.rowCount) await server.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+  await server.end();
   const client = new pg.Client({ connectionString: options.databaseUrl });
   await client.connect();
   await client.query('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;');

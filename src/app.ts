@@ -10,6 +10,7 @@ import { createHttpMetrics } from './features/ops/metrics.js';
 import { opsRoutes } from './features/ops/ops.routes.js';
 import { serviceAccountsAdminRoutes } from './features/service-accounts/service-accounts.routes.js';
 import { contactsRoutes } from './features/contacts/contacts.routes.js';
+import { conversationsRoutes } from './features/conversations/conversations.routes.js';
 import { tagsRoutes } from './features/tags/tags.routes.js';
 import { workspaceUsersAdminRoutes, workspaceUsersRoutes } from './features/workspace-users/workspace-users.routes.js';
 import { workspacesAdminRoutes } from './features/workspaces/workspaces.routes.js';
@@ -52,6 +53,7 @@ const ROUTES: Routes<Container>[] = [
   tokenRoutes,
   tagsRoutes,
   contactsRoutes,
+  conversationsRoutes,
   channelsRoutes,
   workspaceUsersRoutes,
   workspacesAdminRoutes,

@@ -21,6 +21,12 @@ import { createPropertiesService } from './features/contacts/properties.service.
 import { createImportService } from './features/contacts/import.service.js';
 import { createContactSearch } from './features/contacts/search.service.js';
 import { createContactViews } from './features/contacts/views.js';
+import { createConversationsRepo } from './features/conversations/conversations.repo.js';
+import { createConversationsService } from './features/conversations/conversations.service.js';
+import { createConversationEvents } from './features/conversations/events.service.js';
+import { createThreadsService } from './features/conversations/threads.service.js';
+import { phoneFragment } from './features/contacts/search.js';
+import { Source as ContactSource } from './features/contacts/contacts.service.js';
 import { createWorkspaceUsersRepo } from './features/workspace-users/workspace-users.repo.js';
 import { createWorkspaceUsersService } from './features/workspace-users/workspace-users.service.js';
 import { createWorkspacesRepo } from './features/workspaces/workspaces.repo.js';
@@ -110,8 +116,23 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
   const imports = createImportService({ repo: contactsRepo, properties: propertiesRepo, transaction, clock, emit: webhooks.emit, region: contactRegion });
   const properties = createPropertiesService({ repo: propertiesRepo, transaction, clock, region: contactRegion, changed: contactViews.definitionsChanged });
 
+  const conversationsRepo = createConversationsRepo(db);
+  // The one way events land in a timeline (WhatsApp and voice append through it too).
+  const conversationEvents = createConversationEvents({ repo: conversationsRepo, clock, emit: webhooks.emit });
+  const conversations = createConversationsService({
+    repo: conversationsRepo,
+    events: conversationEvents,
+    transaction,
+    clock,
+    emit: webhooks.emit,
+    ensureContact: contacts.ensure,
+    phoneFragment: async (workspaceId, text) => phoneFragment(text, await contactRegion(workspaceId)),
+    contactActor: (actor) => ({ id: actor.serviceAccountId ?? actor.userId, name: actor.name, source: ContactSource.Api }),
+  });
+  const threads = createThreadsService({ repo: conversationsRepo, transaction, clock, authorOf: conversations.authorOf });
+
   const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts });
 
-  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, settings, bootstrap };
+  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, settings, bootstrap };
 }
 export type Container = ReturnType<typeof createContainer>;

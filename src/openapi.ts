@@ -7,6 +7,7 @@ import { documentRoutes, type SecurityByAuth } from './http/openapi.js';
 import { DateTime, Uuid } from './http/schemas.js';
 import type { App } from './http/types.js';
 import { CONTACT_WEBHOOKS } from './features/contacts/contacts.webhooks.js';
+import { CONVERSATION_WEBHOOKS } from './features/conversations/conversations.webhooks.js';
 import { componentName, defineWebhook, webhooksSection, type WebhookDoc } from './http/webhook-docs.js';
 
 /**
@@ -40,7 +41,8 @@ const TAGS = [
   { name: 'Tags', description: 'Conversation tags.' },
   { name: 'Contacts', description: 'The contact book: contacts, their notes, history and typed property values; search.' },
   { name: 'Contact Properties', description: 'Typed custom properties of contacts.' },
-  { name: 'Wasl', description: 'Beyond Hatif: contact import from CSV and export.' },
+  { name: 'Conversations', description: "A contact's conversation on a channel: create-or-get, lists with every filter, assignment, tags and the timeline." },
+  { name: 'Wasl', description: 'Beyond Hatif: contact import from CSV and export; closing, reopening and reading conversations, internal notes and threads.' },
   { name: 'Workspace', description: 'The users and AI agents of the workspace.' },
   { name: 'Admin: workspaces', description: 'Operator API: workspaces and their settings.' },
   { name: 'Admin: service accounts', description: 'Operator API: API credentials of a workspace.' },
@@ -75,7 +77,7 @@ const testWebhook = defineWebhook({
  * Call, OutboundIvrCompleted, AssignedUserIdChanged) defines it with `defineWebhook` beside its
  * schemas and adds it here; the workspace events envelope then lists it as well.
  */
-export const WEBHOOKS: WebhookDoc[] = [testWebhook, ...CONTACT_WEBHOOKS];
+export const WEBHOOKS: WebhookDoc[] = [testWebhook, ...CONTACT_WEBHOOKS, ...CONVERSATION_WEBHOOKS];
 
 /** The workspace `eventsWebhookUrl` receives every event, wrapped (Hatif's workspace-event envelope). */
 function workspaceEventWebhook(events: readonly WebhookDoc[]): WebhookDoc {

@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004_user_id_is_id.js';
 import * as m0005 from './migrations/0005_sealed_secrets.js';
 import * as m0006 from './migrations/0006_deliveries_queue.js';
 import * as m0007 from './migrations/0007_contacts.js';
+import * as m0008 from './migrations/0008_conversations.js';
 
 /** Numbered migrations, listed here so they are bundled with the code and run in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_sealed_secrets': m0005,
   '0006_deliveries_queue': m0006,
   '0007_contacts': m0007,
+  '0008_conversations': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

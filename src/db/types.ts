@@ -252,7 +252,125 @@ export interface ContactHistoryTable {
   creator_id: string | null;
 }
 
+export interface ConversationsTable {
+  id: string;
+  workspace_id: string;
+  channel_id: string;
+  contact_id: string;
+  status: number;
+  sentiment: number | null;
+  assignee_id: string | null;
+  ai_agent_id: string | null;
+  last_activity_at: Time;
+  last_event_id: string | null;
+  last_event_source_type: number | null;
+  last_event_direction: number | null;
+  last_event_status: string | null;
+  last_event_preview: string | null;
+  last_event_at: Date | null;
+  last_events_count: Generated<number>;
+  events_count: Generated<number>;
+  unread_count: Generated<number>;
+  is_lost: Generated<boolean>;
+  /** The customer's last inbound message or call: WhatsApp's 24-hour window starts here. */
+  last_inbound_at: Date | null;
+  creation_time: Time;
+  creator_id: string | null;
+  closed_at: Date | null;
+}
+
+export interface ConversationTagsTable {
+  conversation_id: string;
+  tag_id: string;
+  creation_time: Time;
+}
+
+export interface AiSummary {
+  summary: string | null;
+  transcription: string | null;
+}
+export interface EventLocation {
+  latitude: number;
+  longitude: number;
+  name: string | null;
+  address: string | null;
+}
+export interface Assignation {
+  assignedUserId: string | null;
+  assignedUserName: string | null;
+  assignedAiAgentId: string | null;
+  assignedAiAgentName: string | null;
+  assignedByUserId: string | null;
+  assignedByUserName: string | null;
+}
+
+/** One timeline event of any kind (features/conversations/README.md lists which fields each kind sets). */
+export interface ConversationEventsTable {
+  id: string;
+  workspace_id: string;
+  conversation_id: string;
+  contact_id: string;
+  channel_id: string;
+  source_type: number;
+  source_id: string | null;
+  direction: number;
+  creation_time: Time;
+  status: string | null;
+  error_code: number | null;
+  failure_reason: string | null;
+  is_ai: Generated<boolean>;
+  attachment: string | null;
+  owner_user_id: string | null;
+  ai_agent_id: string | null;
+  duration_seconds: number | null;
+  size_bytes: number | null;
+  ringing_seconds: number | null;
+  body: string | null;
+  handler_name: string | null;
+  message_type: string | null;
+  mime_type: string | null;
+  /** The provider's id (a WhatsApp wamid, a telephony call id), unique per channel. */
+  external_id: string | null;
+  ai_summary: AiSummary | null;
+  reply_to_event_id: string | null;
+  location: EventLocation | null;
+  assignation: Assignation | null;
+  /** What a producer keeps beside the event (e.g. a template's parameters); never shown as is. */
+  data: Record<string, unknown> | null;
+  thread_id: string | null;
+  thread_resolved: Generated<boolean>;
+  thread_message_count: Generated<number>;
+  last_modification_time: Date | null;
+}
+
+export interface ConversationThreadMessagesTable {
+  id: string;
+  workspace_id: string;
+  event_id: string;
+  author_user_id: string | null;
+  author_name: string | null;
+  body: string;
+  mentions: string[];
+  creation_time: Time;
+}
+
+export interface ConversationMentionsTable {
+  id: string;
+  workspace_id: string;
+  user_id: string;
+  conversation_id: string;
+  event_id: string;
+  thread_message_id: string | null;
+  creation_time: Time;
+  read_at: Date | null;
+}
+
 export interface Database {
+  conversations: ConversationsTable;
+  conversation_tags: ConversationTagsTable;
+  conversation_events: ConversationEventsTable;
+  conversation_thread_messages: ConversationThreadMessagesTable;
+  conversation_mentions: ConversationMentionsTable;
   contacts: ContactsTable;
   contact_property_definitions: ContactPropertyDefinitionsTable;
   contact_values: ContactValuesTable;
@@ -288,3 +406,7 @@ export type PropertyDefinitionRow = Selectable<ContactPropertyDefinitionsTable>;
 export type ContactValueRow = Selectable<ContactValuesTable>;
 export type ContactNoteRow = Selectable<ContactNotesTable>;
 export type ContactHistoryRow = Selectable<ContactHistoryTable>;
+export type ConversationRow = Selectable<ConversationsTable>;
+export type ConversationEventRow = Selectable<ConversationEventsTable>;
+export type NewConversationEvent = Insertable<ConversationEventsTable>;
+export type ThreadMessageRow = Selectable<ConversationThreadMessagesTable>;

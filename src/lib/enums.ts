@@ -38,6 +38,13 @@ export const FilterOperator = {
   14: 'IsNotSet',
 } as const;
 
+// Conversations (spec §5.B). SourceType 1–3 are Hatif's; 4–6 are Wasl's (features/conversations/README.md).
+export const ConversationStatus = { 1: 'Open', 2: 'Closed' } as const;
+export const EventSourceType = { 1: 'Call', 2: 'WhatsApp', 3: 'Assignation', 4: 'Note', 5: 'StatusChange', 6: 'AiSummary' } as const;
+export const EventDirection = { 1: 'Inbound', 2: 'Outbound', 3: 'Internal' } as const;
+/** The call webhook's sentiment scale (§4.1), also a conversation's. */
+export const Sentiment = { 1: 'Positive', 2: 'Neutral', 3: 'Negative', 4: 'Mixed', 5: 'Unknown' } as const;
+
 /** A table's names → integers (`codes(UserRole).Owner === 1`), for code that writes the values. */
 export function codes<T extends EnumTable>(table: T): { readonly [K in keyof T as T[K] & string]: K } {
   return Object.fromEntries(Object.entries(table).map(([value, name]) => [name, Number(value)])) as never;

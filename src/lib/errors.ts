@@ -20,6 +20,9 @@ const STATUS = {
   'Wasl:WebhookTarget:NotFound': 404,
   'Wasl:Contact:NotFound': 404,
   'Wasl:ContactProperty:NotFound': 404,
+  'Wasl:Conversation:NotFound': 404,
+  'Wasl:ConversationEvent:NotFound': 404,
+  'Wasl:Thread:NotFound': 404,
   'Wasl:MethodNotAllowed': 405,
   'Wasl:Tag:DuplicateName': 409,
   'Wasl:Tag:InUse': 409,
@@ -29,11 +32,13 @@ const STATUS = {
   'Wasl:Contact:DuplicatePhoneNumber': 409,
   'Wasl:ContactProperty:DuplicateName': 409,
   'Wasl:ContactProperty:IncompatibleValues': 409,
+  'Wasl:Conversation:AlreadyOpen': 409,
   'Wasl:PayloadTooLarge': 413,
   'Wasl:RequestTimeout': 408,
   'Wasl:UriTooLong': 414,
   'Wasl:UnsupportedMediaType': 415,
   'Wasl:Channel:NoWebhookUrl': 422,
+  'Wasl:Conversation:BothAssignees': 422,
   'Wasl:RateLimited': 429,
   'Wasl:Auth:TooManyFailures': 429,
   'Wasl:HeadersTooLarge': 431,
@@ -71,7 +76,7 @@ export class AppError extends Error {
 }
 
 /** Things that have ids a client can name; each has its `Wasl:<Entity>:NotFound` code. */
-export type Entity = 'Workspace' | 'Channel' | 'Tag' | 'ServiceAccount' | 'WebhookDelivery' | 'WebhookTarget' | 'Contact' | 'ContactProperty';
+export type Entity = 'Workspace' | 'Channel' | 'Tag' | 'ServiceAccount' | 'WebhookDelivery' | 'WebhookTarget' | 'Contact' | 'ContactProperty' | 'Conversation' | 'ConversationEvent' | 'Thread';
 
 const invalid = (issues: ValidationIssue[]) =>
   new AppError('Wasl:ValidationFailed', 'Your request is not valid!', {
@@ -116,6 +121,10 @@ export const errors = {
     new AppError('Wasl:ContactProperty:IncompatibleValues', `Contact property ${id} has ${count} value(s) that ${reason}; clear them first.`, {
       data: { count },
     }),
+  conversationAlreadyOpen: (id: string, openId: string) =>
+    new AppError('Wasl:Conversation:AlreadyOpen', `Conversation ${id} cannot reopen: conversation ${openId} is open for the same contact on this channel.`, {
+      data: { conversationId: openId },
+    }),
   // 408 / 413 / 414 / 415 / 431
   tooLarge: (limit: number) => new AppError('Wasl:PayloadTooLarge', `The request body is larger than the limit of ${limit} bytes.`),
   requestTimeout: () => new AppError('Wasl:RequestTimeout', 'The request was not received in time.'),
@@ -126,6 +135,8 @@ export const errors = {
   // 422
   noWebhookUrl: (channelId: string) =>
     new AppError('Wasl:Channel:NoWebhookUrl', `Channel ${channelId} has no whatsAppWebhookUrl or postCallWebhookUrl to test.`),
+  bothAssignees: () =>
+    new AppError('Wasl:Conversation:BothAssignees', 'Assign a conversation to a user or to an AI agent, not both: set one of assignedUserId and assignedAiAgentId (or neither, to unassign).'),
   // 429
   rateLimited: (limit: number, retryAfterSeconds: number) =>
     new AppError('Wasl:RateLimited', `Rate limit of ${limit} requests per minute exceeded; retry in ${retryAfterSeconds} s.`, {

@@ -7,6 +7,7 @@ import { fold } from '../../lib/fold.js';
 import { codes, ContactType } from '../../lib/enums.js';
 import { newId } from '../../lib/ids.js';
 import { orderBy, pageOf, withTotal } from '../../db/paging.js';
+import { estimate } from '../../db/estimate.js';
 import type { PageRequest } from '../../lib/paging.js';
 import type { Insertable, Updateable } from 'kysely';
 
@@ -14,15 +15,6 @@ import type { Insertable, Updateable } from 'kysely';
 export const PROBE_WALK = 20_000;
 /** Planner cost above which a count is not worth its time (a count of ~100,000 index entries, ~30 ms of a core). */
 export const COUNT_COST_LIMIT = 5_000;
-
-type Plan = [{ Plan: { 'Plan Rows': number; 'Total Cost': number } }];
-/** The planner's row estimate and cost for a statement, without running it. */
-async function estimate(statement: RawBuilder<unknown>, trx: Db) {
-  const result = await sql<{ 'QUERY PLAN': Plan | string }>`EXPLAIN (FORMAT JSON) ${statement}`.execute(trx);
-  const json = result.rows[0]!['QUERY PLAN'];
-  const top = (typeof json === 'string' ? (JSON.parse(json) as Plan) : json)[0].Plan;
-  return { rows: Math.round(top['Plan Rows']), cost: top['Total Cost'] };
-}
 
 /**
  * The folded copies filters compare (lib/fold.ts), kept beside whichever of name, email, company

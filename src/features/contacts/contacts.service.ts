@@ -159,6 +159,26 @@ export function createContactsService(deps: ContactWriteDeps & { views: ContactV
       }, trx);
     },
 
+    /**
+     * The live contact with this phone, made when there is none (named `name`, else the number):
+     * conversations and sends start here. Concurrent calls for one number meet one contact.
+     */
+    async ensure(workspaceId: string, input: { phoneNumber: string; name?: string | null; member: string }, actor: Actor, trx?: Db) {
+      return transaction(async (tx) => {
+        const phone = phoneOf(input.phoneNumber, input.member, await region(workspaceId, tx));
+        const found = await repo.findByPhone(workspaceId, phone, tx);
+        if (found) return { id: found.id, phoneNumber: phone, created: false };
+        try {
+          const contact = await service.create(workspaceId, { phoneNumber: phone, ...(present(input.name) && { name: input.name }) }, actor, tx);
+          return { id: contact.id, phoneNumber: phone, created: true };
+        } catch (err) {
+          // Created by a concurrent call since the lookup (create wrote nothing).
+          if (err instanceof AppError && err.code === 'Wasl:Contact:DuplicatePhoneNumber') return { id: String(err.extra.data!.contactId), phoneNumber: phone, created: false };
+          throw err;
+        }
+      }, trx);
+    },
+
     async get(workspaceId: string, id: string) {
       const row = await repo.find(workspaceId, id);
       if (!row) throw errors.notFound('Contact', id);

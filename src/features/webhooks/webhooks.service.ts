@@ -29,6 +29,9 @@ const CHANNEL_URL = {
   ContactUpdated: null,
   ContactDeleted: null,
   ContactsImported: null,
+  ConversationCreated: null,
+  ConversationStatusChanged: null,
+  ConversationTagsChanged: null,
 } as const;
 export type EventType = keyof typeof CHANNEL_URL;
 

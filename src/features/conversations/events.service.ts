@@ -1,0 +1,213 @@
+import type { Updateable } from 'kysely';
+import type { Db } from '../../db/store.js';
+import type { AiSummary, Assignation, ConversationEventRow, ConversationRow, EventLocation, NewConversationEvent } from '../../db/types.js';
+import type { Clock } from '../../lib/clock.js';
+import { codes, ConversationStatus, EventDirection, EventSourceType } from '../../lib/enums.js';
+import { errors } from '../../lib/errors.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { newId } from '../../lib/ids.js';
+import type { EventType } from '../webhooks/webhooks.service.js';
+import type { ConversationsRepo } from './conversations.repo.js';
+
+export const Status = codes(ConversationStatus);
+export const Source = codes(EventSourceType);
+export const Direction = codes(EventDirection);
+
+/** Call statuses that mean the customer was answered (an inbound call in any other is "lost"). */
+const ANSWERED = new Set(['answered', 'completed']);
+const PREVIEW_CHARS = 200;
+
+/** What a producer (WhatsApp, voice, the conversation's own actions) says about a new event. */
+export interface NewEvent {
+  workspaceId: string;
+  conversationId: string;
+  sourceType: number;
+  direction: number;
+  /** When it happened; now when absent. */
+  at?: Date;
+  status?: string | null;
+  errorCode?: number | null;
+  failureReason?: string | null;
+  isAi?: boolean;
+  attachment?: string | null;
+  ownerUserId?: string | null;
+  aiAgentId?: string | null;
+  durationSeconds?: number | null;
+  sizeBytes?: number | null;
+  ringingSeconds?: number | null;
+  body?: string | null;
+  handlerName?: string | null;
+  messageType?: string | null;
+  mimeType?: string | null;
+  externalId?: string | null;
+  sourceId?: string | null;
+  aiSummary?: AiSummary | null;
+  replyToEventId?: string | null;
+  location?: EventLocation | null;
+  assignation?: Assignation | null;
+  data?: Record<string, unknown> | null;
+}
+
+/** What may change on an event after it happened (a message's status, a call's end, its AI summary). */
+export type EventPatch = Partial<Pick<NewEvent, 'status' | 'errorCode' | 'failureReason' | 'externalId' | 'durationSeconds' | 'ringingSeconds' | 'sizeBytes' | 'aiSummary' | 'attachment' | 'body' | 'data' | 'handlerName' | 'ownerUserId'>>;
+
+const customerFacing = (sourceType: number) => sourceType === Source.Call || sourceType === Source.WhatsApp;
+
+/** Whether a customer event leaves the conversation waiting on the business. */
+const lost = (e: { source_type: number; direction: number; status: string | null }) =>
+  e.direction === Direction.Inbound && !(e.source_type === Source.Call && ANSWERED.has((e.status ?? '').toLowerCase()));
+
+function columns(p: EventPatch): Updateable<NewConversationEvent> {
+  const out: Updateable<NewConversationEvent> = {};
+  if (p.status !== undefined) out.status = p.status;
+  if (p.errorCode !== undefined) out.error_code = p.errorCode;
+  if (p.failureReason !== undefined) out.failure_reason = p.failureReason;
+  if (p.externalId !== undefined) out.external_id = p.externalId;
+  if (p.durationSeconds !== undefined) out.duration_seconds = p.durationSeconds;
+  if (p.ringingSeconds !== undefined) out.ringing_seconds = p.ringingSeconds;
+  if (p.sizeBytes !== undefined) out.size_bytes = p.sizeBytes;
+  if (p.aiSummary !== undefined) out.ai_summary = p.aiSummary;
+  if (p.attachment !== undefined) out.attachment = p.attachment;
+  if (p.body !== undefined) out.body = p.body;
+  if (p.data !== undefined) out.data = p.data;
+  if (p.handlerName !== undefined) out.handler_name = p.handlerName;
+  if (p.ownerUserId !== undefined) out.owner_user_id = p.ownerUserId;
+  return out;
+}
+
+type Emit = (trx: Db, event: { workspaceId: string; channelId?: string; type: EventType; payload: object }) => Promise<unknown>;
+
+/**
+ * The one way anything lands in a conversation's timeline. `append` runs in the caller's
+ * transaction: it locks the conversation, writes the event and, together with it, the
+ * conversation's `lastActivityAt`, `LastEvent*`, counts, unread number, lost flag and 24-hour
+ * window start; an inbound customer event reopens a closed conversation.
+ */
+export function createConversationEvents(deps: { repo: ConversationsRepo; clock: Clock; emit: Emit }) {
+  const { repo, clock, emit } = deps;
+
+  async function insert(c: ConversationRow, e: NewEvent, at: Date, trx: Db) {
+    return repo.insertEvent(
+      {
+        id: newId(),
+        workspace_id: c.workspace_id,
+        conversation_id: c.id,
+        contact_id: c.contact_id,
+        channel_id: c.channel_id,
+        source_type: e.sourceType,
+        source_id: e.sourceId ?? null,
+        direction: e.direction,
+        creation_time: at,
+        status: e.status ?? null,
+        error_code: e.errorCode ?? null,
+        failure_reason: e.failureReason ?? null,
+        is_ai: e.isAi ?? false,
+        attachment: e.attachment ?? null,
+        owner_user_id: e.ownerUserId ?? null,
+        ai_agent_id: e.aiAgentId ?? null,
+        duration_seconds: e.durationSeconds ?? null,
+        size_bytes: e.sizeBytes ?? null,
+        ringing_seconds: e.ringingSeconds ?? null,
+        body: e.body ?? null,
+        handler_name: e.handlerName ?? null,
+        message_type: e.messageType ?? null,
+        mime_type: e.mimeType ?? null,
+        external_id: e.externalId ?? null,
+        ai_summary: e.aiSummary ?? null,
+        reply_to_event_id: e.replyToEventId ?? null,
+        location: e.location ?? null,
+        assignation: e.assignation ?? null,
+        data: e.data ?? null,
+        thread_id: null,
+        last_modification_time: null,
+      },
+      trx,
+    );
+  }
+
+  /** The conversation's summary columns after `event` (written with it). */
+  function after(c: ConversationRow, event: ConversationEventRow): Updateable<ConversationRow> {
+    const at = event.creation_time;
+    const patch: Updateable<ConversationRow> = { events_count: c.events_count + 1 };
+    if (at > c.last_activity_at) patch.last_activity_at = at;
+    if (!c.last_event_at || at >= c.last_event_at) {
+      const sameRun = c.last_event_source_type === event.source_type && c.last_event_direction === event.direction;
+      Object.assign(patch, {
+        last_event_id: event.id,
+        last_event_source_type: event.source_type,
+        last_event_direction: event.direction,
+        last_event_status: event.status,
+        last_event_preview: event.body === null ? null : event.body.slice(0, PREVIEW_CHARS),
+        last_event_at: at,
+        last_events_count: sameRun ? c.last_events_count + 1 : 1,
+      });
+      if (customerFacing(event.source_type)) patch.is_lost = lost(event);
+    }
+    if (customerFacing(event.source_type) && event.direction === Direction.Inbound) {
+      patch.unread_count = c.unread_count + 1;
+      if (!c.last_inbound_at || at > c.last_inbound_at) patch.last_inbound_at = at;
+    }
+    return patch;
+  }
+
+  const events = {
+    /** Appends an event in the caller's transaction; answers the event and the conversation after it. */
+    async append(trx: Db, e: NewEvent, actor?: { userId: string | null; name: string | null }) {
+      let c = await repo.lock(e.workspaceId, e.conversationId, trx);
+      if (!c) throw errors.notFound('Conversation', e.conversationId);
+      const at = e.at ?? clock.now();
+      if (c.status === Status.Closed && e.direction === Direction.Inbound && customerFacing(e.sourceType)) {
+        c = await events.setStatus(trx, c, Status.Open, { userId: null, name: actor?.name ?? null }, at, 'reopen-if-free');
+      }
+      const event = await insert(c, e, at, trx);
+      const conversation = await repo.update(c.workspace_id, c.id, after(c, event), trx);
+      return { event, conversation };
+    },
+
+    /**
+     * Changes an event (a message's status, a call's outcome); when it is the conversation's last
+     * event, its `LastEventStatus` and lost flag follow.
+     */
+    async update(trx: Db, workspaceId: string, eventId: string, patch: EventPatch) {
+      const found = await repo.findEvent(workspaceId, eventId, trx);
+      if (!found) throw errors.notFound('ConversationEvent', eventId);
+      const c = await repo.lock(workspaceId, found.conversation_id, trx);
+      const event = await repo.updateEvent(workspaceId, eventId, { ...columns(patch), last_modification_time: clock.now() }, trx);
+      if (c && c.last_event_id === eventId) {
+        await repo.update(workspaceId, c.id, { last_event_status: event.status, ...(customerFacing(event.source_type) && { is_lost: lost(event) }) }, trx);
+      }
+      return event;
+    },
+
+    /**
+     * Opens or closes, with a StatusChange event and the `ConversationStatusChanged` event.
+     * `reopen-if-free` leaves it closed (quietly) when another conversation is open for the pair.
+     */
+    async setStatus(trx: Db, c: ConversationRow, status: number, actor: { userId: string | null; name: string | null }, at: Date, mode: 'strict' | 'reopen-if-free' = 'strict') {
+      if (c.status === status) return c;
+      if (status === Status.Open) {
+        const open = await repo.findOpen(c.workspace_id, c.channel_id, c.contact_id, trx);
+        if (open) {
+          if (mode === 'reopen-if-free') return c;
+          throw errors.conversationAlreadyOpen(c.id, open.id);
+        }
+      }
+      const updated = await repo.update(c.workspace_id, c.id, { status, closed_at: status === Status.Closed ? at : null }, trx).catch((err: unknown) => {
+        // Another one opened for the pair since the check above (the transaction is lost either way).
+        if (isUniqueViolation(err, 'conversations_open')) throw errors.conversationAlreadyOpen(c.id, '(another)');
+        throw err;
+      });
+      const event = await insert(updated, { workspaceId: c.workspace_id, conversationId: c.id, sourceType: Source.StatusChange, direction: Direction.Internal, status: ConversationStatus[status as 1 | 2], ownerUserId: actor.userId, handlerName: actor.name }, at, trx);
+      const final = await repo.update(c.workspace_id, c.id, after(updated, event), trx);
+      await emit(trx, {
+        workspaceId: c.workspace_id,
+        channelId: c.channel_id,
+        type: 'ConversationStatusChanged',
+        payload: { id: c.id, conversationId: c.id, workspaceId: c.workspace_id, channelId: c.channel_id, contactId: c.contact_id, status, previousStatus: c.status, changedByUserId: actor.userId, changedByName: actor.name, creationTime: at },
+      });
+      return final;
+    },
+  };
+  return events;
+}
+export type ConversationEvents = ReturnType<typeof createConversationEvents>;
