@@ -143,7 +143,10 @@ export function createConversationsService(deps: {
       if (open) return open;
       if (input.reopen) {
         const latest = await repo.latest(input.workspaceId, input.channelId, input.contactId, trx);
-        if (latest) return events.setStatus(trx, latest, Status.Open, input.actor, clock.now(), 'reopen-if-free').then(async (c) => (c.status === Status.Open ? c : service.open(trx, { ...input, reopen: false })));
+        if (latest) {
+          const reopened = await events.setStatus(trx, latest, Status.Open, input.actor, clock.now(), 'reopen-if-free');
+          if (reopened.status === Status.Open) return reopened;
+        }
       }
       const now = clock.now();
       const { row, created } = await repo.insertOpen(
