@@ -223,6 +223,19 @@ export function createConversationsRepo(db: Db) {
     lockEvent: (workspaceId: string, id: string, trx: Db) =>
       trx.selectFrom('conversation_events').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).forUpdate().executeTakeFirst(),
 
+    /** Whether an event of these source types comes after (creation time, id) in the conversation's timeline. */
+    async eventAfter(conversationId: string, at: Date, id: string, sourceTypes: number[], trx: Db = db) {
+      const row = await trx
+        .selectFrom('conversation_events')
+        .select('id')
+        .where('conversation_id', '=', conversationId)
+        .where(sql<boolean>`(creation_time, id) > (${at}, ${id}::uuid)`)
+        .where('source_type', 'in', sourceTypes)
+        .limit(1)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
     findEventByExternalId: (channelId: string, externalId: string, trx: Db = db) =>
       trx.selectFrom('conversation_events').selectAll().where('channel_id', '=', channelId).where('external_id', '=', externalId).executeTakeFirst(),
 

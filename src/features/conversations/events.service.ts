@@ -17,6 +17,9 @@ export const Direction = codes(EventDirection);
 const ANSWERED = new Set(['answered', 'completed']);
 const PREVIEW_CHARS = 200;
 
+/** The first 200 UTF-16 units of a body, without half of a character cut at the end (an emoji would become U+FFFD). */
+const preview = (body: string) => body.slice(0, PREVIEW_CHARS).replace(/[\uD800-\uDBFF]$/, '');
+
 /** What a producer (WhatsApp, voice, the conversation's own actions) says about a new event. */
 export interface NewEvent {
   workspaceId: string;
@@ -137,7 +140,7 @@ export function createConversationEvents(deps: { repo: ConversationsRepo; clock:
         last_event_source_type: event.source_type,
         last_event_direction: event.direction,
         last_event_status: event.status,
-        last_event_preview: event.body === null ? null : event.body.slice(0, PREVIEW_CHARS),
+        last_event_preview: event.body === null ? null : preview(event.body),
         last_event_at: at,
         last_events_count: sameRun ? c.last_events_count + 1 : 1,
       });
@@ -150,6 +153,8 @@ export function createConversationEvents(deps: { repo: ConversationsRepo; clock:
     return patch;
   }
 
+  const customerEventAfter = (e: ConversationEventRow, trx: Db) => repo.eventAfter(e.conversation_id, e.creation_time, e.id, [Source.Call, Source.WhatsApp], trx);
+
   const events = {
     /** Appends an event in the caller's transaction; answers the event and the conversation after it. */
     async append(trx: Db, e: NewEvent, actor?: { userId: string | null; name: string | null }) {
@@ -160,7 +165,10 @@ export function createConversationEvents(deps: { repo: ConversationsRepo; clock:
         c = await events.setStatus(trx, c, Status.Open, { userId: null, name: actor?.name ?? null }, at, 'reopen-if-free');
       }
       const event = await insert(c, e, at, trx);
-      const conversation = await repo.update(c.workspace_id, c.id, after(c, event), trx);
+      const patch = after(c, event);
+      // A customer event from before the last event (a late webhook) is still the last customer event when none follows it.
+      if (customerFacing(event.source_type) && patch.is_lost === undefined && !(await customerEventAfter(event, trx))) patch.is_lost = lost(event);
+      const conversation = await repo.update(c.workspace_id, c.id, patch, trx);
       return { event, conversation };
     },
 
@@ -173,9 +181,12 @@ export function createConversationEvents(deps: { repo: ConversationsRepo; clock:
       if (!found) throw errors.notFound('ConversationEvent', eventId);
       const c = await repo.lock(workspaceId, found.conversation_id, trx);
       const event = await repo.updateEvent(workspaceId, eventId, { ...columns(patch), last_modification_time: clock.now() }, trx);
-      if (c && c.last_event_id === eventId) {
-        await repo.update(workspaceId, c.id, { last_event_status: event.status, ...(customerFacing(event.source_type) && { is_lost: lost(event) }) }, trx);
-      }
+      if (!c) return event;
+      const isLast = c.last_event_id === eventId;
+      const changes: Updateable<ConversationRow> = isLast ? { last_event_status: event.status } : {};
+      // The lost flag follows the last customer event, which need not be the last event (a call assigned while it rang).
+      if (customerFacing(event.source_type) && (isLast || !(await customerEventAfter(event, trx)))) changes.is_lost = lost(event);
+      if (Object.keys(changes).length) await repo.update(workspaceId, c.id, changes, trx);
       return event;
     },
 
