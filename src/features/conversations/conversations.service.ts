@@ -175,7 +175,11 @@ export function createConversationsService(deps: {
         ...(query.ToDate !== undefined && { to: parseListDate(query.ToDate, 'ToDate', 'to') }),
         ...(query.IsLost !== undefined && { isLost: query.IsLost }),
       };
-      if (query.PhoneNumber?.trim()) filter.phoneDigits = await deps.phoneFragment(workspaceId, query.PhoneNumber);
+      if (query.PhoneNumber?.trim()) {
+        filter.phoneDigits = await deps.phoneFragment(workspaceId, query.PhoneNumber);
+        // Without digits the filter would match every conversation: what Hatif's ignored filter does, and Wasl must not.
+        if (!filter.phoneDigits) throw errors.invalidField('PhoneNumber', `PhoneNumber "${query.PhoneNumber}" has no digits.`);
+      }
       if (filter.from && filter.to && filter.from > filter.to) throw errors.invalidField('FromDate', 'FromDate is after ToDate.');
       const result = await repo.list(workspaceId, channelId, filter, page);
       return { totalCount: result.totalCount, totalCountExact: result.exact, items: result.items.map(toConversationItem) };
