@@ -31,7 +31,7 @@ export const CONVERSATION_WEBHOOKS = [
     name: 'ConversationCreated',
     operationId: 'conversationCreatedWebhook',
     summary: 'Conversation created',
-    description: `${where}.`,
+    description: `${where}. A create that also assigns sends this (unassigned) and then \`AssignedUserIdChanged\`; a create-or-get that returns the open conversation sends nothing.`,
     payload: Type.Object(Conversation.properties, { description: 'The conversation as Get Conversation answers it.' }),
   }),
   defineWebhook({

@@ -24,7 +24,8 @@ export function parseIdList(text: string, member: string): string[] {
  * day in UTC+3.
  */
 export function parseListDate(text: string, member: string, edge: 'from' | 'to'): Date {
-  const value = text.trim();
+  // An offset's `+` sent without URL-encoding arrives as a space: "…T12:00:00 03:00" is "+03:00".
+  const value = text.trim().replace(/^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?) (\d{2}:?\d{2})$/, '$1+$2');
   let ms = NaN;
   if (DATE_ONLY.test(value)) {
     ms = Date.parse(`${value}T00:00:00${HATIF_OFFSET}`);

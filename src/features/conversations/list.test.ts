@@ -471,6 +471,10 @@ test('FromDate/ToDate: no offset is UTC+3, Z and +02:00 are honoured, a date alo
   await check({ FromDate: '2026-03-17T11:00:00.001+0200' }, ['d4', 'd5']);
   await check({ ToDate: '2026-03-17T10:59:59.999+02:00' }, ['d1', 'd2']);
   await check({ FromDate: '2026-03-17T11:00:00+02:00', ToDate: '2026-03-17T09:00:00.000Z' }, ['d3']);
+  // A `+` sent without URL-encoding arrives as a space; the offset is still read.
+  const raw = await api('GET', `${LIST}/${channel.id}?Sorting=LastActivityAt%20ASC&FromDate=2026-03-17T11:00:00+02:00`);
+  assert.equal(raw.statusCode, 200, raw.body);
+  assert.deepEqual(json(raw).items.map((i: Json) => byId.get(i.id)), ['d3', 'd4', 'd5']);
   // A date alone: from the start, to the end, of that day in UTC+3.
   await check({ FromDate: '2026-03-17', ToDate: '2026-03-17' }, ['d2', 'd3', 'd4']);
   await check({ FromDate: '2026-03-17' }, ['d2', 'd3', 'd4', 'd5']);
