@@ -172,6 +172,9 @@ export function createConversationEvents(deps: { repo: ConversationsRepo; clock:
       return { event, conversation };
     },
 
+    /** The event a provider's id names on a channel (a WhatsApp wamid in a status callback, a call id). */
+    byExternalId: (trx: Db, channelId: string, externalId: string) => repo.findEventByExternalId(channelId, externalId, trx),
+
     /**
      * Changes an event (a message's status, a call's outcome); when it is the conversation's last
      * event, its `LastEventStatus` and lost flag follow.
