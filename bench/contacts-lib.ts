@@ -1,31 +1,10 @@
-import type { StoreOptions } from '../src/db/store.js';
-
 /**
  * What contacts-generate.ts writes and contacts.bench.ts asks: the workspace, the ten property
  * definitions, the word lists, and the five search bodies of issue 7 ("Scale").
  */
 export const WORKSPACE_NAME = 'contacts-bench';
-export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 export const DEFAULT_PG = 'postgres://postgres@127.0.0.1:5432/wasl_bench';
 export const DEFAULT_DATA_DIR = '/tmp/wasl-contacts-pglite';
-
-/** The store a flag set names: PostgreSQL (`--store=postgres`, `--pg`) or PGlite in `--data-dir`. */
-export function storeOptions(store: string, pg: string, dataDir: string): StoreOptions {
-  if (store === 'postgres') return { databaseUrl: pg };
-  if (store === 'pglite') return { dataDir };
-  throw new Error(`--store is postgres or pglite, not ${store}`);
-}
-
-/** The config environment of the app on that store (as bench/target.ts builds it). */
-export function appEnv(options: StoreOptions): Record<string, string> {
-  return {
-    WASL_ADMIN_TOKEN: ADMIN_TOKEN,
-    LOG_LEVEL: 'silent',
-    PUBLIC_URL: 'http://127.0.0.1',
-    RATE_LIMIT_PER_MINUTE: String(1_000_000_000),
-    ...('databaseUrl' in options ? { DATABASE_URL: options.databaseUrl } : 'dataDir' in options ? { DATA_DIR: options.dataDir } : {}),
-  };
-}
 
 /** PropertyType codes (src/lib/enums.ts). */
 export const PT = { Text: 1, Number: 2, Select: 3, Date: 4, Boolean: 5, MultiSelect: 6, Url: 7, Email: 8, Phone: 9 } as const;
@@ -107,23 +86,4 @@ export function searches(defIdByKey: Map<string, string>): Record<string, { labe
     d: { label: '(d) free text query "محمد"', body: { query: 'محمد' } },
     e: { label: '(e) phone prefix: phoneNumber StartsWith 96655', body: { filterGroups: [{ filters: [{ field: 'phoneNumber', operator: 'StartsWith', value: '96655' }] }] } },
   };
-}
-
-/** A small seeded PRNG (mulberry32): the same store from the same seed. */
-export function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Percentiles (ms) of a list of latencies. */
-export function percentiles(xs: number[]) {
-  const s = Float64Array.from(xs).sort();
-  const at = (p: number) => (s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : NaN);
-  return { p50: at(50), p95: at(95), p99: at(99), n: s.length };
 }

@@ -1,23 +1,17 @@
 import { readFile } from 'node:fs/promises';
-import type { EventEmitter } from 'node:events';
-import { cpus, loadavg } from 'node:os';
-import { createInterface } from 'node:readline';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import autocannon, { type Result } from 'autocannon';
 import { sql } from 'kysely';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import { orderBy } from '../src/db/paging.js';
-import { openStore, type StoreOptions } from '../src/db/store.js';
 import { CONTACT_SORT_FIELDS } from '../src/features/contacts/contacts.schemas.js';
 import { COUNT_COST_LIMIT, createContactsRepo, PROBE_WALK } from '../src/features/contacts/contacts.repo.js';
 import { createPropertiesRepo } from '../src/features/contacts/properties.repo.js';
 import { freeText, leaf, predicate, valueSet, type Node, type Target } from '../src/features/contacts/search.js';
 import { parseSorting } from '../src/http/paging.js';
-import { systemClock } from '../src/lib/clock.js';
 import { FilterOperator } from '../src/lib/enums.js';
-import { ADMIN_TOKEN, appEnv, DEFAULT_DATA_DIR, DEFAULT_PG, percentiles, searches, storeOptions, WORKSPACE_NAME } from './contacts-lib.js';
-import { childEnv, cleanup, log, start, stop } from './lib.js';
+import { alternate, explainAnalyze, httpLatencies, loop, machineLine, ms as f, oneLine, openBenchApp, runOn, serveCommands, startServer, storeEnv, type Loop, type Statement } from './compare-lib.js';
+import { DEFAULT_DATA_DIR, DEFAULT_PG, searches, WORKSPACE_NAME } from './contacts-lib.js';
+import { log, storeFlags, storeOptions } from './lib.js';
 
 /**
  * Contact search at scale (issue 7, "Scale") on a store made by contacts-generate.ts. The real
@@ -30,9 +24,7 @@ import { childEnv, cleanup, log, start, stop } from './lib.js';
 const { values: flags } = parseArgs({
   options: {
     serve: { type: 'boolean' },
-    store: { type: 'string', default: 'postgres' },
-    pg: { type: 'string', default: DEFAULT_PG },
-    'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
+    ...storeFlags(DEFAULT_PG, DEFAULT_DATA_DIR),
     duration: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '2' },
@@ -57,8 +49,6 @@ if (flags.help) {
 
 const PAGE = { skip: 0, take: 10, sort: parseSorting(undefined, CONTACT_SORT_FIELDS, 'CreationTime DESC') };
 type Mode = 'both' | 'page' | 'count' | 'bounded' | 'estimate';
-interface Statement { sql: string; parameters: readonly unknown[] }
-interface Loop { p50: number; p95: number; p99: number; n: number; rps: number }
 
 // --- the server side (child process) ---------------------------------------------------------
 
@@ -70,14 +60,9 @@ interface SearchBody {
 const opCode = (op: number | string) => (typeof op === 'number' ? op : Number(Object.entries(FilterOperator).find(([, name]) => name === op)![0]));
 
 async function serve() {
-  const options: StoreOptions = process.env.BENCH_DATABASE_URL ? { databaseUrl: process.env.BENCH_DATABASE_URL } : { dataDir: process.env.BENCH_DATA_DIR! };
-  const store = await openStore(options);
-  const app = await buildApp({ config: loadConfig(appEnv(options)), db: store.db, engine: store.engine, clock: systemClock, logger: false });
-  const ws = (await sql<{ id: string }>`SELECT id FROM workspaces WHERE name = ${WORKSPACE_NAME}`.execute(store.db)).rows[0];
-  if (!ws) throw new Error(`no workspace ${WORKSPACE_NAME}: run bench/contacts-generate.ts first`);
-  const res = await app.inject({ method: 'POST', url: `/admin/v1/workspaces/${ws.id}/service-accounts`, payload: { name: `bench-${process.pid}` }, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-  if (res.statusCode !== 200) throw new Error(`service account: ${res.statusCode} ${res.body}`);
-  const account = res.json() as { clientId: string; clientSecret: string };
+  const bench = await openBenchApp(WORKSPACE_NAME, 'bench/contacts-generate.ts');
+  const { store } = bench;
+  const ws = { id: bench.workspaceId };
 
   // The tree as contacts.service.ts compile() builds it, then repo.search()'s two statements.
   const defs = await createPropertiesRepo(store.db).list(ws.id);
@@ -115,7 +100,7 @@ async function serve() {
     statements[name] = { page, probe, matching, count, bounded, countFrom: set ? 'contact_values (valueSet)' : 'contacts (predicate)' };
   }
 
-  const run = (s: Statement) => store.pool.query({ text: s.sql, values: s.parameters as unknown[] });
+  const run = (s: Statement) => runOn(store.pool, s);
   /** What repo.search() sends: the page, then the count unless the page is short. */
   async function once(name: string, mode: Mode) {
     const st = statements[name]!;
@@ -151,71 +136,28 @@ async function serve() {
     }
     return Number((await run(mode === 'bounded' ? st.bounded : st.count)).rows[0].n);
   }
-  async function loop(name: string, mode: Mode, seconds: number, concurrency: number): Promise<Loop> {
-    const latencies: number[] = [];
-    const began = performance.now();
-    const end = began + seconds * 1000;
-    const worker = async () => {
-      while (performance.now() < end) {
-        const t = performance.now();
-        await once(name, mode);
-        latencies.push(performance.now() - t);
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-    return { ...percentiles(latencies), rps: latencies.length / ((performance.now() - began) / 1000) };
-  }
-  const explain = async (s: Statement) =>
-    (await store.pool.query({ text: `EXPLAIN (ANALYZE, BUFFERS) ${s.sql}`, values: s.parameters as unknown[] })).rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n');
-
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const appPort = (app.server.address() as { port: number }).port;
   const [{ n: contacts }] = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM contacts WHERE workspace_id = ${ws.id} AND deletion_time IS NULL`.execute(store.db)).rows as [{ n: number }];
-  const out = (x: object) => process.stdout.write(`${JSON.stringify(x)}\n`);
-  out({ engine: store.engine, appPort, contacts, clientId: account.clientId, clientSecret: account.clientSecret, statements });
-
-  const stopAll = async () => {
-    await app.close().catch(() => {});
-    await store.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stopAll());
-  // One JSON command a line; each answers one JSON line, in order.
-  let queue = Promise.resolve();
-  createInterface({ input: process.stdin })
-    .on('line', (line) => {
-      queue = queue.then(async () => {
-        const c = JSON.parse(line) as { op: string; query: string; mode?: Mode; seconds?: number; concurrency?: number };
-        try {
-          if (c.op === 'loop') out(await loop(c.query, c.mode!, c.seconds!, c.concurrency!));
-          else if (c.op === 'check') {
-            const { rows } = await run(statements[c.query]!.page);
-            out({ ids: rows.map((r: { id: string }) => r.id), totalCount: await once(c.query, 'both') });
-          } else if (c.op === 'explain') {
-            const st = statements[c.query]!;
-            out({ page: await explain(st.page), probe: await explain(st.probe), estimate: (await run(st.matching)).rows[0]['QUERY PLAN'][0].Plan['Plan Rows'], count: await explain(st.count), bounded: await explain(st.bounded) });
-          }
-          else if (c.op === 'cpu') {
-            const { user, system } = process.cpuUsage();
-            out({ cpuUs: user + system });
-          }
-        } catch (err) {
-          out({ error: (err as Error).message });
-        }
-      });
-    })
-    .on('close', () => void stopAll());
+  await serveCommands(bench, { contacts, statements }, async (c) => {
+    const query = c.query as string;
+    if (c.op === 'loop') return loop(() => once(query, c.mode as Mode), c.seconds as number, c.concurrency as number);
+    if (c.op === 'check') {
+      const { rows } = await run(statements[query]!.page);
+      return { ids: rows.map((r: { id: string }) => r.id), totalCount: await once(query, 'both') };
+    }
+    if (c.op === 'explain') {
+      const st = statements[query]!;
+      const explain = (s: Statement) => explainAnalyze(store.pool, s);
+      return { page: await explain(st.page), probe: await explain(st.probe), estimate: (await run(st.matching)).rows[0]['QUERY PLAN'][0].Plan['Plan Rows'], count: await explain(st.count), bounded: await explain(st.bounded) };
+    }
+    throw new Error(`unknown op ${c.op}`);
+  });
 }
 
 // --- the driver -----------------------------------------------------------------------------
 
 async function drive() {
   const options = storeOptions(flags.store!, flags.pg!, flags['data-dir']!);
-  const env: Record<string, string> = {
-    BENCH_COUNT_CAP: flags['count-cap']!,
-    BENCH_SQL_COUNT: flags['sql-count']!,
-    ...('databaseUrl' in options ? { BENCH_DATABASE_URL: options.databaseUrl } : { BENCH_DATA_DIR: (options as { dataDir: string }).dataDir }),
-  };
+  const env: Record<string, string> = { BENCH_COUNT_CAP: flags['count-cap']!, BENCH_SQL_COUNT: flags['sql-count']!, ...storeEnv(options) };
   const connections = Number(flags.connections);
   const duration = Number(flags.duration);
   const rounds = Number(flags.rounds);
@@ -223,39 +165,14 @@ async function drive() {
   const countDuration = Number(flags['count-duration']);
   const began = loadavg();
   log(`${flags.store}: starting the server (--serve) …`);
-  const child = start(['bench/contacts.bench.ts', '--serve'], childEnv(env), 'pipe');
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const next = async <T>() => {
-    const line = await lines.next();
-    if (line.done) throw new Error('the server closed its output');
-    const value = JSON.parse(line.value) as T & { error?: string };
-    if (value.error) throw new Error(value.error);
-    return value as T;
-  };
-  const ask = <T>(command: object) => {
-    child.stdin!.write(`${JSON.stringify(command)}\n`);
-    return next<T>();
-  };
+  const { child, info, ask, url, bearer, close } = await startServer<{ engine: string; appPort: number; contacts: number; clientId: string; clientSecret: string; statements: Record<string, { page: Statement; count: Statement; bounded: Statement; countFrom: string }> }>('bench/contacts.bench.ts', env);
   try {
-    const info = await next<{ engine: string; appPort: number; contacts: number; clientId: string; clientSecret: string; statements: Record<string, { page: Statement; count: Statement; bounded: Statement; countFrom: string }> }>();
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: info.clientId, client_secret: info.clientSecret, scope: 'VoxaAPI' });
-    const tokenRes = await fetch(`http://127.0.0.1:${info.appPort}/connect/token`, { method: 'POST', body: form });
-    const { access_token: bearer } = (await tokenRes.json()) as { access_token: string };
-    const url = `http://127.0.0.1:${info.appPort}`;
     const headers = { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' };
     const defsRes = await fetch(`${url}/v1/contact-property-definitions`, { headers });
     const defs = (await defsRes.json()) as { id: string; key: string }[];
     const bodies = searches(new Map(defs.map((d) => [d.key, d.id])));
 
-    /** autocannon for `seconds`, every response's latency kept (its summary has no p95). */
-    const http = async (body: object, seconds: number) => {
-      const latencies: number[] = [];
-      let bad = 0;
-      const run = autocannon({ url, connections, duration: seconds, requests: [{ method: 'POST', path: '/v1/contacts/search', headers, body: JSON.stringify(body) }] }) as unknown as Promise<Result> & EventEmitter;
-      run.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => (status === 200 ? latencies.push(ms) : bad++));
-      const r = await run;
-      return { rps: latencies.length / r.duration, bad: bad + r.errors + r.timeouts, latencies };
-    };
+    const http = (body: object, seconds: number) => httpLatencies(url, connections, seconds, { method: 'POST', path: '/v1/contacts/search', headers, body: JSON.stringify(body) });
 
     const rows: string[] = [];
     const explains: string[] = [];
@@ -268,28 +185,16 @@ async function drive() {
       const sqlAnswer = await ask<{ ids: string[]; totalCount: number }>({ op: 'check', query: name });
       const same = appAnswer.totalCount === sqlAnswer.totalCount && appAnswer.items.map((i) => i.id).join() === sqlAnswer.ids.join();
       if (!same) log(`  ${name}: app and SQL differ! app ${appAnswer.totalCount} / SQL ${sqlAnswer.totalCount}`);
-      if (warmup > 0) {
-        await http(s.body, warmup);
-        await ask({ op: 'loop', query: name, mode: 'both', seconds: warmup, concurrency: connections });
-      }
-      // App and SQL alternate in rounds, so a neighbour's load on the shared cores hits both alike.
-      const appRuns: Awaited<ReturnType<typeof http>>[] = [];
-      const sqlRuns: Loop[] = [];
-      const slice = Math.max(1, Math.round(duration / rounds));
-      for (let i = 0; i < rounds; i++) {
-        appRuns.push(await http(s.body, slice));
-        sqlRuns.push(await ask<Loop>({ op: 'loop', query: name, mode: 'both', seconds: slice, concurrency: connections }));
-      }
-      const app = { ...percentiles(appRuns.flatMap((r) => r.latencies)), rps: appRuns.reduce((n, r) => n + r.rps, 0) / rounds, bad: appRuns.reduce((n, r) => n + r.bad, 0) };
-      // Loops report percentiles only; the rounds' p95s are averaged (weighted by samples).
-      const weighted = (k: 'p50' | 'p95' | 'p99') => sqlRuns.reduce((n, r) => n + r[k] * r.n, 0) / sqlRuns.reduce((n, r) => n + r.n, 0);
-      const both = { p50: weighted('p50'), p95: weighted('p95'), p99: weighted('p99'), rps: sqlRuns.reduce((n, r) => n + r.rps, 0) / rounds };
+      const { app, sql: both } = await alternate(
+        { rounds, duration, warmup },
+        (seconds) => http(s.body, seconds),
+        (seconds) => ask<Loop>({ op: 'loop', query: name, mode: 'both', seconds, concurrency: connections }),
+      );
       const page = await ask<Loop>({ op: 'loop', query: name, mode: 'page', seconds: countDuration, concurrency: connections });
       const count = await ask<Loop>({ op: 'loop', query: name, mode: 'count', seconds: countDuration, concurrency: connections });
       const bounded = await ask<Loop>({ op: 'loop', query: name, mode: 'bounded', seconds: countDuration, concurrency: connections });
       const plan = await ask<{ page: string; probe: string; estimate: number; count: string; bounded: string }>({ op: 'explain', query: name });
       const load1 = loadavg()[0]!;
-      const f = (x: number) => (x < 10 ? x.toFixed(1) : Math.round(x).toString());
       const ratio = app.p95 / both.p95;
       rows.push(
         `| ${s.label} | ${appAnswer.totalCount}${same ? '' : ' ✗ differs'} | ${Math.round(app.rps)} | ${f(app.p50)} | **${f(app.p95)}**${app.p95 <= 50 ? ' ✓' : ' ✗'} | ${f(app.p99)} | ${Math.round(both.rps)} | ${f(both.p50)} | **${f(both.p95)}** | ${ratio.toFixed(2)}×${ratio <= 1.5 ? ' ✓' : ' ✗'} | ${f(page.p95)} | ${f(count.p50)} / ${f(count.p95)} | ${f(both.p95 - page.p95)} | ${f(bounded.p95)} | ${load0.toFixed(1)}→${load1.toFixed(1)} |${app.bad ? ` ${app.bad} errors` : ''}`,
@@ -297,7 +202,7 @@ async function drive() {
       log(rows.at(-1)!);
       const st = info.statements[name]!;
       explains.push(
-        `### ${s.label}\nbody: \`${JSON.stringify(s.body)}\`\n\nPage (parameters \`${JSON.stringify(st.page.parameters)}\`):\n\`\`\`sql\n${st.page.sql.trim().replace(/\s+/g, ' ')}\n\`\`\`\n\`\`\`\n${plan.page}\n\`\`\`\nThe planner's estimate of the matches: ${Math.round(plan.estimate)}. At or above ${flags['count-cap']} the app sends the probing page instead:\n\`\`\`\n${plan.probe}\n\`\`\`\nCount (from ${st.countFrom}; parameters \`${JSON.stringify(st.count.parameters)}\`):\n\`\`\`sql\n${st.count.sql.trim().replace(/\s+/g, ' ')}\n\`\`\`\n\`\`\`\n${plan.count}\n\`\`\`\n<details><summary>Measured alternative, not the app's: count bounded at ${flags['count-cap']}</summary>\n\n\`\`\`sql\n${st.bounded.sql.trim().replace(/\s+/g, ' ')}\n\`\`\`\n\`\`\`\n${plan.bounded}\n\`\`\`\n</details>\n`,
+        `### ${s.label}\nbody: \`${JSON.stringify(s.body)}\`\n\nPage (parameters \`${JSON.stringify(st.page.parameters)}\`):\n\`\`\`sql\n${oneLine(st.page)}\n\`\`\`\n\`\`\`\n${plan.page}\n\`\`\`\nThe planner's estimate of the matches: ${Math.round(plan.estimate)}. At or above ${flags['count-cap']} the app sends the probing page instead:\n\`\`\`\n${plan.probe}\n\`\`\`\nCount (from ${st.countFrom}; parameters \`${JSON.stringify(st.count.parameters)}\`):\n\`\`\`sql\n${oneLine(st.count)}\n\`\`\`\n\`\`\`\n${plan.count}\n\`\`\`\n<details><summary>Measured alternative, not the app's: count bounded at ${flags['count-cap']}</summary>\n\n\`\`\`sql\n${oneLine(st.bounded)}\n\`\`\`\n\`\`\`\n${plan.bounded}\n\`\`\`\n</details>\n`,
       );
     }
     // Export: every contact of the workspace as CSV, read as a stream; the server's RSS sampled.
@@ -323,11 +228,10 @@ async function drive() {
         log(exportRows.at(-1)!);
       }
     }
-    const cpu = cpus();
     process.stdout.write(
       [
         `## ${info.engine}, ${info.contacts.toLocaleString('en')} contacts — ${new Date().toISOString()}`,
-        `node ${process.version}, ${cpu.length} × ${cpu[0]?.model.trim()}; autocannon ${connections} connections and SQL loops of ${connections} on the server's pool, ${duration} s each in ${rounds} alternating rounds after ${warmup} s warm-up; page alone and count alone ${countDuration} s each; SQL baseline counts ${flags['sql-count']}. Load average (1 min) at start ${began[0]!.toFixed(2)}, end ${loadavg()[0]!.toFixed(2)}.`,
+        machineLine(began, `autocannon ${connections} connections and SQL loops of ${connections} on the server's pool, ${duration} s each in ${rounds} alternating rounds after ${warmup} s warm-up; page alone and count alone ${countDuration} s each; SQL baseline counts ${flags['sql-count']}`),
         '',
         `| query | totalCount | app req/s | app p50 ms | app p95 ms | app p99 ms | SQL req/s | SQL p50 | SQL p95 (page + count) | app/SQL p95 | SQL page alone p95 | count alone p50 / p95 | count cost (p95 page+count − page) | SQL p95 page + count bounded at ${flags['count-cap']} | load 1 min |`,
         '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
@@ -338,9 +242,7 @@ async function drive() {
       ].join('\n') + '\n',
     );
   } finally {
-    child.stdin!.end();
-    await stop(child);
-    await cleanup();
+    await close();
   }
 }
 

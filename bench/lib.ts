@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon, { type Request } from 'autocannon';
 import pg from 'pg';
+import type { StoreOptions } from '../src/db/store.js';
 
-/** Helpers shared by http.bench.ts (the benchmark) and profile.ts (one route under --cpu-prof). */
+/** Helpers shared by the benchmarks: http.bench.ts and profile.ts (target.ts in a child), and the store options, PRNG and percentiles of the scale benchmarks. */
 export type StoreName = 'pglite' | 'postgres';
 export interface Target { appPort: number; basePort: number; clientId: string; clientSecret: string; sql: Record<string, string> }
 export interface Load { rps: number; p50: number; p99: number; bad: number; count: number; seconds: number }
@@ -83,7 +84,7 @@ export async function startTarget(store: { DATA_DIR: string } | { DATABASE_URL: 
 }
 
 /** An access token from the real app's POST /connect/token. */
-export async function token(t: Target): Promise<string> {
+export async function token(t: Pick<Target, 'appPort' | 'clientId' | 'clientSecret'>): Promise<string> {
   const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: t.clientId, client_secret: t.clientSecret, scope: 'VoxaAPI' });
   const res = await fetch(`http://127.0.0.1:${t.appPort}/connect/token`, { method: 'POST', body });
   if (!res.ok) throw new Error(`POST /connect/token: ${res.status} ${await res.text()}`);
@@ -140,3 +141,47 @@ export async function cleanup() {
   for (const fn of cleanups.splice(0).reverse()) await fn().catch((err) => log(`cleanup: ${(err as Error).message}`));
 }
 process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+// Shared by the benchmarks that run the app on a store of their own (contacts, conversations).
+export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+
+/** The flags that name a store (`parseArgs` options), with the benchmark's own defaults; storeOptions() reads them. */
+export const storeFlags = (pg: string, dataDir: string) =>
+  ({ store: { type: 'string', default: 'postgres' }, pg: { type: 'string', default: pg }, 'data-dir': { type: 'string', default: dataDir } }) as const;
+
+/** The store a flag set names: PostgreSQL (`--store=postgres`, `--pg`) or PGlite in `--data-dir`. */
+export function storeOptions(store: string, pg: string, dataDir: string): StoreOptions {
+  if (store === 'postgres') return { databaseUrl: pg };
+  if (store === 'pglite') return { dataDir };
+  throw new Error(`--store is postgres or pglite, not ${store}`);
+}
+
+/** The config environment of the app on that store (as bench/target.ts builds it). */
+export function appEnv(options: StoreOptions): Record<string, string> {
+  return {
+    WASL_ADMIN_TOKEN: ADMIN_TOKEN,
+    LOG_LEVEL: 'silent',
+    PUBLIC_URL: 'http://127.0.0.1',
+    RATE_LIMIT_PER_MINUTE: String(1_000_000_000),
+    ...('databaseUrl' in options ? { DATABASE_URL: options.databaseUrl } : 'dataDir' in options ? { DATA_DIR: options.dataDir } : {}),
+  };
+}
+
+/** A small seeded PRNG (mulberry32): the same store from the same seed. */
+export function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Percentiles (ms) of a list of latencies. */
+export function percentiles(xs: number[]) {
+  const s = Float64Array.from(xs).sort();
+  const at = (p: number) => (s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : NaN);
+  return { p50: at(50), p95: at(95), p99: at(99), n: s.length };
+}

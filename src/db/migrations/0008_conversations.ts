@@ -21,6 +21,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       sentiment smallint,
       assignee_id uuid REFERENCES workspace_users (id),
       ai_agent_id uuid REFERENCES workspace_users (id),
+      -- Whoever it is assigned to, person or AI agent: AssigneeUserIds and GetUnAssigned read one index.
+      assignee_key uuid GENERATED ALWAYS AS (coalesce(assignee_id, ai_agent_id)) STORED,
       last_activity_at timestamptz(3) NOT NULL,
       last_event_id uuid,
       last_event_source_type smallint,
@@ -35,17 +37,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       last_inbound_at timestamptz(3),
       creation_time timestamptz(3) NOT NULL,
       creator_id uuid,
-      closed_at timestamptz(3)
+      closed_at timestamptz(3),
+      CHECK (assignee_id IS NULL OR ai_agent_id IS NULL)
     );
     CREATE UNIQUE INDEX conversations_open ON conversations (channel_id, contact_id) WHERE status = 1;
     CREATE INDEX conversations_contact ON conversations (contact_id, channel_id, creation_time DESC);
     CREATE INDEX conversations_activity ON conversations (channel_id, last_activity_at, id);
-    CREATE INDEX conversations_status_activity ON conversations (channel_id, status, last_activity_at, id);
-    CREATE INDEX conversations_assignee ON conversations (channel_id, assignee_id, last_activity_at, id) WHERE assignee_id IS NOT NULL;
-    CREATE INDEX conversations_ai_agent ON conversations (channel_id, ai_agent_id, last_activity_at, id) WHERE ai_agent_id IS NOT NULL;
-    CREATE INDEX conversations_unassigned ON conversations (channel_id, status, last_activity_at, id) WHERE assignee_id IS NULL AND ai_agent_id IS NULL;
+    CREATE INDEX conversations_status_activity ON conversations (channel_id, status, last_activity_at, id) INCLUDE (is_lost);
+    CREATE INDEX conversations_assignee ON conversations (channel_id, assignee_key, status, last_activity_at, id);
     CREATE INDEX conversations_lost ON conversations (channel_id, status, last_activity_at, id) WHERE is_lost;
     CREATE INDEX conversations_created ON conversations (channel_id, creation_time, id);
+    -- A channel's ids in order, with their contacts: a tag's conversations on the channel by a merge
+    -- join of two indexes, a name's or a phone's by a hash join, neither reading the table.
+    CREATE INDEX conversations_channel ON conversations (channel_id, id) INCLUDE (contact_id);
 
     CREATE TABLE conversation_tags (
       conversation_id uuid NOT NULL REFERENCES conversations (id),

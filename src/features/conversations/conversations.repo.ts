@@ -51,17 +51,28 @@ export interface TimelineRow extends ConversationEventRow {
 }
 
 const uuids = (ids: string[]) => sql`${ids}::uuid[]`;
+/** `= $1` for one id (an index range the planner knows is in order), `= ANY($1)` for several. */
+const oneOf = (ids: string[]) => (ids.length === 1 ? sql`= ${ids[0]}` : sql`= ANY(${uuids(ids)})`);
 
-/** The WHERE of a channel's list (each filter an index range or a semi-join; README.md has the plans). */
+/**
+ * The WHERE of a channel's list (each filter an index range or a semi-join; README.md has the
+ * plans). The workspace is checked once, on the channel (a one-time filter), not on each row: the
+ * conversations' indexes then hold every column a filter reads, so the bounded count reads only
+ * the index (bench/conversations/README.md).
+ */
 function where(workspaceId: string, channelId: string, f: ConversationFilter): RawBuilder<unknown> {
-  const parts: RawBuilder<unknown>[] = [sql`c.workspace_id = ${workspaceId}`, sql`c.channel_id = ${channelId}`];
+  const parts: RawBuilder<unknown>[] = [
+    sql`c.channel_id = ${channelId}`,
+    sql`EXISTS (SELECT 1 FROM channels w WHERE w.id = ${channelId} AND w.workspace_id = ${workspaceId})`,
+  ];
   if (f.status !== undefined) parts.push(sql`c.status = ${f.status}`);
+  // assignee_key is the user or the AI agent (never both), so either is one index range.
   const assignee: RawBuilder<unknown>[] = [];
-  if (f.assigneeIds?.length) assignee.push(sql`c.assignee_id = ANY(${uuids(f.assigneeIds)})`, sql`c.ai_agent_id = ANY(${uuids(f.assigneeIds)})`);
-  if (f.unassigned) assignee.push(sql`(c.assignee_id IS NULL AND c.ai_agent_id IS NULL)`);
+  if (f.assigneeIds?.length) assignee.push(sql`c.assignee_key ${oneOf(f.assigneeIds)}`);
+  if (f.unassigned) assignee.push(sql`c.assignee_key IS NULL`);
   if (assignee.length) parts.push(sql`(${sql.join(assignee, sql` OR `)})`);
-  if (f.contactIds?.length) parts.push(sql`c.contact_id = ANY(${uuids(f.contactIds)})`);
-  if (f.tagIds?.length) parts.push(sql`EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag_id = ANY(${uuids(f.tagIds)}))`);
+  if (f.contactIds?.length) parts.push(sql`c.contact_id ${oneOf(f.contactIds)}`);
+  if (f.tagIds?.length) parts.push(sql`EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag_id ${oneOf(f.tagIds)})`);
   const contact: RawBuilder<unknown>[] = [];
   if (f.name) contact.push(sql`k.search_name LIKE ${`%${escapeLike(f.name)}%`}`);
   if (f.phoneDigits) contact.push(sql`k.phone_number LIKE ${`%${escapeLike(f.phoneDigits)}%`}`);
