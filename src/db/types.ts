@@ -261,6 +261,8 @@ export interface ConversationsTable {
   sentiment: number | null;
   assignee_id: string | null;
   ai_agent_id: string | null;
+  /** The person or the AI agent it is assigned to (generated: coalesce of the two). */
+  assignee_key: Generated<string | null>;
   last_activity_at: Time;
   last_event_id: string | null;
   last_event_source_type: number | null;
