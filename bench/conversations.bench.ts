@@ -19,8 +19,9 @@ import { log, storeFlags, storeOptions } from './lib.js';
  * autocannon at concurrency 8, alternating with the statements the app sends for it, sent
  * straight to the server's pool by the child at the same concurrency. Those statements are the
  * app's own: the child runs the conversations service once on a Kysely that records what it sends
- * (the channel check, then the page and the bounded count at once, then the planner's estimate
- * when the count reaches its cap) and replays them in that shape. Then the same for the timeline
+ * (the page and the planner's estimate at once; then, when the page is full and the estimate is
+ * under 10,000, the bounded count; the channel check only when the page is empty) and replays
+ * them in that shape. Then the same for the timeline
  * of the longest conversation at several SkipCounts; EXPLAIN (ANALYZE, BUFFERS) of each page and
  * count. Markdown on stdout.
  */
@@ -48,7 +49,7 @@ if (flags.help) {
 type Query = Partial<Static<typeof ListConversationsQuery>>;
 interface Filter { label: string; why: string; query: Query }
 /** The list statements of one request, as the service sent them: before the page, the page and the count (at once), the estimate past the cap. */
-interface ListStatements { pre: Statement[]; page: Statement; count: Statement; estimate: Statement | null }
+interface ListStatements { pre: Statement[]; page: Statement; estimate: Statement; count: Statement | null; channel: Statement | null }
 
 /**
  * The five most common combinations (README.md says why), two cheap extras, and one of every
@@ -109,10 +110,14 @@ async function serve() {
   for (const [key, f] of Object.entries(all)) {
     const query = { ...PAGE, ...f.query } as Static<typeof ListConversationsQuery>;
     const sent = await record(() => services.list(workspaceId, channel, query, pageRequest(query, CONVERSATION_SORT_FIELDS, 'LastActivityAt DESC')));
+    // Classified by what they are (Kysely logs a statement when it ends, so concurrent ones in any order).
     const page = sent.find((s) => s.sql.includes('json_agg'));
-    const count = sent.find((s) => /^\s*SELECT count\(\*\)::int AS n FROM \(SELECT 1 FROM conversations/.test(s.sql));
-    if (!page || !count) throw new Error(`${key}: no page or count among ${sent.length} statements`);
-    listStatements[key] = { pre: sent.slice(0, Math.min(sent.indexOf(page), sent.indexOf(count))), page, count, estimate: sent.find((s) => /^\s*EXPLAIN/.test(s.sql)) ?? null };
+    const estimate = sent.find((s) => /^\s*EXPLAIN/.test(s.sql));
+    const channelCheck = sent.find((s) => /from "channels"/.test(s.sql)) ?? null;
+    const count = sent.find((s) => /^\s*SELECT count\(\*\)::int AS n FROM \(SELECT 1 FROM conversations/.test(s.sql)) ?? null;
+    if (!page || !estimate) throw new Error(`${key}: no page or estimate among ${sent.length} statements`);
+    const pre = sent.filter((s) => ![page, estimate, channelCheck, count].includes(s));
+    listStatements[key] = { pre, page, estimate, count, channel: channelCheck };
   }
   const timelineStatements: Record<string, Statement[]> = {};
   /** The timeline page's statements, recorded the first time the page is asked for. */
@@ -126,14 +131,16 @@ async function serve() {
   async function list(key: string) {
     const st = listStatements[key]!;
     for (const s of st.pre) await run(s);
-    const [page, count] = await Promise.all([run(st.page), run(st.count)]);
-    const n = Number(count.rows[0].n);
-    let total = n;
-    if (n > EXACT_COUNT_UP_TO) {
-      if (!st.estimate) throw new Error(`${key}: the count reached its cap but the service sent no estimate`);
-      const planned = Math.round((await run(st.estimate)).rows[0]['QUERY PLAN'][0].Plan['Plan Rows']);
-      total = Math.max(planned, n, PAGE.SkipCount + page.rows.length + (page.rows.length === PAGE.MaxResultCount ? 1 : 0));
+    const [page, estimate] = await Promise.all([run(st.page), run(st.estimate)]);
+    const planned = Math.round(estimate.rows[0]['QUERY PLAN'][0].Plan['Plan Rows']);
+    const seen = PAGE.SkipCount + page.rows.length;
+    const atLeast = page.rows.length === PAGE.MaxResultCount ? seen + 1 : seen;
+    let total = page.rows.length < PAGE.MaxResultCount ? seen : Math.max(planned, atLeast);
+    if (st.count) {
+      const n = Number((await run(st.count)).rows[0].n);
+      total = n <= EXACT_COUNT_UP_TO ? n : Math.max(planned, n, atLeast);
     }
+    if (st.channel) await run(st.channel);
     return { totalCount: total, ids: page.rows.map((r: { id: string }) => r.id) };
   }
   /** What the service sends for one timeline page (the conversation, then the page's events). */
@@ -154,7 +161,7 @@ async function serve() {
         return { page: await explainAnalyze(store.pool, statements.at(-1)!), statements };
       }
       const st = listStatements[target]!;
-      return { page: await explainAnalyze(store.pool, st.page), count: await explainAnalyze(store.pool, st.count) };
+      return { page: await explainAnalyze(store.pool, st.page), count: st.count ? await explainAnalyze(store.pool, st.count) : undefined };
     }
     throw new Error(`unknown op ${c.op}`);
   });
@@ -220,9 +227,10 @@ async function drive() {
       const st = info.listStatements[key]!;
       explains.push(
         `### ${f.label}\n${f.why}. \`GET …${path.slice(base.length)}\` → totalCount ${total}\n\n` +
-          `Before them: ${st.pre.map((s) => `\`${oneLine(s)}\``).join('; ')}. Then at once — page (parameters \`${JSON.stringify(st.page.parameters)}\`):\n\`\`\`sql\n${oneLine(st.page)}\n\`\`\`\n\`\`\`\n${m.plan.page}\n\`\`\`\n` +
-          `count, bounded at ${EXACT_COUNT_UP_TO} + 1:\n\`\`\`sql\n${oneLine(st.count)}\n\`\`\`\n\`\`\`\n${m.plan.count}\n\`\`\`\n` +
-          (st.estimate ? `The count reached its cap, so the service asks the planner: \`${oneLine(st.estimate)}\`\n` : ''),
+          `${st.pre.length ? `Before them: ${st.pre.map((s) => `\`${oneLine(s)}\``).join('; ')}. ` : ''}At once — the planner's estimate \`${oneLine(st.estimate)}\` and the page (parameters \`${JSON.stringify(st.page.parameters)}\`):\n\`\`\`sql\n${oneLine(st.page)}\n\`\`\`\n\`\`\`\n${m.plan.page}\n\`\`\`\n` +
+          (st.count
+            ? `The estimate was under ${EXACT_COUNT_UP_TO}, so the service counts, bounded at ${EXACT_COUNT_UP_TO} + 1:\n\`\`\`sql\n${oneLine(st.count)}\n\`\`\`\n\`\`\`\n${m.plan.count}\n\`\`\`\n`
+            : `The estimate was ${EXACT_COUNT_UP_TO} or more: no count.\n`),
       );
     }
     const timelineRows: string[] = [];

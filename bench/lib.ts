@@ -25,8 +25,10 @@ export function childEnv(extra: Record<string, string>) {
   return { ...env, ...extra };
 }
 
+/** A benchmark's child process (`BENCH_NODE_ARGS`, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", go to its node). */
 export function start(args: string[], env: Record<string, string>, stdout: 'pipe' | 'ignore') {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env, stdio: [stdout === 'pipe' ? 'pipe' : 'ignore', stdout, 'inherit'] });
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], { env, stdio: [stdout === 'pipe' ? 'pipe' : 'ignore', stdout, 'inherit'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;

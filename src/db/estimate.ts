@@ -1,6 +1,9 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from './store.js';
 
+/** Planner cost above which a count is not worth its time (a count of ~100,000 index entries, ~30 ms of a core). */
+export const COUNT_COST_LIMIT = 5_000;
+
 type Plan = [{ Plan: { 'Plan Rows': number; 'Total Cost': number } }];
 
 /** The planner's row estimate and cost for a statement, without running it (~0.3 ms). */

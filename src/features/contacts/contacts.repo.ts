@@ -7,14 +7,12 @@ import { fold } from '../../lib/fold.js';
 import { codes, ContactType } from '../../lib/enums.js';
 import { newId } from '../../lib/ids.js';
 import { orderBy, pageOf, withTotal } from '../../db/paging.js';
-import { estimate } from '../../db/estimate.js';
+import { COUNT_COST_LIMIT, estimate } from '../../db/estimate.js';
 import type { PageRequest } from '../../lib/paging.js';
 import type { Insertable, Updateable } from 'kysely';
 
 /** Walks along the sort index up to this many contacts are cheaper than building the matching set first. */
 export const PROBE_WALK = 20_000;
-/** Planner cost above which a count is not worth its time (a count of ~100,000 index entries, ~30 ms of a core). */
-export const COUNT_COST_LIMIT = 5_000;
 
 /**
  * The folded copies filters compare (lib/fold.ts), kept beside whichever of name, email, company

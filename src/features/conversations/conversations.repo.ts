@@ -3,7 +3,7 @@ import type { Db } from '../../db/store.js';
 import type { ConversationEventRow, ConversationMentionsTable, ConversationRow, ConversationsTable, NewConversationEvent, ThreadMessageRow } from '../../db/types.js';
 import { isForeignKeyViolation } from '../../db/errors.js';
 import { orderBy } from '../../db/paging.js';
-import { estimate } from '../../db/estimate.js';
+import { COUNT_COST_LIMIT, estimate } from '../../db/estimate.js';
 import { escapeLike } from '../../lib/fold.js';
 import { errors } from '../../lib/errors.js';
 import type { PageRequest } from '../../lib/paging.js';
@@ -41,8 +41,8 @@ export interface ConversationView extends ConversationRow {
   channel_type: number;
   channel_icon: string | null;
   channel_phone: string | null;
+  /** The name of the person or AI agent it is assigned to. */
   assignee_name: string | null;
-  ai_agent_name: string | null;
   tags: { id: string; name: string; icon: string | null; isPinned: boolean; creationTime: Date }[];
 }
 
@@ -85,26 +85,45 @@ function where(workspaceId: string, channelId: string, f: ConversationFilter): R
   return sql.join(parts, sql` AND `);
 }
 
-/** The answer's columns for conversations `c` (one statement: contact, channel, assignees, tags by name). */
+/**
+ * The answer's columns for conversations `c`: what it shows of its contact, channel, assignee and
+ * tags, each a scalar subquery on a primary key (half the planning time of the same joins, and a
+ * page's subqueries run for its rows only: callers page in a subquery first).
+ */
 const VIEW_COLUMNS = sql`
-  c.*, k.name AS contact_name, k.contact_type, k.phone_number AS contact_phone,
-  ch.name AS channel_name, ch.type AS channel_type, ch.icon AS channel_icon, ch.phone_number AS channel_phone,
-  u.name AS assignee_name, a.name AS ai_agent_name,
+  c.*,
+  (SELECT json_build_object('name', k.name, 'type', k.contact_type, 'phone', k.phone_number) FROM contacts k WHERE k.id = c.contact_id) AS contact,
+  (SELECT json_build_object('name', ch.name, 'type', ch.type, 'icon', ch.icon, 'phone', ch.phone_number) FROM channels ch WHERE ch.id = c.channel_id) AS channel,
+  (SELECT u.name FROM workspace_users u WHERE u.id = c.assignee_key) AS assignee_name,
   coalesce((
     SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'icon', t.icon, 'isPinned', t.is_pinned, 'creationTime', t.creation_time) ORDER BY t.name, t.id)
     FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.conversation_id = c.id
   ), '[]') AS tags`;
-const VIEW_JOINS = sql`
-  JOIN contacts k ON k.id = c.contact_id
-  JOIN channels ch ON ch.id = c.channel_id
-  LEFT JOIN workspace_users u ON u.id = c.assignee_id
-  LEFT JOIN workspace_users a ON a.id = c.ai_agent_id`;
 
-type JsonTag = Omit<ConversationView['tags'][number], 'creationTime'> & { creationTime: string };
-/** Tags come back as JSON (text on PGlite, parsed on the server), their times as strings. */
-function withTags(row: ConversationView): ConversationView {
-  const tags = (typeof row.tags === 'string' ? JSON.parse(row.tags) : row.tags) as unknown as JsonTag[];
-  return { ...row, tags: tags.map((t) => ({ ...t, creationTime: new Date(t.creationTime) })) };
+interface ViewRow extends ConversationRow {
+  contact: Json<{ name: string; type: number; phone: string }>;
+  channel: Json<{ name: string; type: number; icon: string | null; phone: string | null }>;
+  assignee_name: string | null;
+  tags: Json<{ id: string; name: string; icon: string | null; isPinned: boolean; creationTime: string }[]>;
+}
+/** JSON comes back as text on PGlite and parsed on the server. */
+type Json<T> = T | string;
+const parsed = <T>(value: Json<T>): T => (typeof value === 'string' ? (JSON.parse(value) as T) : value);
+
+function toView({ contact, channel, tags, ...row }: ViewRow): ConversationView {
+  const k = parsed(contact);
+  const ch = parsed(channel);
+  return {
+    ...row,
+    contact_name: k.name,
+    contact_type: k.type,
+    contact_phone: k.phone,
+    channel_name: ch.name,
+    channel_type: ch.type,
+    channel_icon: ch.icon,
+    channel_phone: ch.phone,
+    tags: parsed(tags).map((t) => ({ ...t, creationTime: new Date(t.creationTime) })),
+  };
 }
 
 /**
@@ -163,36 +182,40 @@ export function createConversationsRepo(db: Db) {
     /** Conversations with everything their answer shows, in the order of `ids`. */
     async views(workspaceId: string, ids: string[], trx: Db = db): Promise<ConversationView[]> {
       if (!ids.length) return [];
-      const rows = await sql<ConversationView>`
-        SELECT ${VIEW_COLUMNS} FROM conversations c ${VIEW_JOINS}
-        WHERE c.workspace_id = ${workspaceId} AND c.id = ANY(${uuids(ids)})
+      const rows = await sql<ViewRow>`
+        SELECT ${VIEW_COLUMNS} FROM conversations c WHERE c.workspace_id = ${workspaceId} AND c.id = ANY(${uuids(ids)})
       `.execute(trx);
-      const byId = new Map(rows.rows.map((r) => [r.id, withTags(r)]));
+      const byId = new Map(rows.rows.map((r) => [r.id, toView(r)]));
       return ids.map((id) => byId.get(id)).filter((r): r is ConversationView => r !== undefined);
     },
 
     /**
-     * A page of a channel's conversations, shown in one statement, and their number: counted up
-     * to EXACT_COUNT_UP_TO matches (a bounded walk, run beside the page), past that the planner's
-     * estimate (`exact: false`, never less than what the pages have shown plus one).
+     * A page of a channel's conversations, shown in one statement, and their number
+     * (docs/architecture.md "Lists over large tables"): the planner's estimate is asked beside the
+     * page; a short page ends the list (the number is known); an estimate of EXACT_COUNT_UP_TO or
+     * more, or a count the planner prices at COUNT_COST_LIMIT or more (a common name's contacts
+     * joined to the channel), is the answer (`exact: false`, never less than what the pages have
+     * shown plus one); otherwise the matches are counted, at most EXACT_COUNT_UP_TO + 1 of them.
      */
     async list(workspaceId: string, channelId: string, filter: ConversationFilter, page: PageRequest, trx: Db = db) {
       const condition = where(workspaceId, channelId, filter);
-      const [rows, counted] = await Promise.all([
-        sql<ConversationView>`
+      const [rows, planned] = await Promise.all([
+        sql<ViewRow>`
           SELECT ${VIEW_COLUMNS}
           FROM (SELECT c.* FROM conversations c WHERE ${condition} ORDER BY ${orderBy(page.sort, 'c')} OFFSET ${page.skip} LIMIT ${page.take}) c
-          ${VIEW_JOINS}
           ORDER BY ${orderBy(page.sort, 'c')}
         `.execute(trx),
-        sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM conversations c WHERE ${condition} LIMIT ${EXACT_COUNT_UP_TO + 1}) s`.execute(trx),
+        estimate(sql`SELECT c.id FROM conversations c WHERE ${condition}`, trx),
       ]);
-      const items = rows.rows.map(withTags);
+      const items = rows.rows.map(toView);
+      const seen = page.skip + items.length;
+      if (items.length < page.take && (items.length > 0 || page.skip === 0)) return { totalCount: seen, exact: true, items };
+      const atLeast = items.length === page.take ? seen + 1 : seen;
+      if (planned.rows >= EXACT_COUNT_UP_TO || planned.cost >= COUNT_COST_LIMIT) return { totalCount: Math.max(planned.rows, atLeast), exact: false, items };
+      const counted = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM conversations c WHERE ${condition} LIMIT ${EXACT_COUNT_UP_TO + 1}) s`.execute(trx);
       const n = counted.rows[0]!.n;
       if (n <= EXACT_COUNT_UP_TO) return { totalCount: n, exact: true, items };
-      const planned = await estimate(sql`SELECT c.id FROM conversations c WHERE ${condition}`, trx);
-      const shown = page.skip + items.length + (items.length === page.take ? 1 : 0);
-      return { totalCount: Math.max(planned.rows, n, shown), exact: false, items };
+      return { totalCount: Math.max(planned.rows, n, atLeast), exact: false, items };
     },
 
     // Tags.

@@ -163,7 +163,6 @@ export function createConversationsService(deps: {
 
     /** A channel's conversations (spec §3.26), every filter honoured. */
     async list(workspaceId: string, channelId: string, query: Static<typeof ListConversationsQuery>, page: PageRequest) {
-      if (!(await repo.channelExists(workspaceId, channelId))) throw errors.notFound('Channel', channelId);
       const filter: ConversationFilter = {
         ...(query.Status !== undefined && { status: query.Status }),
         ...(query.AssigneeUserIds !== undefined && { assigneeIds: parseIdList(query.AssigneeUserIds, 'AssigneeUserIds') }),
@@ -182,6 +181,8 @@ export function createConversationsService(deps: {
       }
       if (filter.from && filter.to && filter.from > filter.to) throw errors.invalidField('FromDate', 'FromDate is after ToDate.');
       const result = await repo.list(workspaceId, channelId, filter, page);
+      // The list's statements match only a channel of this workspace: only an empty page asks whose it is.
+      if (!result.items.length && !(await repo.channelExists(workspaceId, channelId))) throw errors.notFound('Channel', channelId);
       return { totalCount: result.totalCount, totalCountExact: result.exact, items: result.items.map(toConversationItem) };
     },
 

@@ -15,7 +15,7 @@ function common(c: ConversationView) {
     assigneeId: c.assignee_id,
     assignedAiAgentId: c.ai_agent_id,
     isAiAssignee: c.ai_agent_id !== null,
-    assigneeName: c.ai_agent_id !== null ? c.ai_agent_name : c.assignee_name,
+    assigneeName: c.assignee_name,
     tags: c.tags,
     unreadCount: c.unread_count,
   };
