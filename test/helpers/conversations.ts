@@ -2,9 +2,17 @@ import assert from 'node:assert/strict';
 import { json, type Harness, type Workspace } from './build.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = Record<string, any>;
+export type Json = Record<string, any>;
 
 export const CONVERSATIONS = '/v2/conversations/service-account';
+export const THREADS = (eventId: string) => `/v1/conversations/events/${eventId}/threads`;
+
+/** A call that must answer 200; its JSON. */
+export async function ok(ws: Workspace, method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown): Promise<Json> {
+  const res = await ws.api(method, url, body);
+  assert.equal(res.statusCode, 200, `${method} ${url}: ${res.body}`);
+  return json(res);
+}
 
 /** A workspace with a WhatsApp channel, two people and an AI agent: what conversation tests start from. */
 export async function conversationSetup(h: Harness) {

@@ -2,21 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assertError } from '../../../test/helpers/assert.js';
 import { build, json, type Workspace } from '../../../test/helpers/build.js';
-import { CONVERSATIONS, conversationSetup, openConversation } from '../../../test/helpers/conversations.js';
+import { CONVERSATIONS, conversationSetup, ok, openConversation, THREADS, type Json } from '../../../test/helpers/conversations.js';
 
 const h = await build();
 const c = h.app.container;
 const MISSING = '01890000-0000-7000-8000-000000000000';
-const THREADS = (eventId: string) => `/v1/conversations/events/${eventId}/threads`;
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = Record<string, any>;
-
-async function ok(ws: Workspace, method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown): Promise<Json> {
-  const res = await ws.api(method, url, body);
-  assert.equal(res.statusCode, 200, `${method} ${url}: ${res.body}`);
-  return json(res);
-}
 const get = (ws: Workspace, id: string) => ok(ws, 'GET', `${CONVERSATIONS}/${id}`);
 const timeline = async (ws: Workspace, id: string) => ok(ws, 'GET', `${CONVERSATIONS}/${id}/timeline?Sorting=CreationTime ASC&MaxResultCount=100`);
 async function item(ws: Workspace, channelId: string, id: string): Promise<Json> {

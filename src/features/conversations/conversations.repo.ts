@@ -126,6 +126,10 @@ function toView({ contact, channel, tags, ...row }: ViewRow): ConversationView {
   };
 }
 
+/** The conversations of one contact on one channel. */
+const ofPair = (trx: Db, workspaceId: string, channelId: string, contactId: string) =>
+  trx.selectFrom('conversations').selectAll().where('workspace_id', '=', workspaceId).where('channel_id', '=', channelId).where('contact_id', '=', contactId);
+
 /**
  * Conversations, their timelines, tags, threads and mentions. Every query is scoped by
  * workspace. Lists read (never write) the contacts, channels, users and tags they show.
@@ -154,27 +158,11 @@ export function createConversationsRepo(db: Db) {
       trx.selectFrom('conversations').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).forUpdate().executeTakeFirst(),
 
     findOpen: (workspaceId: string, channelId: string, contactId: string, trx: Db = db) =>
-      trx
-        .selectFrom('conversations')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .where('channel_id', '=', channelId)
-        .where('contact_id', '=', contactId)
-        .where('status', '=', 1)
-        .executeTakeFirst(),
+      ofPair(trx, workspaceId, channelId, contactId).where('status', '=', 1).executeTakeFirst(),
 
     /** The contact's most recent conversation on the channel, open or closed. */
     latest: (workspaceId: string, channelId: string, contactId: string, trx: Db = db) =>
-      trx
-        .selectFrom('conversations')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .where('contact_id', '=', contactId)
-        .where('channel_id', '=', channelId)
-        .orderBy('creation_time', 'desc')
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst(),
+      ofPair(trx, workspaceId, channelId, contactId).orderBy('creation_time', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst(),
 
     update: (workspaceId: string, id: string, patch: Updateable<ConversationsTable>, trx: Db = db) =>
       trx.updateTable('conversations').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),

@@ -32,31 +32,29 @@ const conversationExample = {
   unreadCount: 0,
 };
 
+/** What both conversation shapes hold alike (their enums differ: names in Create/Get, integers in lists). */
+const conversationFields = {
+  id: Uuid,
+  lastActivityAt: DateTime,
+  contactId: Uuid,
+  contactName: Nullable(Type.String()),
+  phoneNumber: Nullable(Type.String()),
+  channelId: Nullable(Uuid),
+  assigneeId: Nullable(Type.String({ format: 'uuid' })),
+  assignedAiAgentId: Nullable(Type.String({ format: 'uuid' })),
+  isAiAssignee: Type.Boolean(),
+  assigneeName: Nullable(Type.String()),
+};
+const channelFields = { id: Uuid, name: Nullable(Type.String()), icon: Nullable(Type.String()), phoneNumber: Nullable(Type.String()) };
+
 /** Create / Get Conversation (spec §3.27, §3.29): string enums, as the docs' examples. */
 export const Conversation = Type.Object(
   {
-    id: Uuid,
+    ...conversationFields,
     sentiment: Nullable(Type.String({ description: names(Sentiment) })),
     status: Type.String({ description: names(ConversationStatus) }),
-    lastActivityAt: DateTime,
-    contactId: Uuid,
-    contactName: Nullable(Type.String()),
     contactType: Type.String({ description: names(ContactType) }),
-    phoneNumber: Nullable(Type.String()),
-    channelId: Nullable(Uuid),
-    assigneeId: Nullable(Type.String({ format: 'uuid' })),
-    assignedAiAgentId: Nullable(Type.String({ format: 'uuid' })),
-    isAiAssignee: Type.Boolean(),
-    assigneeName: Nullable(Type.String()),
-    channel: Nullable(
-      Type.Object({
-        id: Uuid,
-        name: Nullable(Type.String()),
-        type: Type.String({ description: names(ChannelType) }),
-        icon: Nullable(Type.String()),
-        phoneNumber: Nullable(Type.String()),
-      }),
-    ),
+    channel: Nullable(Type.Object({ ...channelFields, type: Type.String({ description: names(ChannelType) }) })),
     tags: Type.Array(ConversationTag, { description: 'Tag objects (the live service answers objects, not the strings the docs type).' }),
     unreadCount: Type.Integer(),
   },
@@ -70,22 +68,11 @@ export const CreateConversationResult = Type.Object(
 
 /** ConversationDto (spec §5.B): integer enums, with the LastEvent* fields. */
 export const ConversationItem = Type.Object({
-  id: Uuid,
+  ...conversationFields,
   sentiment: Nullable(Type.Integer({ description: Object.entries(Sentiment).map(([k, v]) => `${k} = ${v}`).join(', ') })),
   status: Type.Integer({ description: '1 = Open, 2 = Closed' }),
-  lastActivityAt: DateTime,
-  contactId: Uuid,
-  contactName: Nullable(Type.String()),
   contactType: Type.Integer({ description: '1 = Individual, 2 = Business' }),
-  phoneNumber: Nullable(Type.String()),
-  channelId: Nullable(Uuid),
-  assigneeId: Nullable(Type.String({ format: 'uuid' })),
-  assignedAiAgentId: Nullable(Type.String({ format: 'uuid' })),
-  isAiAssignee: Type.Boolean(),
-  assigneeName: Nullable(Type.String()),
-  channel: Nullable(
-    Type.Object({ id: Uuid, name: Nullable(Type.String()), type: Type.Integer({ description: '1 = PhoneNumber, 2 = WhatsApp, 3 = PhoneNumberAndWhatsapp' }), icon: Nullable(Type.String()), phoneNumber: Nullable(Type.String()) }),
-  ),
+  channel: Nullable(Type.Object({ ...channelFields, type: Type.Integer({ description: '1 = PhoneNumber, 2 = WhatsApp, 3 = PhoneNumberAndWhatsapp' }) })),
   lastEventSourceType: Nullable(Type.Integer({ description: Object.entries(EventSourceType).map(([k, v]) => `${k} = ${v}`).join(', ') })),
   lastEventDirection: Nullable(Type.Integer({ description: '1 = Inbound, 2 = Outbound, 3 = Internal' })),
   lastEventStatus: Nullable(Type.String({ description: 'e.g. Answered, Missed, Sent, Delivered, Read, Failed' })),

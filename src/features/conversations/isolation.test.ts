@@ -3,22 +3,12 @@ import { test } from 'node:test';
 import { assertError } from '../../../test/helpers/assert.js';
 import { authBattery } from '../../../test/helpers/auth-cases.js';
 import { build, json, type Harness, type Workspace } from '../../../test/helpers/build.js';
-import { CONVERSATIONS, conversationSetup, openConversation } from '../../../test/helpers/conversations.js';
+import { CONVERSATIONS, conversationSetup, ok, openConversation, THREADS, type Json } from '../../../test/helpers/conversations.js';
 
 /** Auth and cross-workspace isolation of every conversation route. */
 
 const h = await build();
 const MISSING = '01890000-0000-7000-8000-000000000000';
-const THREADS = (eventId: string) => `/v1/conversations/events/${eventId}/threads`;
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = Record<string, any>;
-
-async function ok(ws: Workspace, method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown): Promise<Json> {
-  const res = await ws.api(method, url, body);
-  assert.equal(res.statusCode, 200, `${method} ${url}: ${res.body}`);
-  return json(res);
-}
 
 /** A workspace with a tagged, assigned conversation holding an unread customer message and a note with an open thread. */
 async function populated(harness: Harness) {
