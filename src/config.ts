@@ -26,6 +26,8 @@ export interface Config {
   importMaxBytes: number;
   /** SEARCH_EXACT_COUNT_UP_TO: contact lists estimated to match more get an estimated totalCount; 0 = always exact. */
   searchExactCountUpTo: number;
+  /** WHATSAPP_SENDS_PER_SECOND: messages a second per business number (Meta's default throughput is 80). */
+  whatsAppSendsPerSecond: number;
   /** TRUST_PROXY: whose X-Forwarded-For gives the client address (Fastify's trustProxy: true or the proxies' addresses). */
   trustProxy: boolean | string;
   /** Failed client authentications a minute per (client id, address) at /connect/token; 0 = no limit. */
@@ -166,6 +168,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024),
     importMaxBytes: int(env, 'IMPORT_MAX_BYTES', 32 * 1024 * 1024, 1024),
     searchExactCountUpTo: int(env, 'SEARCH_EXACT_COUNT_UP_TO', 10_000),
+    whatsAppSendsPerSecond: int(env, 'WHATSAPP_SENDS_PER_SECOND', 80, 1),
     trustProxy: trustProxy(env),
     tokenFailuresPerMinute: int(env, 'TOKEN_FAILURES_PER_MINUTE', 10),
     tokenVerifyConcurrency: int(env, 'TOKEN_VERIFY_CONCURRENCY', 2, 1),

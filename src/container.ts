@@ -27,6 +27,8 @@ import { createConversationEvents } from './features/conversations/events.servic
 import { createThreadsService } from './features/conversations/threads.service.js';
 import { phoneFragment } from './features/contacts/search.js';
 import { Source as ContactSource } from './features/contacts/contacts.service.js';
+import { createWhatsAppService } from './features/whatsapp/whatsapp.service.js';
+import { whatsAppJobs } from './features/whatsapp/whatsapp.jobs.js';
 import { createWorkspaceUsersRepo } from './features/workspace-users/workspace-users.repo.js';
 import { createWorkspaceUsersService } from './features/workspace-users/workspace-users.service.js';
 import { createWorkspacesRepo } from './features/workspaces/workspaces.repo.js';
@@ -117,6 +119,8 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
   const properties = createPropertiesService({ repo: propertiesRepo, transaction, clock, region: contactRegion, changed: contactViews.definitionsChanged });
 
   const conversationsRepo = createConversationsRepo(db);
+  // A conversation's actor as contacts record it (a service account's id, else the person's).
+  const conversationContactActor = (actor: { serviceAccountId?: string; userId: string | null; name: string | null }) => ({ id: actor.serviceAccountId ?? actor.userId, name: actor.name, source: ContactSource.Api });
   // The one way events land in a timeline (WhatsApp and voice append through it too).
   const conversationEvents = createConversationEvents({ repo: conversationsRepo, clock, emit: webhooks.emit });
   const conversations = createConversationsService({
@@ -127,12 +131,27 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
     emit: webhooks.emit,
     ensureContact: contacts.ensure,
     phoneFragment: async (workspaceId, text) => phoneFragment(text, await contactRegion(workspaceId)),
-    contactActor: (actor) => ({ id: actor.serviceAccountId ?? actor.userId, name: actor.name, source: ContactSource.Api }),
+    contactActor: conversationContactActor,
   });
   const threads = createThreadsService({ repo: conversationsRepo, transaction, clock, authorOf: conversations.authorOf });
 
+  const whatsApp = createWhatsAppService({
+    transaction,
+    clock,
+    queue,
+    emit: webhooks.emit,
+    channel: channels.sender,
+    adapter: (channelId) => channels.whatsApp(channelId),
+    conversations,
+    events: conversationEvents,
+    ensureContact: contacts.ensure,
+    contactActor: conversationContactActor,
+    sendsPerSecond: config.whatsAppSendsPerSecond,
+  });
+  queue.define(...whatsAppJobs({ whatsApp }));
+
   const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts });
 
-  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, settings, bootstrap };
+  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, whatsApp, settings, bootstrap };
 }
 export type Container = ReturnType<typeof createContainer>;

@@ -8,6 +8,7 @@ import { DateTime, Uuid } from './http/schemas.js';
 import type { App } from './http/types.js';
 import { CONTACT_WEBHOOKS } from './features/contacts/contacts.webhooks.js';
 import { CONVERSATION_WEBHOOKS } from './features/conversations/conversations.webhooks.js';
+import { WHATSAPP_WEBHOOKS } from './features/whatsapp/whatsapp.webhooks.js';
 import { componentName, defineWebhook, webhooksSection, type WebhookDoc } from './http/webhook-docs.js';
 
 /**
@@ -39,6 +40,7 @@ const TAGS = [
   { name: 'Account', description: 'Service login: OAuth 2.0 client credentials (RFC 6749 errors) and the token signing keys.' },
   { name: 'Channels', description: "The workspace's WhatsApp and phone channels." },
   { name: 'Tags', description: 'Conversation tags.' },
+  { name: 'WhatsApp', description: 'Sending WhatsApp messages: queued durably, sent by jobs, each status change a WhatsApp Message Webhook.' },
   { name: 'Contacts', description: 'The contact book: contacts, their notes, history and typed property values; search.' },
   { name: 'Contact Properties', description: 'Typed custom properties of contacts.' },
   { name: 'Conversations', description: "A contact's conversation on a channel: create-or-get, lists with every filter, assignment, tags and the timeline." },
@@ -77,7 +79,7 @@ const testWebhook = defineWebhook({
  * Call, OutboundIvrCompleted, AssignedUserIdChanged) defines it with `defineWebhook` beside its
  * schemas and adds it here; the workspace events envelope then lists it as well.
  */
-export const WEBHOOKS: WebhookDoc[] = [testWebhook, ...CONTACT_WEBHOOKS, ...CONVERSATION_WEBHOOKS];
+export const WEBHOOKS: WebhookDoc[] = [testWebhook, ...CONTACT_WEBHOOKS, ...CONVERSATION_WEBHOOKS, ...WHATSAPP_WEBHOOKS];
 
 /** The workspace `eventsWebhookUrl` receives every event, wrapped (Hatif's workspace-event envelope). */
 function workspaceEventWebhook(events: readonly WebhookDoc[]): WebhookDoc {

@@ -39,6 +39,8 @@ const STATUS = {
   'Wasl:UnsupportedMediaType': 415,
   'Wasl:Channel:NoWebhookUrl': 422,
   'Wasl:Conversation:BothAssignees': 422,
+  'Voxa:WhatsApp:ServiceWindowExpired': 422,
+  'Wasl:Channel:NoWhatsApp': 422,
   'Wasl:RateLimited': 429,
   'Wasl:Auth:TooManyFailures': 429,
   'Wasl:HeadersTooLarge': 431,
@@ -137,6 +139,15 @@ export const errors = {
     new AppError('Wasl:Channel:NoWebhookUrl', `Channel ${channelId} has no whatsAppWebhookUrl or postCallWebhookUrl to test.`),
   bothAssignees: () =>
     new AppError('Wasl:Conversation:BothAssignees', 'Assign a conversation to a user or to an AI agent, not both: set one of assignedUserId and assignedAiAgentId (or neither, to unassign).'),
+  serviceWindowExpired: (toNumber: string, lastInboundAt: Date | null) =>
+    new AppError(
+      'Voxa:WhatsApp:ServiceWindowExpired',
+      lastInboundAt
+        ? `The 24-hour window with ${toNumber} closed at ${new Date(lastInboundAt.getTime() + 86_400_000).toISOString()} (24 h after their last message): send a template.`
+        : `${toNumber} has not written to this channel, so there is no 24-hour window: send a template.`,
+      { data: { toNumber, lastInboundAt: lastInboundAt?.toISOString() ?? null } },
+    ),
+  channelWithoutWhatsApp: (channelId: string) => new AppError('Wasl:Channel:NoWhatsApp', `Channel ${channelId} has no WhatsApp number to send from.`),
   // 429
   rateLimited: (limit: number, retryAfterSeconds: number) =>
     new AppError('Wasl:RateLimited', `Rate limit of ${limit} requests per minute exceeded; retry in ${retryAfterSeconds} s.`, {

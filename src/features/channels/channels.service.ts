@@ -178,6 +178,12 @@ export function createChannelsService(deps: {
       );
     },
 
+    /** A channel of this workspace as senders need it (number, whether it has WhatsApp), or undefined. */
+    async sender(workspaceId: string, id: string, trx?: Db) {
+      const row = await repo.findById(id, trx);
+      return row && row.workspace_id === workspaceId ? { id: row.id, phoneNumber: row.phone_number, whatsApp: row.whatsapp !== null } : undefined;
+    },
+
     /** The channel's WhatsApp adapter, with its credentials; undefined for a missing or voice-only channel. */
     async whatsApp(id: string, trx?: Db) {
       const row = await repo.findById(id, trx);

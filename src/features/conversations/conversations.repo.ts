@@ -164,6 +164,10 @@ export function createConversationsRepo(db: Db) {
     latest: (workspaceId: string, channelId: string, contactId: string, trx: Db = db) =>
       ofPair(trx, workspaceId, channelId, contactId).orderBy('creation_time', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst(),
 
+    /** The contact's last inbound message or call on the channel, over all its conversations (WhatsApp's window). */
+    lastInboundAt: async (workspaceId: string, channelId: string, contactId: string, trx: Db = db) =>
+      (await ofPair(trx, workspaceId, channelId, contactId).clearSelect().select((eb) => eb.fn.max('last_inbound_at').as('at')).executeTakeFirst())?.at ?? null,
+
     update: (workspaceId: string, id: string, patch: Updateable<ConversationsTable>, trx: Db = db) =>
       trx.updateTable('conversations').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
 

@@ -159,6 +159,9 @@ export function createConversationsService(deps: {
       return row;
     },
 
+    /** When the contact last wrote or called on the channel (WhatsApp's 24-hour window starts there), or null. */
+    lastInboundAt: (trx: Db, workspaceId: string, channelId: string, contactId: string) => repo.lastInboundAt(workspaceId, channelId, contactId, trx),
+
     get: async (workspaceId: string, id: string) => toConversation(await view(workspaceId, id)),
 
     /** A channel's conversations (spec §3.26), every filter honoured. */

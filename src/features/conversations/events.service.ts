@@ -172,6 +172,9 @@ export function createConversationEvents(deps: { repo: ConversationsRepo; clock:
       return { event, conversation };
     },
 
+    /** One event of the workspace, or undefined. */
+    byId: (trx: Db, workspaceId: string, eventId: string) => repo.findEvent(workspaceId, eventId, trx),
+
     /** The event a provider's id names on a channel (a WhatsApp wamid in a status callback, a call id). */
     byExternalId: (trx: Db, channelId: string, externalId: string) => repo.findEventByExternalId(channelId, externalId, trx),
 

@@ -144,10 +144,49 @@ test('verifySubscription echoes the challenge only for the channel verify token'
   assert.equal(adapter(t, { verifyToken: undefined }).verifySubscription({ mode: 'subscribe', verifyToken: '', challenge: 'x' }), null);
 });
 
-test('messaging through the Cloud API refuses until it is built (issue 9), permanently, without calling out', async (t) => {
+test('the rest of messaging through the Cloud API refuses until it is built (issue 9), permanently, without calling out', async (t) => {
   const graph = await fakeGraph(t);
   const cloud = adapter(t, { graphBaseUrl: graph.base });
-  await rejectsWith(cloud.sendText({ to: '966500000001', text: 'hi' }), { code: 'not_implemented', retry: 'never' });
+  await rejectsWith(cloud.sendTemplate({ to: '966500000001', name: 'hello_world', language: 'en_US', components: [] }), { code: 'not_implemented', retry: 'never' });
   await rejectsWith(cloud.fetchTemplates(), { code: 'not_implemented' });
   assert.equal(graph.seen.length, 0);
+});
+
+test('sendText: POST {graphBaseUrl}/{phoneNumberId}/messages in Meta\'s shape; the wamid back; errors mapped to retry advice', async (t) => {
+  const bodies: unknown[] = [];
+  let reply: [number, object] = [200, {}];
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk) => (raw += chunk));
+    req.on('end', () => {
+      bodies.push({ method: req.method, url: req.url, auth: req.headers.authorization, body: JSON.parse(raw || 'null') });
+      res.setHeader('content-type', 'application/json');
+      res.writeHead(reply[0]).end(JSON.stringify(reply[1]));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v21.0`;
+  const wa = adapter(t, { graphBaseUrl: base });
+
+  reply = [200, { messaging_product: 'whatsapp', contacts: [{ input: '966500111222', wa_id: '966500111222' }], messages: [{ id: 'wamid.HBgM123' }] }];
+  assert.deepEqual(await wa.sendText({ to: '+966500111222', text: 'مرحبا 👋', replyTo: 'wamid.IN1' }), { messageId: 'wamid.HBgM123' });
+  assert.deepEqual(bodies[0], {
+    method: 'POST',
+    url: '/v21.0/109876543210/messages',
+    auth: 'Bearer EAAG-good-token',
+    body: { messaging_product: 'whatsapp', recipient_type: 'individual', to: '966500111222', type: 'text', text: { body: 'مرحبا 👋', preview_url: false }, context: { message_id: 'wamid.IN1' } },
+  });
+
+  reply = [400, { error: { message: '(#131026) Message undeliverable', type: 'OAuthException', code: 131026, error_data: { details: 'Receiver is incapable of receiving this message' } } }];
+  await rejectsWith(wa.sendText({ to: '+966500111222', text: 'x' }), { code: 131026, retry: 'never', reason: 'Receiver is incapable of receiving this message' });
+  reply = [400, { error: { message: '(#130429) Rate limit hit', code: 130429 } }];
+  await rejectsWith(wa.sendText({ to: '+966500111222', text: 'x' }), { code: 130429, retry: 'throttled' });
+  reply = [503, { error: { message: 'Service temporarily unavailable', code: 2 } }];
+  await rejectsWith(wa.sendText({ to: '+966500111222', text: 'x' }), { retry: 'later' });
+  reply = [200, { messaging_product: 'whatsapp', messages: [] }];
+  await rejectsWith(wa.sendText({ to: '+966500111222', text: 'x' }), { code: 'no_message_id', retry: 'later' });
 });

@@ -12,8 +12,8 @@ const MAX_JSON_BYTES = 1024 * 1024;
 /**
  * Meta's WhatsApp Cloud API (Graph API), for one channel: `{graphBaseUrl}/{phoneNumberId}/…` with
  * the channel's access token, every request through the guarded outbound client (so the base URL
- * is checked again at each call). Messaging (sends, templates, media, mark-as-read) is issue 9;
- * until then those methods refuse with a permanent ProviderError.
+ * is checked again at each call). Text sends are here; templates, media and mark-as-read are the
+ * rest of issue 9, and until then refuse with a permanent ProviderError.
  */
 export function createCloudApiWhatsApp(settings: WhatsAppChannelSettings, ctx: AdapterContext): WhatsAppPort {
   const base = (settings.graphBaseUrl ?? DEFAULT_GRAPH_URL).replace(/\/+$/, '');
@@ -50,7 +50,20 @@ export function createCloudApiWhatsApp(settings: WhatsAppChannelSettings, ctx: A
 
   return {
     provider: 'cloud',
-    sendText: notYet('Sending text'),
+    async sendText(message) {
+      const id = encodeURIComponent(settings.phoneNumberId ?? '');
+      const answer = await graph('POST', `${id}/messages`, {
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: message.to.replace(/^\+/, ''),
+        type: 'text',
+        text: { body: message.text, preview_url: message.previewUrl ?? false },
+        ...(message.replyTo && { context: { message_id: message.replyTo } }),
+      });
+      const sent = (answer.messages as { id?: unknown }[] | undefined)?.[0]?.id;
+      if (typeof sent !== 'string') throw new ProviderError(PROVIDER, 'no_message_id', 'The Graph API accepted the message without a message id.', 'later');
+      return { messageId: sent };
+    },
     sendTemplate: notYet('Sending templates'),
     sendMedia: notYet('Sending media'),
     markRead: notYet('Marking messages read'),

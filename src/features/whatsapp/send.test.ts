@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { test } from 'node:test';
+import { assertError } from '../../../test/helpers/assert.js';
+import { build, json, type Workspace } from '../../../test/helpers/build.js';
+import { CONVERSATIONS, ok, type Json } from '../../../test/helpers/conversations.js';
+import { startReceiver } from '../../../test/helpers/receiver.js';
+
+// Tokens that outlive the 24-hour windows these tests step through.
+const h = await build({ WEBHOOK_ALLOW_PRIVATE: 'true', TOKEN_TTL_SECONDS: String(7 * 86_400) });
+const worker = await h.worker({ pollMs: 60_000 });
+const c = h.app.container;
+const SEND = '/v1/whatsapp/service-account/sendText';
+const SECRET = 'whatsapp-channel-secret-0123';
+const MISSING = '01890000-0000-7000-8000-000000000000';
+const HOUR = 3_600_000;
+
+/** A workspace with a sandbox WhatsApp channel whose message webhook is a local receiver. */
+async function setup() {
+  const receiver = await startReceiver();
+  const ws = await h.workspace();
+  const res = await h.admin('POST', `/admin/v1/workspaces/${ws.id}/channels`, {
+    name: 'WhatsApp',
+    type: 2,
+    phoneNumber: '+966500000001',
+    whatsApp: { provider: 'sandbox' },
+    whatsAppWebhookUrl: receiver.url('/whatsapp'),
+    webhookSecret: SECRET,
+  });
+  assert.equal(res.statusCode, 200, res.body);
+  return { ws, channel: json(res), receiver };
+}
+
+/**
+ * Runs the send jobs until `count` webhooks arrived: each job waits for its number's pacing slot
+ * (13 ms at 80/s on the test's clock), so the clock moves on between rounds.
+ */
+async function deliver(receiver: Awaited<ReturnType<typeof startReceiver>>, count: number) {
+  for (let round = 0; round < 100 && receiver.received.length < count; round++) {
+    // Short drains: a message waiting for the slot of the one before it counts as due (queue
+    // stats do not see keys), so a full drain would wait out its limit.
+    await worker.drain(150);
+    h.clock.advance(13);
+  }
+  await receiver.waitFor(count);
+}
+
+/** The customer writes first (what an inbound message will do): the 24-hour window opens now. */
+async function customerWrites(ws: Workspace, channelId: string, phoneNumber: string) {
+  const { conversation } = await ok(ws, 'POST', `${CONVERSATIONS}/create`, { channelId, phoneNumber });
+  await c.transaction((trx) => c.conversationEvents.append(trx, { workspaceId: ws.id, conversationId: conversation.id, sourceType: 2, direction: 1, body: 'مرحبا', status: 'Received', messageType: 'Text' }));
+  return conversation as Json;
+}
+
+test('sendText inside the window: accepted at once (Pending event, job, webhook), then Sent with the wamid, one event id throughout', async () => {
+  const { ws, channel, receiver } = await setup();
+  const conversation = await customerWrites(ws, channel.id, '+966500111222');
+
+  const res = await ws.api('POST', SEND, { ChannelId: channel.id, Text: 'Hey from Wasl 👋', ToNumber: '966500111222' });
+  assert.equal(res.statusCode, 200, res.body);
+  const sent = json(res);
+  assert.deepEqual(Object.keys(sent).sort(), ['contactId', 'conversationEventId', 'conversationId', 'message', 'messageId', 'status']);
+  assert.equal(sent.status, 'accepted');
+  assert.equal(sent.messageId, null);
+  assert.equal(sent.conversationId, conversation.id, 'the open conversation');
+  assert.equal(sent.contactId, conversation.contactId);
+
+  const pending = await ok(ws, 'GET', `${CONVERSATIONS}/${conversation.id}/timeline`);
+  assert.equal(pending.items[0].eventId, sent.conversationEventId);
+  assert.deepEqual([pending.items[0].sourceType, pending.items[0].direction, pending.items[0].status, pending.items[0].body, pending.items[0].messageId], [2, 2, 'Pending', 'Hey from Wasl 👋', null]);
+
+  await deliver(receiver, 2);
+  const events = receiver.received.map((r) => JSON.parse(r.body) as Json);
+  assert.deepEqual(events.map((e) => e.status), ['Pending', 'Sent']);
+  for (const [i, e] of events.entries()) {
+    assert.equal(e.conversationEventId, sent.conversationEventId);
+    assert.deepEqual([e.direction, e.messageType, e.body, e.contactId, e.conversationId, e.channelId, e.workspaceId], ['Outbound', 'Text', 'Hey from Wasl 👋', sent.contactId, conversation.id, channel.id, ws.id]);
+    const { headers, body } = receiver.received[i]!;
+    assert.equal(headers['x-voxa-signature'], createHmac('sha256', SECRET).update(body).digest('hex'), 'signed with the channel secret');
+  }
+  assert.equal(events[0]!.messageId, null);
+  assert.match(events[1]!.messageId, /^wamid\./);
+
+  const after = await ok(ws, 'GET', `${CONVERSATIONS}/${conversation.id}/timeline`);
+  assert.deepEqual([after.items[0].status, after.items[0].messageId], ['Sent', events[1]!.messageId]);
+  const listed = await ok(ws, 'GET', `${CONVERSATIONS}/channels/${channel.id}`);
+  const item = listed.items.find((i: Json) => i.id === conversation.id);
+  assert.deepEqual([item.lastEventDirection, item.lastEventStatus, item.lastEventPreviewBody, item.isLost], [2, 'Sent', 'Hey from Wasl 👋', false]);
+});
+
+test('sendText outside the window → 422 Voxa:WhatsApp:ServiceWindowExpired, and nothing is written', async () => {
+  const { ws, channel, receiver } = await setup();
+  // A number that never wrote: no window at all; the contact is not even made.
+  const never = await ws.api('POST', SEND, { channelId: channel.id, text: 'hello', toNumber: '+966500222333' });
+  assertError(never, 422, 'Voxa:WhatsApp:ServiceWindowExpired');
+  assert.equal(json(never).error.data.lastInboundAt, null);
+  assert.equal(json(await ws.api('GET', '/v1/contacts')).totalCount, 0);
+
+  // A customer who wrote 24 hours ago: closed at exactly 24 h.
+  const conversation = await customerWrites(ws, channel.id, '+966500444555');
+  h.clock.advance(24 * HOUR - 1);
+  assert.equal((await ws.api('POST', SEND, { channelId: channel.id, text: 'just in time', toNumber: '+966500444555' })).statusCode, 200);
+  h.clock.advance(1);
+  const late = await ws.api('POST', SEND, { channelId: channel.id, text: 'too late', toNumber: '+966500444555' });
+  assertError(late, 422, 'Voxa:WhatsApp:ServiceWindowExpired');
+  assert.match(json(late).error.message, /send a template/);
+  const timeline = await ok(ws, 'GET', `${CONVERSATIONS}/${conversation.id}/timeline`);
+  assert.deepEqual(timeline.items.map((e: Json) => e.body), ['just in time', 'مرحبا'], 'the refused text is not in the timeline');
+  await deliver(receiver, 2);
+  assert.equal(receiver.received.length, 2, 'Pending and Sent of the one accepted text only');
+});
+
+test('sendText: bad input → 400 naming the field; unknown, foreign or WhatsApp-less channel → 404 / 422', async () => {
+  const { ws, channel } = await setup();
+  const other = await setup();
+  assertError(await ws.api('POST', SEND, { channelId: channel.id, text: 'x', toNumber: 'not a number' }), 400, 'Wasl:ValidationFailed', ['toNumber']);
+  assertError(await ws.api('POST', SEND, { channelId: channel.id, text: '   ', toNumber: '+966500111222' }), 400, 'Wasl:ValidationFailed', ['text']);
+  assertError(await ws.api('POST', SEND, { channelId: channel.id, text: 'x'.repeat(4097), toNumber: '+966500111222' }), 400, 'Wasl:ValidationFailed', ['text']);
+  assertError(await ws.api('POST', SEND, { text: 'x', toNumber: '+966500111222' }), 400, 'Wasl:ValidationFailed', ['channelId']);
+  assertError(await ws.api('POST', SEND, { channelId: MISSING, text: 'x', toNumber: '+966500111222' }), 404, 'Wasl:Channel:NotFound');
+  assertError(await ws.api('POST', SEND, { channelId: other.channel.id, text: 'x', toNumber: '+966500111222' }), 404, 'Wasl:Channel:NotFound');
+  const voice = await h.admin('POST', `/admin/v1/workspaces/${ws.id}/channels`, { name: 'Phone', type: 1, phoneNumber: '+966500000009' });
+  assert.equal(voice.statusCode, 200, voice.body);
+  assertError(await ws.api('POST', SEND, { channelId: json(voice).id, text: 'x', toNumber: '+966500111222' }), 422, 'Wasl:Channel:NoWhatsApp');
+  assert.equal(json(await ws.api('GET', '/v1/contacts')).totalCount, 0, 'no contact was made');
+});
+
+test('messages to one conversation go out in the order they were accepted, each once', async () => {
+  const { ws, channel, receiver } = await setup();
+  await customerWrites(ws, channel.id, '+966500777888');
+  const ids: string[] = [];
+  for (const n of [1, 2, 3, 4, 5]) ids.push((await ok(ws, 'POST', SEND, { channelId: channel.id, text: `message ${n}`, toNumber: '+966500777888' })).conversationEventId);
+  await deliver(receiver, 10);
+  const sentOrder = receiver.received.map((r) => JSON.parse(r.body) as Json).filter((e) => e.status === 'Sent').map((e) => e.conversationEventId);
+  assert.deepEqual(sentOrder, ids, 'each sent once, in the order accepted');
+});

@@ -1,0 +1,143 @@
+import { Type, type Static } from 'typebox';
+import type { Db } from '../../db/store.js';
+import type { Transaction } from '../../db/transaction.js';
+import type { ConversationEventRow } from '../../db/types.js';
+import { Uuid } from '../../http/schemas.js';
+import type { Clock } from '../../lib/clock.js';
+import { codes, EventDirection, EventSourceType } from '../../lib/enums.js';
+import { errors } from '../../lib/errors.js';
+import type { JobQueue, JobContext, JobResult } from '../../jobs/queue.js';
+import { ProviderError } from '../../providers/errors.js';
+import type { WhatsAppPort } from '../../providers/whatsapp/port.js';
+import type { Actor as ContactActor } from '../contacts/contacts.service.js';
+import type { Actor, ConversationsService } from '../conversations/conversations.service.js';
+import type { ConversationEvents } from '../conversations/events.service.js';
+import type { EventType } from '../webhooks/webhooks.service.js';
+import type { SendTextBody } from './whatsapp.schemas.js';
+
+export const SEND_JOB = 'whatsapp.send';
+export const SendPayload = Type.Object({ workspaceId: Uuid, eventId: Uuid });
+const WINDOW_MS = 24 * 3_600_000;
+const Source = codes(EventSourceType);
+const Direction = codes(EventDirection);
+
+type Emit = (trx: Db, event: { workspaceId: string; channelId?: string; type: EventType; payload: object }) => Promise<unknown>;
+
+/** The WhatsApp Message Webhook (spec §4.2) for a message event, plus `conversationEventId` (decisions.md). */
+export function messagePayload(e: ConversationEventRow) {
+  return {
+    workspaceId: e.workspace_id,
+    channelId: e.channel_id,
+    conversationId: e.conversation_id,
+    contactId: e.contact_id,
+    messageId: e.external_id,
+    direction: e.direction === Direction.Inbound ? 'Inbound' : 'Outbound',
+    messageType: e.message_type ?? 'Text',
+    body: e.body,
+    mediaUrl: e.attachment,
+    mimeType: e.mime_type,
+    status: e.status ?? 'Pending',
+    senderUserId: e.owner_user_id,
+    latitude: e.location?.latitude ?? null,
+    longitude: e.location?.longitude ?? null,
+    creationTime: e.creation_time,
+    isBillable: (e.data?.billable as boolean | undefined) ?? false,
+    errorCode: e.error_code,
+    errorReason: e.failure_reason,
+    conversationEventId: e.id,
+  };
+}
+
+/**
+ * WhatsApp sends (issue 9; text so far): checked and written at once — contact, conversation, a
+ * Pending timeline event, the send job and the Pending webhook in one transaction — then sent by
+ * the `whatsapp.send` job through the channel's adapter, one at a time per conversation and paced
+ * per business number.
+ */
+export function createWhatsAppService(deps: {
+  transaction: Transaction;
+  clock: Clock;
+  queue: Pick<JobQueue, 'enqueue'>;
+  emit: Emit;
+  channel: (workspaceId: string, id: string, trx?: Db) => Promise<{ id: string; whatsApp: boolean } | undefined>;
+  adapter: (channelId: string) => Promise<WhatsAppPort | undefined>;
+  conversations: Pick<ConversationsService, 'open' | 'lastInboundAt'>;
+  events: ConversationEvents;
+  ensureContact: (workspaceId: string, input: { phoneNumber: string; member: string }, actor: ContactActor, trx: Db) => Promise<{ id: string; phoneNumber: string }>;
+  contactActor: (actor: Actor) => ContactActor;
+  /** Sends per second per business number (WHATSAPP_SENDS_PER_SECOND). */
+  sendsPerSecond: number;
+}) {
+  const { transaction, clock, queue, emit, events } = deps;
+
+  async function emitMessage(trx: Db, e: ConversationEventRow) {
+    await emit(trx, { workspaceId: e.workspace_id, channelId: e.channel_id, type: 'WhatsAppMessage', payload: messagePayload(e) });
+  }
+
+  /** Moves a message to `status` with what the provider said, and tells the channel's webhook. */
+  async function settle(e: ConversationEventRow, patch: Parameters<ConversationEvents['update']>[3]) {
+    await transaction(async (trx) => emitMessage(trx, await events.update(trx, e.workspace_id, e.id, patch)));
+  }
+
+  return {
+    async sendText(workspaceId: string, input: Static<typeof SendTextBody>, actor: Actor) {
+      return transaction(async (trx) => {
+        const channel = await deps.channel(workspaceId, input.channelId, trx);
+        if (!channel) throw errors.notFound('Channel', input.channelId);
+        if (!channel.whatsApp) throw errors.channelWithoutWhatsApp(channel.id);
+        const contact = await deps.ensureContact(workspaceId, { phoneNumber: input.toNumber, member: 'toNumber' }, deps.contactActor(actor), trx);
+        const lastInbound = await deps.conversations.lastInboundAt(trx, workspaceId, channel.id, contact.id);
+        const now = clock.now();
+        // Nothing is written when the window is closed: the error rolls the transaction back.
+        if (!lastInbound || now.getTime() - lastInbound.getTime() >= WINDOW_MS) throw errors.serviceWindowExpired(contact.phoneNumber, lastInbound);
+        const conversation = await deps.conversations.open(trx, { workspaceId, channelId: channel.id, contactId: contact.id, actor });
+        const { event } = await events.append(trx, {
+          workspaceId,
+          conversationId: conversation.id,
+          sourceType: Source.WhatsApp,
+          direction: Direction.Outbound,
+          at: now,
+          status: 'Pending',
+          body: input.text,
+          messageType: 'Text',
+          ownerUserId: actor.userId,
+          handlerName: actor.name,
+          data: { to: contact.phoneNumber },
+        });
+        await queue.enqueue(trx, SEND_JOB, { workspaceId, eventId: event.id } satisfies Static<typeof SendPayload>, {
+          key: `whatsapp:${conversation.id}`,
+          // Whole milliseconds, rounded up: never over the pace (80/s → one per 13 ms, 77/s).
+          rate: { key: `whatsapp:${channel.id}`, intervalMs: Math.ceil(1000 / deps.sendsPerSecond) },
+        });
+        await emitMessage(trx, event);
+        return { contactId: contact.id, conversationId: conversation.id, conversationEventId: event.id, messageId: null, status: 'accepted' as const, message: 'Text message accepted for sending' };
+      });
+    },
+
+    /**
+     * The send job: the message through the channel's adapter, then Sent (with the wamid) or
+     * Failed (with the provider's code and reason). A message already past Pending is not sent
+     * again. Meta takes no idempotency key: a worker that dies between the provider's answer and
+     * the commit sends the message twice when the job runs again (README.md).
+     */
+    async deliver(payload: Static<typeof SendPayload>, ctx: JobContext): Promise<JobResult> {
+      const e = await transaction((trx) => events.byId(trx, payload.workspaceId, payload.eventId));
+      if (!e) return { giveUp: true, reason: `event ${payload.eventId} is gone` };
+      if (e.status !== 'Pending') return;
+      const adapter = await deps.adapter(e.channel_id);
+      if (!adapter) return settle(e, { status: 'Failed', errorCode: null, failureReason: 'The channel has no WhatsApp number any more.' });
+      try {
+        const receipt = await adapter.sendText({ to: String(e.data?.to), text: e.body ?? '' });
+        await settle(e, { status: 'Sent', externalId: receipt.messageId });
+      } catch (err) {
+        if (!(err instanceof ProviderError)) throw err;
+        const failed = () => settle(e, { status: 'Failed', errorCode: typeof err.code === 'number' ? err.code : null, failureReason: err.reason });
+        if (err.retry === 'never') return failed();
+        if (ctx.attempt >= ctx.maxAttempts) return failed();
+        if (err.retry === 'throttled') return { retryAt: new Date(clock.now().getTime() + (err.retryAfterMs ?? 60_000)), reason: err.message };
+        throw err;
+      }
+    },
+  };
+}
+export type WhatsAppService = ReturnType<typeof createWhatsAppService>;
