@@ -175,6 +175,15 @@ export function createConversationEvents(deps: { repo: ConversationsRepo; clock:
     /** One event of the workspace, or undefined. */
     byId: (trx: Db, workspaceId: string, eventId: string) => repo.findEvent(workspaceId, eventId, trx),
 
+    /**
+     * The event read again after locking its conversation (what `update` locks): a caller that
+     * decides from the event's state (a status moving forward) sees the last committed one.
+     */
+    async locked(trx: Db, event: ConversationEventRow) {
+      await repo.lock(event.workspace_id, event.conversation_id, trx);
+      return (await repo.findEvent(event.workspace_id, event.id, trx))!;
+    },
+
     /** The event a provider's id names on a channel (a WhatsApp wamid in a status callback, a call id). */
     byExternalId: (trx: Db, channelId: string, externalId: string) => repo.findEventByExternalId(channelId, externalId, trx),
 

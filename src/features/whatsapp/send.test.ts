@@ -35,12 +35,12 @@ async function setup() {
  * Runs the send jobs until `count` webhooks arrived: each job waits for its number's pacing slot
  * (13 ms at 80/s on the test's clock), so the clock moves on between rounds.
  */
-async function deliver(receiver: Awaited<ReturnType<typeof startReceiver>>, count: number) {
+async function deliver(receiver: Awaited<ReturnType<typeof startReceiver>>, count: number, stepMs = 13) {
   for (let round = 0; round < 100 && receiver.received.length < count; round++) {
     // Short drains: a message waiting for the slot of the one before it counts as due (queue
     // stats do not see keys), so a full drain would wait out its limit.
     await worker.drain(150);
-    h.clock.advance(13);
+    h.clock.advance(stepMs);
   }
   await receiver.waitFor(count);
 }
@@ -133,4 +133,50 @@ test('messages to one conversation go out in the order they were accepted, each 
   await deliver(receiver, 10);
   const sentOrder = receiver.received.map((r) => JSON.parse(r.body) as Json).filter((e) => e.status === 'Sent').map((e) => e.conversationEventId);
   assert.deepEqual(sentOrder, ids, 'each sent once, in the order accepted');
+});
+
+const webhookStatuses = (receiver: Awaited<ReturnType<typeof startReceiver>>) => receiver.received.map((r) => JSON.parse(r.body) as Json);
+
+test('sandbox statuses: Delivered and Read follow through the status pipeline, one webhook each, billable, the timeline and list follow', async () => {
+  const { ws, channel, receiver } = await setup();
+  const conversation = await customerWrites(ws, channel.id, '+966500123123');
+  const sent = await ok(ws, 'POST', SEND, { channelId: channel.id, text: 'status please', toNumber: '+966500123123' });
+  await deliver(receiver, 4, 100);
+  const events = webhookStatuses(receiver);
+  assert.deepEqual(events.map((e) => e.status), ['Pending', 'Sent', 'Delivered', 'Read']);
+  assert.ok(events.every((e) => e.conversationEventId === sent.conversationEventId));
+  assert.equal(new Set(events.slice(1).map((e) => e.messageId)).size, 1, 'one wamid from Sent on');
+  assert.deepEqual(events.map((e) => e.isBillable), [false, false, true, true]);
+  const timeline = await ok(ws, 'GET', `${CONVERSATIONS}/${conversation.id}/timeline`);
+  assert.equal(timeline.items[0].status, 'Read');
+  const item = (await ok(ws, 'GET', `${CONVERSATIONS}/channels/${channel.id}`)).items.find((i: Json) => i.id === conversation.id);
+  assert.equal(item.lastEventStatus, 'Read');
+
+  // Meta repeats and reorders callbacks: a duplicate Delivered and a late Sent change nothing.
+  const wamid = events[1]!.messageId as string;
+  await c.transaction(async (trx) => {
+    for (const status of ['delivered', 'sent', 'read'] as const) await c.queue.enqueue(trx, 'whatsapp.status', { channelId: channel.id, messageId: wamid, status });
+  });
+  await worker.drain();
+  assert.equal(receiver.received.length, 4, 'no webhook for callbacks that move nothing');
+});
+
+test('sandbox scripted failures: refused at send (131026) → Failed with the code; accepted then failed (131049) → Sent, Failed', async () => {
+  const { ws, channel, receiver } = await setup();
+  await customerWrites(ws, channel.id, '+966550131026');
+  const refused = await ok(ws, 'POST', SEND, { channelId: channel.id, text: 'never arrives', toNumber: '+966550131026' });
+  await deliver(receiver, 2, 100);
+  const first = webhookStatuses(receiver).filter((e) => e.conversationEventId === refused.conversationEventId);
+  assert.deepEqual(first.map((e) => [e.status, e.errorCode, e.messageId]), [['Pending', null, null], ['Failed', 131026, null]]);
+  assert.match(first[1]!.errorReason, /not on WhatsApp/);
+
+  await customerWrites(ws, channel.id, '+966550131049');
+  const dropped = await ok(ws, 'POST', SEND, { channelId: channel.id, text: 'dropped by Meta', toNumber: '+966550131049' });
+  await deliver(receiver, 5, 100);
+  const second = webhookStatuses(receiver).filter((e) => e.conversationEventId === dropped.conversationEventId);
+  assert.deepEqual(second.map((e) => [e.status, e.errorCode]), [['Pending', null], ['Sent', null], ['Failed', 131049]]);
+  const conversationId = dropped.conversationId as string;
+  const timeline = await ok(ws, 'GET', `${CONVERSATIONS}/${conversationId}/timeline`);
+  assert.deepEqual([timeline.items[0].status, timeline.items[0].errorCode], ['Failed', 131049]);
+  assert.match(timeline.items[0].failureReason, /Meta chose not to deliver/);
 });

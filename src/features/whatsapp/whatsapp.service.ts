@@ -8,7 +8,8 @@ import { codes, EventDirection, EventSourceType } from '../../lib/enums.js';
 import { errors } from '../../lib/errors.js';
 import type { JobQueue, JobContext, JobResult } from '../../jobs/queue.js';
 import { ProviderError } from '../../providers/errors.js';
-import type { WhatsAppPort } from '../../providers/whatsapp/port.js';
+import type { SendReceipt, WhatsAppPort } from '../../providers/whatsapp/port.js';
+import { nextStatus, STATUS_OF, type MessageStatus } from './status.js';
 import type { Actor as ContactActor } from '../contacts/contacts.service.js';
 import type { Actor, ConversationsService } from '../conversations/conversations.service.js';
 import type { ConversationEvents } from '../conversations/events.service.js';
@@ -17,6 +18,16 @@ import type { SendTextBody } from './whatsapp.schemas.js';
 
 export const SEND_JOB = 'whatsapp.send';
 export const SendPayload = Type.Object({ workspaceId: Uuid, eventId: Uuid });
+export const STATUS_JOB = 'whatsapp.status';
+/** One status callback of one message (Meta's, or the sandbox's simulated one). */
+export const StatusPayload = Type.Object({
+  channelId: Uuid,
+  messageId: Type.String(),
+  status: Type.Union([Type.Literal('sent'), Type.Literal('delivered'), Type.Literal('read'), Type.Literal('failed')]),
+  billable: Type.Optional(Type.Boolean()),
+  errorCode: Type.Optional(Type.Integer()),
+  errorReason: Type.Optional(Type.String()),
+});
 const WINDOW_MS = 24 * 3_600_000;
 const Source = codes(EventSourceType);
 const Direction = codes(EventDirection);
@@ -75,8 +86,15 @@ export function createWhatsAppService(deps: {
   }
 
   /** Moves a message to `status` with what the provider said, and tells the channel's webhook. */
-  async function settle(e: ConversationEventRow, patch: Parameters<ConversationEvents['update']>[3]) {
-    await transaction(async (trx) => emitMessage(trx, await events.update(trx, e.workspace_id, e.id, patch)));
+  async function settle(e: ConversationEventRow, patch: Parameters<ConversationEvents['update']>[3], receipt?: SendReceipt) {
+    await transaction(async (trx) => {
+      await emitMessage(trx, await events.update(trx, e.workspace_id, e.id, patch));
+      // The sandbox's callbacks, due when it says, go through the same pipeline as Meta's.
+      for (const s of receipt?.simulated ?? []) {
+        const payload: Static<typeof StatusPayload> = { channelId: e.channel_id, messageId: receipt!.messageId, status: s.status, billable: true, ...(s.error && { errorCode: s.error.code, errorReason: s.error.reason }) };
+        await queue.enqueue(trx, STATUS_JOB, payload, { runAt: new Date(clock.now().getTime() + s.afterMs) });
+      }
+    });
   }
 
   return {
@@ -128,7 +146,7 @@ export function createWhatsAppService(deps: {
       if (!adapter) return settle(e, { status: 'Failed', errorCode: null, failureReason: 'The channel has no WhatsApp number any more.' });
       try {
         const receipt = await adapter.sendText({ to: String(e.data?.to), text: e.body ?? '' });
-        await settle(e, { status: 'Sent', externalId: receipt.messageId });
+        await settle(e, { status: 'Sent', externalId: receipt.messageId }, receipt);
       } catch (err) {
         if (!(err instanceof ProviderError)) throw err;
         const failed = () => settle(e, { status: 'Failed', errorCode: typeof err.code === 'number' ? err.code : null, failureReason: err.reason });
@@ -137,6 +155,30 @@ export function createWhatsAppService(deps: {
         if (err.retry === 'throttled') return { retryAt: new Date(clock.now().getTime() + (err.retryAfterMs ?? 60_000)), reason: err.message };
         throw err;
       }
+    },
+
+    /**
+     * A status callback (`whatsapp.status`): the message moves forward only (status.ts); a real
+     * change is written with the provider's billing and error and sent as one WhatsApp Message
+     * Webhook; duplicates and late arrivals change nothing. A callback for a wamid not known yet
+     * (it can outrun the send's commit) is tried again a few times, then dropped.
+     */
+    async applyStatus(update: Static<typeof StatusPayload>, ctx: JobContext): Promise<JobResult> {
+      return transaction(async (trx) => {
+        const known = await events.byExternalId(trx, update.channelId, update.messageId);
+        if (!known) return ctx.attempt < ctx.maxAttempts ? { retryAt: new Date(clock.now().getTime() + 5_000), reason: `no message ${update.messageId} yet` } : undefined;
+        // Two callbacks of one message at once: the second decides from what the first wrote.
+        const found = await events.locked(trx, known);
+        const current = (found.status ?? 'Pending') as MessageStatus;
+        const next = nextStatus(current, STATUS_OF[update.status]);
+        if (next === current) return;
+        const changed = await events.update(trx, found.workspace_id, found.id, {
+          status: next,
+          ...(next === 'Failed' && { errorCode: update.errorCode ?? null, failureReason: update.errorReason ?? null }),
+          ...(update.billable !== undefined && { data: { ...found.data, billable: update.billable } }),
+        });
+        await emitMessage(trx, changed);
+      });
     },
   };
 }

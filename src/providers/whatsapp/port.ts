@@ -42,6 +42,11 @@ export interface WhatsAppPort {
 /** The provider's message id (Meta's wamid): statuses and replies name it. */
 export interface SendReceipt {
   messageId: string;
+  /**
+   * Only the sandbox: the status callbacks it will "receive" for this message and when, which the
+   * feature feeds through the same status pipeline as a real provider's webhooks.
+   */
+  simulated?: { status: StatusUpdate['status']; afterMs: number; error?: { code: number; reason: string } }[];
 }
 
 export type MediaKind = 'image' | 'video' | 'audio' | 'document' | 'sticker';

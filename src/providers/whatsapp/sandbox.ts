@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { ProviderError, WebhookSignatureError } from '../errors.js';
+import { ProviderError, WebhookSignatureError, type RetryAdvice } from '../errors.js';
 import type { AdapterContext } from '../registry.js';
 import type { WhatsAppChannelSettings } from '../settings.js';
 import { parseMetaWebhook, subscriptionChallenge, verifyMetaSignature } from './meta.js';
-import type { TemplateInfo, WhatsAppPort } from './port.js';
+import type { SendReceipt, TemplateInfo, WhatsAppPort } from './port.js';
 
 const PROVIDER = 'whatsapp/sandbox';
 
@@ -19,19 +19,38 @@ export const SANDBOX_TEMPLATES: TemplateInfo[] = [
   },
 ];
 
+/** Delivered, then read, this long apart after a sandbox send (on the server's clock). */
+export const STEP_MS = 300;
+
+/**
+ * Scripted failures, by the last digits of the recipient's number (README.md lists them): the
+ * send itself refused, or accepted and then reported failed, with Meta's codes.
+ */
+export const SCRIPTED: { ending: string; code: number; reason: string; retry: RetryAdvice; at: 'send' | 'status' }[] = [
+  { ending: '0131026', code: 131026, reason: 'Message undeliverable: the number is not on WhatsApp.', retry: 'never', at: 'send' },
+  { ending: '0131047', code: 131047, reason: 'Re-engagement message: more than 24 hours have passed since the customer last replied.', retry: 'never', at: 'send' },
+  { ending: '0130429', code: 130429, reason: 'Rate limit hit: too many messages sent from this phone number.', retry: 'throttled', at: 'send' },
+  { ending: '0131049', code: 131049, reason: 'Meta chose not to deliver this message to keep the ecosystem healthy.', retry: 'never', at: 'status' },
+];
+
 // A 1×1 transparent PNG: what every sandbox media id downloads as.
 const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
 
 /**
- * A WhatsApp provider without an account: sends are accepted at once with made-up wamids, the
- * catalogue is fixed, media ids download as a pixel, and inbound webhooks are Meta's format
- * signed with the channel's app secret. A stub for now: issue 9 adds statuses over time,
- * scripted failures and injected inbound messages. Selectable per channel like any adapter.
+ * A WhatsApp provider without an account: sends are accepted at once with made-up wamids and
+ * report Delivered and Read 300 and 600 ms later (through the feature's status pipeline), some
+ * numbers fail as scripted (SCRIPTED), the catalogue is fixed, media ids download as a pixel, and
+ * inbound webhooks are Meta's format signed with the channel's app secret. Injected inbound
+ * messages are still to come (issue 9). Selectable per channel like any adapter.
  */
 export function createSandboxWhatsApp(settings: WhatsAppChannelSettings, ctx: AdapterContext): WhatsAppPort {
-  const accept = async (to: string) => {
+  const accept = async (to: string): Promise<SendReceipt> => {
     if (!/^\+?\d{8,15}$/.test(to)) throw new ProviderError(PROVIDER, 131026, `${to} is not a WhatsApp number.`, 'never');
-    return { messageId: `wamid.SANDBOX${randomBytes(12).toString('hex').toUpperCase()}` };
+    const scripted = SCRIPTED.find((s) => to.endsWith(s.ending));
+    if (scripted?.at === 'send') throw new ProviderError(PROVIDER, scripted.code, scripted.reason, scripted.retry);
+    const messageId = `wamid.SANDBOX${randomBytes(12).toString('hex').toUpperCase()}`;
+    if (scripted) return { messageId, simulated: [{ status: 'failed', afterMs: STEP_MS, error: { code: scripted.code, reason: scripted.reason } }] };
+    return { messageId, simulated: [{ status: 'delivered', afterMs: STEP_MS }, { status: 'read', afterMs: 2 * STEP_MS }] };
   };
   return {
     provider: 'sandbox',
