@@ -28,6 +28,8 @@ import { createThreadsService } from './features/conversations/threads.service.j
 import { phoneFragment } from './features/contacts/search.js';
 import { Source as ContactSource } from './features/contacts/contacts.service.js';
 import { createWhatsAppService } from './features/whatsapp/whatsapp.service.js';
+import { createIdempotencyRepo } from './features/idempotency/idempotency.repo.js';
+import { createIdempotencyService } from './features/idempotency/idempotency.service.js';
 import { whatsAppJobs } from './features/whatsapp/whatsapp.jobs.js';
 import { createWorkspaceUsersRepo } from './features/workspace-users/workspace-users.repo.js';
 import { createWorkspaceUsersService } from './features/workspace-users/workspace-users.service.js';
@@ -149,9 +151,10 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
     sendsPerSecond: config.whatsAppSendsPerSecond,
   });
   queue.define(...whatsAppJobs({ whatsApp }));
+  const idempotency = createIdempotencyService({ repo: createIdempotencyRepo(db), transaction, clock });
 
   const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts });
 
-  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, whatsApp, settings, bootstrap };
+  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, whatsApp, idempotency, settings, bootstrap };
 }
 export type Container = ReturnType<typeof createContainer>;

@@ -8,6 +8,7 @@ import * as m0005 from './migrations/0005_sealed_secrets.js';
 import * as m0006 from './migrations/0006_deliveries_queue.js';
 import * as m0007 from './migrations/0007_contacts.js';
 import * as m0008 from './migrations/0008_conversations.js';
+import * as m0009 from './migrations/0009_idempotency.js';
 
 /** Numbered migrations, listed here so they are bundled with the code and run in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_deliveries_queue': m0006,
   '0007_contacts': m0007,
   '0008_conversations': m0008,
+  '0009_idempotency': m0009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

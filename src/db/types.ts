@@ -367,7 +367,21 @@ export interface ConversationMentionsTable {
   read_at: Date | null;
 }
 
+export interface IdempotencyKeysTable {
+  workspace_id: string;
+  key: string;
+  /** sha256 of the route and the request body as the route read it. */
+  fingerprint: string;
+  /** 1 = in progress, 2 = done (the answer kept). */
+  state: number;
+  response: unknown;
+  created_at: Time;
+  /** An in-progress key past this time was abandoned (its node died) and may be taken over. */
+  locked_until: Date;
+}
+
 export interface Database {
+  idempotency_keys: IdempotencyKeysTable;
   conversations: ConversationsTable;
   conversation_tags: ConversationTagsTable;
   conversation_events: ConversationEventsTable;

@@ -33,6 +33,7 @@ const STATUS = {
   'Wasl:ContactProperty:DuplicateName': 409,
   'Wasl:ContactProperty:IncompatibleValues': 409,
   'Wasl:Conversation:AlreadyOpen': 409,
+  'Wasl:Idempotency:InProgress': 409,
   'Wasl:PayloadTooLarge': 413,
   'Wasl:RequestTimeout': 408,
   'Wasl:UriTooLong': 414,
@@ -40,6 +41,7 @@ const STATUS = {
   'Wasl:Channel:NoWebhookUrl': 422,
   'Wasl:Conversation:BothAssignees': 422,
   'Voxa:WhatsApp:ServiceWindowExpired': 422,
+  'Wasl:Idempotency:KeyReused': 422,
   'Wasl:Channel:NoWhatsApp': 422,
   'Wasl:RateLimited': 429,
   'Wasl:Auth:TooManyFailures': 429,
@@ -147,6 +149,12 @@ export const errors = {
         : `${toNumber} has not written to this channel, so there is no 24-hour window: send a template.`,
       { data: { toNumber, lastInboundAt: lastInboundAt?.toISOString() ?? null } },
     ),
+  idempotencyKeyReused: (key: string) =>
+    new AppError('Wasl:Idempotency:KeyReused', `Idempotency-Key "${key}" was used within 24 hours for another request; use a new key for a new request.`),
+  idempotencyInProgress: (key: string) =>
+    new AppError('Wasl:Idempotency:InProgress', `A request with Idempotency-Key "${key}" is still being processed; retry in a moment to get its answer.`, {
+      headers: { 'retry-after': '1' },
+    }),
   channelWithoutWhatsApp: (channelId: string) => new AppError('Wasl:Channel:NoWhatsApp', `Channel ${channelId} has no WhatsApp number to send from.`),
   // 429
   rateLimited: (limit: number, retryAfterSeconds: number) =>

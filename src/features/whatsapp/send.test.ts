@@ -180,3 +180,71 @@ test('sandbox scripted failures: refused at send (131026) → Failed with the co
   assert.deepEqual([timeline.items[0].status, timeline.items[0].errorCode], ['Failed', 131049]);
   assert.match(timeline.items[0].failureReason, /Meta chose not to deliver/);
 });
+
+test('Idempotency-Key: a replay answers the first answer and sends nothing; another body → 422; a refused request frees its key; per workspace; 24 hours', async () => {
+  const { ws, channel, receiver } = await setup();
+  const conversation = await customerWrites(ws, channel.id, '+966500321321');
+  const body = { ChannelId: channel.id, Text: 'once only', ToNumber: '+966500321321' };
+  const key = { 'idempotency-key': 'order-7781-confirmation' };
+  const first = await ws.api('POST', SEND, body, key);
+  assert.equal(first.statusCode, 200, first.body);
+  assert.equal(first.headers['idempotent-replayed'], undefined);
+  const again = await ws.api('POST', SEND, { channelId: channel.id, text: 'once only', toNumber: '+966500321321' }, key);
+  assert.equal(again.statusCode, 200, again.body);
+  assert.equal(again.headers['idempotent-replayed'], 'true');
+  assert.deepEqual(json(again), json(first), 'the same answer (the body read the same in either casing)');
+  assertError(await ws.api('POST', SEND, { ...body, Text: 'something else' }, key), 422, 'Wasl:Idempotency:KeyReused');
+  await deliver(receiver, 2);
+  const timeline = await ok(ws, 'GET', `${CONVERSATIONS}/${conversation.id}/timeline`);
+  assert.deepEqual(timeline.items.map((e: Json) => e.body), ['once only', 'مرحبا'], 'sent once');
+
+  // A refused request (window closed for this number) leaves its key free for the corrected retry.
+  const refusedKey = { 'idempotency-key': 'first-contact-1' };
+  assertError(await ws.api('POST', SEND, { ...body, ToNumber: '+966500654654' }, refusedKey), 422, 'Voxa:WhatsApp:ServiceWindowExpired');
+  await customerWrites(ws, channel.id, '+966500654654');
+  assert.equal((await ws.api('POST', SEND, { ...body, ToNumber: '+966500654654' }, refusedKey)).statusCode, 200);
+
+  // Keys belong to their workspace: another uses the same key for its own send.
+  const other = await setup();
+  await customerWrites(other.ws, other.channel.id, '+966500321321');
+  const theirs = await other.ws.api('POST', SEND, { ...body, ChannelId: other.channel.id }, key);
+  assert.equal(theirs.statusCode, 200);
+  assert.equal(theirs.headers['idempotent-replayed'], undefined);
+
+  // After 24 hours the key is free again (a new window for the customer first).
+  h.clock.advance(24 * 3_600_000);
+  await customerWrites(ws, channel.id, '+966500321321');
+  const later = await ws.api('POST', SEND, body, key);
+  assert.equal(later.statusCode, 200, later.body);
+  assert.equal(later.headers['idempotent-replayed'], undefined);
+  assert.notEqual(json(later).conversationEventId, json(first).conversationEventId);
+
+  for (const bad of ['has spaces in it', 'x'.repeat(256), 'naïve']) {
+    assertError(await ws.api('POST', SEND, body, { 'idempotency-key': bad }), 400, 'Wasl:ValidationFailed', ['Idempotency-Key']);
+  }
+});
+
+test('Idempotency-Key under concurrency: one send; the others 409 (still running) or the replayed answer; an abandoned key is taken over after 60 s', async () => {
+  const { ws, channel } = await setup();
+  const conversation = await customerWrites(ws, channel.id, '+966500987987');
+  const body = { channelId: channel.id, text: 'exactly once', toNumber: '+966500987987' };
+  const key = { 'idempotency-key': 'concurrent-1' };
+  const answers = await Promise.all(Array.from({ length: 8 }, () => ws.api('POST', SEND, body, key)));
+  for (const a of answers) assert.ok(a.statusCode === 200 || a.statusCode === 409, `${a.statusCode} ${a.body}`);
+  for (const a of answers.filter((x) => x.statusCode === 409)) assertError(a, 409, 'Wasl:Idempotency:InProgress');
+  const sent = answers.filter((a) => a.statusCode === 200);
+  assert.equal(sent.filter((a) => a.headers['idempotent-replayed'] === undefined).length, 1, 'one request did the work');
+  assert.equal(new Set(sent.map((a) => json(a).conversationEventId)).size, 1);
+  const timeline = await ok(ws, 'GET', `${CONVERSATIONS}/${conversation.id}/timeline`);
+  assert.equal(timeline.items.filter((e: Json) => e.body === 'exactly once').length, 1);
+
+  // A key whose request died mid-way (in progress, never finished): 409 for a minute, then taken over.
+  const now = h.clock.now();
+  await h.store.db.insertInto('idempotency_keys').values({ workspace_id: ws.id, key: 'abandoned-1', fingerprint: 'x', state: 1, response: null, created_at: now, locked_until: new Date(now.getTime() + 60_000) }).execute();
+  await h.store.db.updateTable('idempotency_keys').set({ fingerprint: (await h.store.db.selectFrom('idempotency_keys').select('fingerprint').where('key', '=', 'concurrent-1').executeTakeFirstOrThrow()).fingerprint }).where('key', '=', 'abandoned-1').execute();
+  assertError(await ws.api('POST', SEND, body, { 'idempotency-key': 'abandoned-1' }), 409, 'Wasl:Idempotency:InProgress');
+  h.clock.advance(60_000);
+  const taken = await ws.api('POST', SEND, body, { 'idempotency-key': 'abandoned-1' });
+  assert.equal(taken.statusCode, 200, taken.body);
+  assert.equal(taken.headers['idempotent-replayed'], undefined);
+});

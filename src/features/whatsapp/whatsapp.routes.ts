@@ -1,10 +1,23 @@
+import { Type } from 'typebox';
 import type { App } from '../../http/types.js';
 import { apiActor } from '../conversations/conversations.service.js';
+import type { IdempotencyService } from '../idempotency/idempotency.service.js';
 import type { WhatsAppService } from './whatsapp.service.js';
 import { SendResult, SendTextBody } from './whatsapp.schemas.js';
 
-export function whatsAppRoutes(app: App, { whatsApp }: { whatsApp: WhatsAppService }) {
-  const config = { auth: 'bearer', errors: [404, 422] } as const;
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      description:
+        'Beyond Hatif: the same key and body within 24 hours answer the first answer again (with `Idempotent-Replayed: true`) and send nothing; ' +
+        'the same key with another body → 422; while the first is still running → 409. Per workspace.',
+      examples: ['5f1c2a7e-3f0b-4c1e-9d1a-7b2e8c4d9f10'],
+    }),
+  ),
+});
+
+export function whatsAppRoutes(app: App, { whatsApp, idempotency }: { whatsApp: WhatsAppService; idempotency: IdempotencyService }) {
+  const config = { auth: 'bearer', errors: [404, 409, 422] } as const;
   const tags = ['WhatsApp'];
   app.post(
     '/v1/whatsapp/service-account/sendText',
@@ -17,10 +30,17 @@ export function whatsAppRoutes(app: App, { whatsApp }: { whatsApp: WhatsAppServi
         description:
           "Free text, inside the 24-hour window after the contact's last message on this channel (else 422 `Voxa:WhatsApp:ServiceWindowExpired`: send a template). " +
           'Answered once the send is queued durably; the contact and conversation are made when missing; the message is a timeline event (Pending) at once, and each status change a WhatsApp Message Webhook.',
+        headers: IdempotencyHeaders,
         body: SendTextBody,
         response: { 200: SendResult },
       },
     },
-    (req) => whatsApp.sendText(req.principal.workspaceId, req.body, apiActor(req)),
+    async (req, reply) => {
+      const workspaceId = req.principal.workspaceId;
+      const key = req.headers['idempotency-key'] ?? null;
+      const { result, replayed } = await idempotency.run(workspaceId, key, { route: 'sendText', body: req.body }, (trx) => whatsApp.sendText(workspaceId, req.body, apiActor(req), trx));
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      return result;
+    },
   );
 }

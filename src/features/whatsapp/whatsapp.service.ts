@@ -98,7 +98,7 @@ export function createWhatsAppService(deps: {
   }
 
   return {
-    async sendText(workspaceId: string, input: Static<typeof SendTextBody>, actor: Actor) {
+    async sendText(workspaceId: string, input: Static<typeof SendTextBody>, actor: Actor, outer?: Db) {
       return transaction(async (trx) => {
         const channel = await deps.channel(workspaceId, input.channelId, trx);
         if (!channel) throw errors.notFound('Channel', input.channelId);
@@ -129,7 +129,7 @@ export function createWhatsAppService(deps: {
         });
         await emitMessage(trx, event);
         return { contactId: contact.id, conversationId: conversation.id, conversationEventId: event.id, messageId: null, status: 'accepted' as const, message: 'Text message accepted for sending' };
-      });
+      }, outer);
     },
 
     /**
