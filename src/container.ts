@@ -28,6 +28,7 @@ import { createThreadsService } from './features/conversations/threads.service.j
 import { phoneFragment } from './features/contacts/search.js';
 import { Source as ContactSource } from './features/contacts/contacts.service.js';
 import { createWhatsAppService } from './features/whatsapp/whatsapp.service.js';
+import { createWhatsAppInbound } from './features/whatsapp/inbound.service.js';
 import { createIdempotencyRepo } from './features/idempotency/idempotency.repo.js';
 import { createIdempotencyService } from './features/idempotency/idempotency.service.js';
 import { whatsAppJobs } from './features/whatsapp/whatsapp.jobs.js';
@@ -150,11 +151,21 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
     contactActor: conversationContactActor,
     sendsPerSecond: config.whatsAppSendsPerSecond,
   });
-  queue.define(...whatsAppJobs({ whatsApp }));
+  const whatsAppInbound = createWhatsAppInbound({
+    transaction,
+    clock,
+    queue,
+    emit: webhooks.emit,
+    channel: channels.receiver,
+    conversations,
+    events: conversationEvents,
+    ensureContact: contacts.ensure,
+  });
+  queue.define(...whatsAppJobs({ whatsApp, inbound: whatsAppInbound }));
   const idempotency = createIdempotencyService({ repo: createIdempotencyRepo(db), transaction, clock });
 
   const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts });
 
-  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, whatsApp, idempotency, settings, bootstrap };
+  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, whatsApp, whatsAppInbound, idempotency, settings, bootstrap };
 }
 export type Container = ReturnType<typeof createContainer>;

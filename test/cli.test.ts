@@ -214,9 +214,9 @@ test('a missing token, an unknown command or a bad option: usage on stderr, exit
   assert.match(unknown.stderr, /unknown command "workspace destroy"/);
   assert.match(unknown.stderr, /Usage: wasl workspace <create\|list\|update>/);
 
-  const unknownGroup = await wasl(['sandbox', 'inbound']);
+  const unknownGroup = await wasl(['template', 'add']);
   assert.equal(unknownGroup.code, 2);
-  assert.match(unknownGroup.stderr, /unknown command "sandbox"[\s\S]*Usage: wasl <command>/);
+  assert.match(unknownGroup.stderr, /unknown command "template"[\s\S]*Usage: wasl <command>/);
 
   const badOption = await wasl(['workspace', 'create', '--name', 'x', '--colour', 'red']);
   assert.equal(badOption.code, 2);
@@ -537,4 +537,18 @@ test('webhook commands with bad input: usage errors exit 2, values the API refus
   const missing = await wasl(['webhook', 'delivery', '01890000-0000-7000-8000-000000000000'], onHooks);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /WebhookDelivery .* was not found\. \(HTTP 404, Wasl:WebhookDelivery:NotFound\)/);
+});
+
+test('sandbox inbound: a customer message to a sandbox channel is queued (202, its wamid); a Cloud API channel or a bad number is refused', async () => {
+  const ws = await ok(['workspace', 'create', '--name', 'cli-sandbox']);
+  const channel = await ok(['channel', 'create', '--workspace', ws.id, '--name', 'Sandbox', '--type', '3']);
+  const queued = await ok(['sandbox', 'inbound', channel.id, '--from', '966501234567', '--name', 'Ahmed', '--text', 'hello']);
+  assert.match(queued.messageId, /^wamid\.SANDBOXIN/);
+  const located = await ok(['sandbox', 'inbound', channel.id, '--from', '966501234567', '--type', 'location', '--latitude', '24.7', '--longitude', '46.6']);
+  assert.match(located.messageId, /^wamid\./);
+  const bad = await wasl(['sandbox', 'inbound', channel.id, '--from', 'nobody', '--text', 'x']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /from/);
+  const missing = await wasl(['sandbox', 'inbound', channel.id, '--text', 'x']);
+  assert.equal(missing.code, 2, 'a required option is a usage error');
 });

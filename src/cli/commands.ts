@@ -150,5 +150,38 @@ export const commands: readonly Command[] = [
     options: channelOptions(false),
     run: (api, { id, values }) => api.request('PATCH', `/admin/v1/channels/${seg(id)}`, changes(channelBody(values), 'channel update')),
   },
+  {
+    group: 'sandbox',
+    verb: 'inbound',
+    summary: 'A sandbox channel receives a WhatsApp message from a customer (processed as if WhatsApp sent it).',
+    positional: 'CHANNEL_ID',
+    options: {
+      from: { type: 'string', value: 'NUMBER', required: true, help: "the customer's number with country code" },
+      text: { type: 'string', value: 'T', help: 'the text (or a caption, or a location name)' },
+      name: { type: 'string', value: 'N', help: "the customer's profile name" },
+      type: { type: 'string', value: 'TYPE', help: 'text (default), image, video, audio, document, sticker, location' },
+      'media-url': { type: 'string', value: 'U', help: 'the media of an image, video, audio, document or sticker' },
+      latitude: { type: 'string', value: 'LAT', help: 'for a location' },
+      longitude: { type: 'string', value: 'LON', help: 'for a location' },
+      'reply-to': { type: 'string', value: 'WAMID', help: 'the message it answers' },
+    },
+    run: (api, { id, values }) => {
+      const num = (name: string) => (str(values, name) === undefined ? undefined : Number(str(values, name)));
+      return api.request(
+        'POST',
+        `/admin/v1/sandbox/channels/${seg(id)}/inbound`,
+        compact({
+          from: str(values, 'from'),
+          text: str(values, 'text'),
+          name: str(values, 'name'),
+          type: str(values, 'type'),
+          mediaUrl: str(values, 'media-url'),
+          latitude: num('latitude'),
+          longitude: num('longitude'),
+          replyTo: str(values, 'reply-to'),
+        }),
+      );
+    },
+  },
   ...webhookCommands,
 ];

@@ -43,6 +43,7 @@ const STATUS = {
   'Voxa:WhatsApp:ServiceWindowExpired': 422,
   'Wasl:Idempotency:KeyReused': 422,
   'Wasl:Channel:NoWhatsApp': 422,
+  'Wasl:Channel:NotSandbox': 422,
   'Wasl:RateLimited': 429,
   'Wasl:Auth:TooManyFailures': 429,
   'Wasl:HeadersTooLarge': 431,
@@ -155,6 +156,8 @@ export const errors = {
     new AppError('Wasl:Idempotency:InProgress', `A request with Idempotency-Key "${key}" is still being processed; retry in a moment to get its answer.`, {
       headers: { 'retry-after': '1' },
     }),
+  channelNotSandbox: (channelId: string) =>
+    new AppError('Wasl:Channel:NotSandbox', `Channel ${channelId} is not a sandbox WhatsApp channel: only sandbox channels take injected messages.`),
   channelWithoutWhatsApp: (channelId: string) => new AppError('Wasl:Channel:NoWhatsApp', `Channel ${channelId} has no WhatsApp number to send from.`),
   // 429
   rateLimited: (limit: number, retryAfterSeconds: number) =>

@@ -184,6 +184,12 @@ export function createChannelsService(deps: {
       return row && row.workspace_id === workspaceId ? { id: row.id, phoneNumber: row.phone_number, whatsApp: row.whatsapp !== null } : undefined;
     },
 
+    /** Any channel's workspace and WhatsApp provider (inbound messages name only the channel), or undefined. */
+    async receiver(id: string, trx?: Db) {
+      const row = await repo.findById(id, trx);
+      return row && { id: row.id, workspaceId: row.workspace_id, whatsAppProvider: row.whatsapp?.provider ?? null };
+    },
+
     /** The channel's WhatsApp adapter, with its credentials; undefined for a missing or voice-only channel. */
     async whatsApp(id: string, trx?: Db) {
       const row = await repo.findById(id, trx);

@@ -3,7 +3,9 @@ import type { App } from '../../http/types.js';
 import { apiActor } from '../conversations/conversations.service.js';
 import type { IdempotencyService } from '../idempotency/idempotency.service.js';
 import type { WhatsAppService } from './whatsapp.service.js';
-import { SendResult, SendTextBody } from './whatsapp.schemas.js';
+import type { WhatsAppInbound } from './inbound.service.js';
+import { SandboxInboundBody, SendResult, SendTextBody } from './whatsapp.schemas.js';
+import { Uuid } from '../../http/schemas.js';
 
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
@@ -42,5 +44,26 @@ export function whatsAppRoutes(app: App, { whatsApp, idempotency }: { whatsApp: 
       if (replayed) reply.header('idempotent-replayed', 'true');
       return result;
     },
+  );
+}
+
+/** Operator routes of the sandbox (operator.md): a customer's message to a sandbox channel. */
+export function whatsAppSandboxRoutes(app: App, { whatsAppInbound }: { whatsAppInbound: WhatsAppInbound }) {
+  app.post(
+    '/admin/v1/sandbox/channels/:channelId/inbound',
+    {
+      config: { auth: 'admin', errors: [404, 422] },
+      schema: {
+        tags: ['Admin: channels'],
+        operationId: 'adminSandboxInbound',
+        summary: 'A sandbox channel receives a message',
+        description:
+          'Queued and processed exactly as a message from WhatsApp: contact, conversation (a closed one reopened), timeline event, the 24-hour window, unread count, the WhatsApp Message Webhook (Inbound). 422 unless the channel\'s WhatsApp provider is the sandbox.',
+        params: Type.Object({ channelId: Uuid }),
+        body: SandboxInboundBody,
+        response: { 202: Type.Object({ messageId: Type.String({ description: 'The made-up wamid the message will carry.' }) }) },
+      },
+    },
+    async (req, reply) => reply.code(202).send(await whatsAppInbound.inject(req.params.channelId, req.body)),
   );
 }

@@ -33,3 +33,23 @@ export const SendResult = Type.Object(
     ],
   },
 );
+
+export const SandboxInboundBody = Type.Object(
+  {
+    from: Type.String({ minLength: 1, maxLength: 40, description: "The customer's number with country code (966501234567)." }),
+    name: Type.Optional(Type.String({ maxLength: 200, description: 'Their WhatsApp profile name (names a new contact).' })),
+    type: Type.Optional(
+      Type.Union(
+        [Type.Literal('text'), Type.Literal('image'), Type.Literal('video'), Type.Literal('audio'), Type.Literal('document'), Type.Literal('sticker'), Type.Literal('location')],
+        { description: 'text by default.' },
+      ),
+    ),
+    text: Type.Optional(Type.String({ maxLength: 4096, description: 'The text, a caption, or a location\'s name.' })),
+    mediaUrl: Type.Optional(Type.String({ format: 'uri', maxLength: 2000, description: 'Stored as the attachment as given (media storage comes with the rest of issue 9).' })),
+    mimeType: Type.Optional(Type.String({ maxLength: 100 })),
+    latitude: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),
+    longitude: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
+    replyTo: Type.Optional(Type.String({ maxLength: 200, description: 'The wamid of the message this answers.' })),
+  },
+  { examples: [{ from: '966501234567', name: 'أحمد', text: 'مرحبا، أين طلبي؟' }] },
+);

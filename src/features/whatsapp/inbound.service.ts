@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { Type, type Static } from 'typebox';
+import type { Db } from '../../db/store.js';
+import type { Transaction } from '../../db/transaction.js';
+import { Nullable, Uuid } from '../../http/schemas.js';
+import type { Clock } from '../../lib/clock.js';
+import { ChangeSource, codes, EventDirection, EventSourceType } from '../../lib/enums.js';
+import { errors } from '../../lib/errors.js';
+import type { JobQueue, JobResult } from '../../jobs/queue.js';
+import type { Actor as ContactActor } from '../contacts/contacts.service.js';
+import type { ConversationsService } from '../conversations/conversations.service.js';
+import type { ConversationEvents } from '../conversations/events.service.js';
+import type { EventType } from '../webhooks/webhooks.service.js';
+import type { SandboxInboundBody } from './whatsapp.schemas.js';
+import { messagePayload } from './whatsapp.service.js';
+
+export const INBOUND_JOB = 'whatsapp.inbound';
+/** One inbound message as the provider gave it (Meta's fields, flattened). */
+export const InboundPayload = Type.Object({
+  channelId: Uuid,
+  messageId: Type.String(),
+  from: Type.String({ description: "The sender's WhatsApp id: digits with country code." }),
+  profileName: Nullable(Type.String()),
+  timestamp: Type.String({ format: 'date-time' }),
+  type: Type.String({ description: "Meta's message type: text, image, location …" }),
+  text: Nullable(Type.String()),
+  replyTo: Nullable(Type.String()),
+  mediaUrl: Nullable(Type.String()),
+  mimeType: Nullable(Type.String()),
+  location: Nullable(Type.Object({ latitude: Type.Number(), longitude: Type.Number(), name: Nullable(Type.String()), address: Nullable(Type.String()) })),
+});
+type Inbound = Static<typeof InboundPayload>;
+
+/** Meta's message types as the WhatsApp Message Webhook names them (§4.2). */
+const MESSAGE_TYPE: Record<string, string> = {
+  text: 'Text',
+  image: 'Image',
+  video: 'Video',
+  audio: 'Audio',
+  document: 'Document',
+  location: 'Location',
+  contacts: 'Contact',
+  sticker: 'Sticker',
+  interactive: 'Interactive',
+  button: 'Interactive',
+  template: 'Template',
+};
+const Source = codes(EventSourceType);
+const Direction = codes(EventDirection);
+/** Contacts made by an inbound message are the system's doing (history source System). */
+const INBOUND_ACTOR: ContactActor = { id: null, name: 'WhatsApp', source: codes(ChangeSource).System };
+
+type Emit = (trx: Db, event: { workspaceId: string; channelId?: string; type: EventType; payload: object }) => Promise<unknown>;
+
+/**
+ * Inbound WhatsApp messages (issue 9 "Receiving"), one `whatsapp.inbound` job each, whoever
+ * received them (Meta's webhook, or the sandbox's injection): contact by number (named by the
+ * profile), the conversation (a closed one reopened), a timeline event (ReplyTo, Location, media),
+ * which renews the 24-hour window and counts as unread, and the WhatsApp Message Webhook
+ * (`direction: "Inbound"`). A message already stored (same wamid on the channel) changes nothing.
+ */
+export function createWhatsAppInbound(deps: {
+  transaction: Transaction;
+  clock: Clock;
+  queue: Pick<JobQueue, 'enqueue'>;
+  emit: Emit;
+  channel: (id: string, trx?: Db) => Promise<{ id: string; workspaceId: string; whatsAppProvider: string | null } | undefined>;
+  conversations: Pick<ConversationsService, 'open'>;
+  events: ConversationEvents;
+  ensureContact: (workspaceId: string, input: { phoneNumber: string; name?: string | null; member: string }, actor: ContactActor, trx: Db) => Promise<{ id: string }>;
+}) {
+  const { transaction, clock, events } = deps;
+
+  return {
+    async receive(m: Inbound): Promise<JobResult> {
+      return transaction(async (trx) => {
+        const channel = await deps.channel(m.channelId, trx);
+        if (!channel) return { giveUp: true, reason: `channel ${m.channelId} is gone` };
+        if (await events.byExternalId(trx, channel.id, m.messageId)) return;
+        const workspaceId = channel.workspaceId;
+        const contact = await deps.ensureContact(workspaceId, { phoneNumber: `+${m.from.replace(/^\+/, '')}`, name: m.profileName, member: 'from' }, INBOUND_ACTOR, trx);
+        const conversation = await deps.conversations.open(trx, { workspaceId, channelId: channel.id, contactId: contact.id, actor: { userId: null, name: null }, reopen: true });
+        const repliedTo = m.replyTo ? await events.byExternalId(trx, channel.id, m.replyTo) : undefined;
+        const { event } = await events.append(trx, {
+          workspaceId,
+          conversationId: conversation.id,
+          sourceType: Source.WhatsApp,
+          direction: Direction.Inbound,
+          at: new Date(m.timestamp),
+          // The status Hatif's one inbound example carries.
+          status: 'Sent',
+          body: m.text,
+          messageType: MESSAGE_TYPE[m.type] ?? m.type,
+          externalId: m.messageId,
+          replyToEventId: repliedTo?.id ?? null,
+          attachment: m.mediaUrl,
+          mimeType: m.mimeType,
+          location: m.location,
+          data: { billable: false },
+        });
+        await deps.emit(trx, { workspaceId, channelId: channel.id, type: 'WhatsAppMessage', payload: messagePayload(event) });
+      });
+    },
+
+    /** `POST /admin/v1/sandbox/channels/{id}/inbound`: a message for a sandbox channel, queued as if Meta had delivered it. */
+    async inject(channelId: string, input: Static<typeof SandboxInboundBody>) {
+      const channel = await deps.channel(channelId);
+      if (!channel) throw errors.notFound('Channel', channelId);
+      if (channel.whatsAppProvider !== 'sandbox') throw errors.channelNotSandbox(channelId);
+      const type = input.type ?? 'text';
+      const needs = (ok: boolean, member: string, what: string) => {
+        if (!ok) throw errors.invalidField(member, `${member}: a ${type} message needs ${what}.`);
+      };
+      if (type === 'text') needs(!!input.text?.trim(), 'text', 'text');
+      if (type === 'location') needs(input.latitude !== undefined && input.longitude !== undefined, 'latitude', 'latitude and longitude');
+      if (type !== 'text' && type !== 'location') needs(!!input.mediaUrl, 'mediaUrl', 'a mediaUrl');
+      const from = input.from.replace(/[\s()+-]/g, '');
+      if (!/^\d{8,15}$/.test(from)) throw errors.invalidField('from', `from "${input.from}" is not a WhatsApp number (country code and number).`);
+      const message: Inbound = {
+        channelId,
+        messageId: `wamid.SANDBOXIN${randomBytes(12).toString('hex').toUpperCase()}`,
+        from,
+        profileName: input.name ?? null,
+        timestamp: clock.now().toISOString(),
+        type,
+        text: type === 'location' ? null : (input.text ?? null),
+        replyTo: input.replyTo ?? null,
+        mediaUrl: input.mediaUrl ?? null,
+        mimeType: input.mimeType ?? null,
+        location: type === 'location' ? { latitude: input.latitude!, longitude: input.longitude!, name: input.text ?? null, address: null } : null,
+      };
+      await transaction((trx) => deps.queue.enqueue(trx, INBOUND_JOB, message, { key: `whatsapp-in:${channelId}:${from}` }));
+      return { messageId: message.messageId };
+    },
+  };
+}
+export type WhatsAppInbound = ReturnType<typeof createWhatsAppInbound>;
