@@ -11,7 +11,7 @@ import { opsRoutes } from './features/ops/ops.routes.js';
 import { serviceAccountsAdminRoutes } from './features/service-accounts/service-accounts.routes.js';
 import { contactsRoutes } from './features/contacts/contacts.routes.js';
 import { conversationsRoutes } from './features/conversations/conversations.routes.js';
-import { whatsAppRoutes, whatsAppSandboxRoutes } from './features/whatsapp/whatsapp.routes.js';
+import { whatsAppRoutes, whatsAppSandboxRoutes, whatsAppWebhookRoutes } from './features/whatsapp/whatsapp.routes.js';
 import { tagsRoutes } from './features/tags/tags.routes.js';
 import { workspaceUsersAdminRoutes, workspaceUsersRoutes } from './features/workspace-users/workspace-users.routes.js';
 import { workspacesAdminRoutes } from './features/workspaces/workspaces.routes.js';
@@ -56,6 +56,7 @@ const ROUTES: Routes<Container>[] = [
   contactsRoutes,
   conversationsRoutes,
   whatsAppRoutes,
+  whatsAppWebhookRoutes,
   channelsRoutes,
   workspaceUsersRoutes,
   workspacesAdminRoutes,

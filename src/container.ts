@@ -160,6 +160,7 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
     conversations,
     events: conversationEvents,
     ensureContact: contacts.ensure,
+    adapter: (channelId) => channels.whatsApp(channelId),
   });
   queue.define(...whatsAppJobs({ whatsApp, inbound: whatsAppInbound }));
   const idempotency = createIdempotencyService({ repo: createIdempotencyRepo(db), transaction, clock });

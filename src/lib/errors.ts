@@ -10,6 +10,7 @@ const STATUS = {
   'Wasl:MalformedBody': 400,
   'Wasl:BadRequest': 400,
   'Wasl:Unauthorized': 401,
+  'Wasl:Webhook:BadSignature': 401,
   'Wasl:Forbidden': 403,
   'Wasl:RouteNotFound': 404,
   'Wasl:Workspace:NotFound': 404,
@@ -102,6 +103,8 @@ export const errors = {
       headers: { 'www-authenticate': `Bearer error="invalid_token", error_description="${reason.replace(/["\\]/g, "'")}"` },
     }),
   forbidden: (reason: string) => new AppError('Wasl:Forbidden', reason),
+  badWebhookSignature: (reason: string) => new AppError('Wasl:Webhook:BadSignature', `${reason} Nothing was stored.`),
+  verifyTokenRefused: () => new AppError('Wasl:Forbidden', 'hub.verify_token is not this channel\'s verify token (or hub.mode is not subscribe).'),
   // 404 / 405
   notFound: (entity: Entity, id: string) => new AppError(`Wasl:${entity}:NotFound`, `${entity} ${id} was not found.`),
   routeNotFound: (method: string, path: string) => new AppError('Wasl:RouteNotFound', `No route matches ${method} ${path}.`),

@@ -7,6 +7,9 @@ import type { Clock } from '../../lib/clock.js';
 import { ChangeSource, codes, EventDirection, EventSourceType } from '../../lib/enums.js';
 import { errors } from '../../lib/errors.js';
 import type { JobQueue, JobResult } from '../../jobs/queue.js';
+import { ProviderError, WebhookSignatureError } from '../../providers/errors.js';
+import type { InboundMessage, WhatsAppPort } from '../../providers/whatsapp/port.js';
+import { STATUS_JOB, type StatusPayload } from './whatsapp.service.js';
 import type { Actor as ContactActor } from '../contacts/contacts.service.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { ConversationEvents } from '../conversations/events.service.js';
@@ -59,6 +62,31 @@ type Emit = (trx: Db, event: { workspaceId: string; channelId?: string; type: Ev
  * which renews the 24-hour window and counts as unread, and the WhatsApp Message Webhook
  * (`direction: "Inbound"`). A message already stored (same wamid on the channel) changes nothing.
  */
+/* eslint-disable @typescript-eslint/no-explicit-any -- Meta's message object, read field by field */
+/** A message as the provider parsed it, as the inbound job takes it (media links come with the storage port). */
+function fromProvider(channelId: string, m: InboundMessage): Inbound {
+  const raw = (m.raw ?? {}) as any;
+  const media = raw[m.type] && typeof raw[m.type] === 'object' ? raw[m.type] : null;
+  const loc = raw.location;
+  return {
+    channelId,
+    messageId: m.messageId,
+    from: m.from,
+    profileName: m.profileName,
+    timestamp: m.timestamp.toISOString(),
+    type: m.type,
+    text: m.text ?? (typeof media?.caption === 'string' ? media.caption : null),
+    replyTo: m.replyTo,
+    mediaUrl: null,
+    mimeType: typeof media?.mime_type === 'string' ? media.mime_type : null,
+    location:
+      m.type === 'location' && loc && Number.isFinite(Number(loc.latitude)) && Number.isFinite(Number(loc.longitude))
+        ? { latitude: Number(loc.latitude), longitude: Number(loc.longitude), name: loc.name ?? null, address: loc.address ?? null }
+        : null,
+  };
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
 export function createWhatsAppInbound(deps: {
   transaction: Transaction;
   clock: Clock;
@@ -68,6 +96,7 @@ export function createWhatsAppInbound(deps: {
   conversations: Pick<ConversationsService, 'open'>;
   events: ConversationEvents;
   ensureContact: (workspaceId: string, input: { phoneNumber: string; name?: string | null; member: string }, actor: ContactActor, trx: Db) => Promise<{ id: string }>;
+  adapter: (channelId: string) => Promise<WhatsAppPort | undefined>;
 }) {
   const { transaction, clock, events } = deps;
 
@@ -100,6 +129,50 @@ export function createWhatsAppInbound(deps: {
         });
         await deps.emit(trx, { workspaceId, channelId: channel.id, type: 'WhatsAppMessage', payload: messagePayload(event) });
       });
+    },
+
+    /** Meta's subscription handshake: the challenge to echo (200 text/plain), else 404 / 403. */
+    async verify(channelId: string, query: { mode?: string; verifyToken?: string; challenge?: string }) {
+      const adapter = await deps.adapter(channelId);
+      if (!adapter) throw errors.notFound('Channel', channelId);
+      const challenge = adapter.verifySubscription(query);
+      if (challenge === null) throw errors.verifyTokenRefused();
+      return challenge;
+    },
+
+    /**
+     * A webhook from the provider (`POST /webhooks/whatsapp/{channelId}`): the signature checked
+     * over the raw bytes before anything is read (401, nothing stored), then every message and
+     * status of every entry queued as its job in one transaction, so the answer is quick and a
+     * crash loses nothing Meta was told was received.
+     */
+    async accept(channelId: string, raw: Buffer, signature: string | undefined) {
+      const adapter = await deps.adapter(channelId);
+      if (!adapter) throw errors.notFound('Channel', channelId);
+      let batch;
+      try {
+        batch = adapter.parseWebhook(raw, signature);
+      } catch (err) {
+        if (err instanceof WebhookSignatureError) throw errors.badWebhookSignature(err.message);
+        if (err instanceof ProviderError) throw errors.malformedBody(err.reason);
+        throw err;
+      }
+      await transaction(async (trx) => {
+        for (const m of batch.messages) {
+          await deps.queue.enqueue(trx, INBOUND_JOB, fromProvider(channelId, m), { key: `whatsapp-in:${channelId}:${m.from}` });
+        }
+        for (const s of batch.statuses) {
+          const payload: Static<typeof StatusPayload> = {
+            channelId,
+            messageId: s.messageId,
+            status: s.status,
+            ...(s.billable !== null && { billable: s.billable }),
+            ...(s.error && { errorCode: s.error.code, errorReason: s.error.reason }),
+          };
+          await deps.queue.enqueue(trx, STATUS_JOB, payload);
+        }
+      });
+      return { messages: batch.messages.length, statuses: batch.statuses.length };
     },
 
     /** `POST /admin/v1/sandbox/channels/{id}/inbound`: a message for a sandbox channel, queued as if Meta had delivered it. */

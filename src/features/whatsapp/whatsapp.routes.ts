@@ -5,7 +5,7 @@ import type { IdempotencyService } from '../idempotency/idempotency.service.js';
 import type { WhatsAppService } from './whatsapp.service.js';
 import type { WhatsAppInbound } from './inbound.service.js';
 import { SandboxInboundBody, SendResult, SendTextBody } from './whatsapp.schemas.js';
-import { Uuid } from '../../http/schemas.js';
+import { ErrorEnvelope, Uuid } from '../../http/schemas.js';
 
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
@@ -65,5 +65,61 @@ export function whatsAppSandboxRoutes(app: App, { whatsAppInbound }: { whatsAppI
       },
     },
     async (req, reply) => reply.code(202).send(await whatsAppInbound.inject(req.params.channelId, req.body)),
+  );
+}
+
+/** Meta's webhook for a Cloud API (or sandbox) channel: the subscription handshake and the signed events. */
+export function whatsAppWebhookRoutes(app: App, { whatsAppInbound }: { whatsAppInbound: WhatsAppInbound }) {
+  const tags = ['WhatsApp'];
+  const params = Type.Object({ channelId: Uuid });
+  app.get(
+    '/webhooks/whatsapp/:channelId',
+    {
+      config: { auth: 'none', caseInsensitive: false, errors: [404] },
+      schema: {
+        tags,
+        operationId: 'whatsAppWebhookVerify',
+        summary: "Meta's webhook handshake",
+        description: "Meta's subscription check: with `hub.mode=subscribe` and the channel's `verifyToken`, answers `hub.challenge` as text/plain; otherwise 403.",
+        params,
+        querystring: Type.Object({
+          'hub.mode': Type.Optional(Type.String({ maxLength: 50 })),
+          'hub.verify_token': Type.Optional(Type.String({ maxLength: 500 })),
+          'hub.challenge': Type.Optional(Type.String({ maxLength: 500 })),
+        }),
+        response: {
+          200: Type.String({ description: 'hub.challenge, as given.' }),
+          403: Type.Object(ErrorEnvelope.properties, { description: 'Not the channel\'s verify token, or hub.mode is not subscribe (`Wasl:Forbidden`).' }),
+        },
+      },
+    },
+    async (req, reply) => {
+      const q = req.query;
+      const challenge = await whatsAppInbound.verify(req.params.channelId, { mode: q['hub.mode'], verifyToken: q['hub.verify_token'], challenge: q['hub.challenge'] });
+      return reply.type('text/plain; charset=utf-8').send(challenge);
+    },
+  );
+  app.post(
+    '/webhooks/whatsapp/:channelId',
+    {
+      config: { auth: 'none', caseInsensitive: false, rawBody: true, errors: [404] },
+      schema: {
+        tags,
+        operationId: 'whatsAppWebhook',
+        summary: "Meta's webhook (messages and statuses)",
+        description:
+          "Where Meta posts a channel's messages and statuses. `X-Hub-Signature-256` (HMAC-SHA256 of the raw body with the channel's app secret) is checked first: wrong or missing → 401, nothing stored. " +
+          'Every message and status is queued for processing before the answer.',
+        params,
+        response: {
+          200: Type.Object({ messages: Type.Integer(), statuses: Type.Integer() }, { description: 'How many messages and statuses were queued.' }),
+          401: Type.Object(ErrorEnvelope.properties, { description: 'X-Hub-Signature-256 missing or wrong (`Wasl:Webhook:BadSignature`); nothing was stored.' }),
+        },
+      },
+    },
+    (req) => {
+      const signature = req.headers['x-hub-signature-256'];
+      return whatsAppInbound.accept(req.params.channelId, req.rawBody ?? Buffer.alloc(0), typeof signature === 'string' ? signature : undefined);
+    },
   );
 }

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { assertError } from '../../../test/helpers/assert.js';
+import { build, json } from '../../../test/helpers/build.js';
+import { CONVERSATIONS, ok, type Json } from '../../../test/helpers/conversations.js';
+import { metaSignature } from '../../providers/whatsapp/meta.js';
+
+const h = await build({ TOKEN_TTL_SECONDS: String(7 * 86_400) });
+const worker = await h.worker({ pollMs: 60_000 });
+const APP_SECRET = 'meta-app-secret-0123456789';
+const VERIFY = 'verify-token-0123456789';
+const MISSING = '01890000-0000-7000-8000-000000000000';
+
+async function setup() {
+  const ws = await h.workspace();
+  const res = await h.admin('POST', `/admin/v1/workspaces/${ws.id}/channels`, {
+    name: 'WhatsApp',
+    type: 2,
+    phoneNumber: '+966500000001',
+    whatsApp: { provider: 'sandbox', appSecret: APP_SECRET, verifyToken: VERIFY },
+  });
+  assert.equal(res.statusCode, 200, res.body);
+  return { ws, channel: json(res) };
+}
+
+/** A webhook body in Meta's format (entry → changes → value). */
+const metaBody = (value: object) => JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: 'WABA', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', ...value } }] }] });
+const post = (channelId: string, body: string, signature?: string) =>
+  h.app.inject({ method: 'POST', url: `/webhooks/whatsapp/${channelId}`, payload: body, headers: { 'content-type': 'application/json', ...(signature !== undefined && { 'x-hub-signature-256': signature }) } });
+
+test("handshake: the channel's verify token → the challenge as text/plain; anything else → 403; an unknown channel → 404", async () => {
+  const { channel } = await setup();
+  const url = (q: string) => `/webhooks/whatsapp/${channel.id}?${q}`;
+  const good = await h.app.inject({ method: 'GET', url: url(`hub.mode=subscribe&hub.verify_token=${VERIFY}&hub.challenge=1158201444`) });
+  assert.equal(good.statusCode, 200);
+  assert.equal(good.body, '1158201444');
+  assert.match(String(good.headers['content-type']), /^text\/plain/);
+  assertError(await h.app.inject({ method: 'GET', url: url('hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1') }), 403, 'Wasl:Forbidden');
+  assertError(await h.app.inject({ method: 'GET', url: url(`hub.mode=unsubscribe&hub.verify_token=${VERIFY}&hub.challenge=1`) }), 403, 'Wasl:Forbidden');
+  assertError(await h.app.inject({ method: 'GET', url: `/webhooks/whatsapp/${MISSING}?hub.mode=subscribe&hub.verify_token=${VERIFY}&hub.challenge=1` }), 404, 'Wasl:Channel:NotFound');
+});
+
+test('a signed webhook: its message lands like any inbound one, its statuses move our message; a bad or missing signature → 401 and nothing stored', async () => {
+  const { ws, channel } = await setup();
+  const message = metaBody({
+    contacts: [{ profile: { name: 'Layla' }, wa_id: '966501112233' }],
+    messages: [{ from: '966501112233', id: 'wamid.META1', timestamp: String(Math.floor(h.clock.now().getTime() / 1000)), type: 'text', text: { body: 'Is the shop open?' } }],
+  });
+  for (const signature of [undefined, 'sha256=' + '0'.repeat(64), 'sha1=abc', metaSignature(message, 'another-secret')]) {
+    assertError(await post(channel.id, message, signature), 401, 'Wasl:Webhook:BadSignature');
+  }
+  // The body re-serialised (same JSON, other bytes) no longer matches its signature.
+  assertError(await post(channel.id, JSON.stringify(JSON.parse(message), null, 1), metaSignature(message, APP_SECRET)), 401, 'Wasl:Webhook:BadSignature');
+  await worker.drain();
+  assert.equal(json(await ws.api('GET', '/v1/contacts')).totalCount, 0, 'nothing stored');
+
+  const accepted = await post(channel.id, message, metaSignature(message, APP_SECRET));
+  assert.equal(accepted.statusCode, 200, accepted.body);
+  assert.deepEqual(json(accepted), { messages: 1, statuses: 0 });
+  await worker.drain();
+  const contact = json(await ws.api('GET', '/v1/contacts')).items[0];
+  assert.deepEqual([contact.name, contact.phoneNumber], ['Layla', '+966501112233']);
+  const conversation = (await ok(ws, 'GET', `${CONVERSATIONS}/channels/${channel.id}`)).items[0] as Json;
+  assert.equal(conversation.unreadCount, 1);
+
+  // Our reply, then Meta's statuses for it (out of order and repeated).
+  const sent = await ok(ws, 'POST', '/v1/whatsapp/service-account/sendText', { channelId: channel.id, text: 'Yes, until 10 pm', toNumber: '966501112233' });
+  for (let i = 0; i < 5; i++) {
+    await worker.drain(150);
+    h.clock.advance(13);
+  }
+  const reply = (await ok(ws, 'GET', `${CONVERSATIONS}/${conversation.id}/timeline`)).items[0] as Json;
+  assert.equal(reply.eventId, sent.conversationEventId);
+  const statuses = metaBody({
+    statuses: [
+      { id: reply.messageId, status: 'read', timestamp: '1', recipient_id: '966501112233' },
+      { id: reply.messageId, status: 'delivered', timestamp: '1', recipient_id: '966501112233', pricing: { billable: true, category: 'service' } },
+      { id: reply.messageId, status: 'delivered', timestamp: '1', recipient_id: '966501112233' },
+    ],
+  });
+  assert.deepEqual(json(await post(channel.id, statuses, metaSignature(statuses, APP_SECRET))), { messages: 0, statuses: 3 });
+  await worker.drain();
+  const after = (await ok(ws, 'GET', `${CONVERSATIONS}/${conversation.id}/timeline`)).items[0] as Json;
+  assert.equal(after.status, 'Read', 'read first; the late delivered changes nothing');
+});
