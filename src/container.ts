@@ -29,6 +29,7 @@ import { phoneFragment } from './features/contacts/search.js';
 import { Source as ContactSource } from './features/contacts/contacts.service.js';
 import { createWhatsAppService } from './features/whatsapp/whatsapp.service.js';
 import { createWhatsAppInbound } from './features/whatsapp/inbound.service.js';
+import { createWebhookEventsRepo } from './features/whatsapp/webhook-events.repo.js';
 import { createIdempotencyRepo } from './features/idempotency/idempotency.repo.js';
 import { createIdempotencyService } from './features/idempotency/idempotency.service.js';
 import { whatsAppJobs } from './features/whatsapp/whatsapp.jobs.js';
@@ -161,6 +162,7 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
     events: conversationEvents,
     ensureContact: contacts.ensure,
     adapter: (channelId) => channels.whatsApp(channelId),
+    webhookEvents: createWebhookEventsRepo(db),
   });
   queue.define(...whatsAppJobs({ whatsApp, inbound: whatsAppInbound }));
   const idempotency = createIdempotencyService({ repo: createIdempotencyRepo(db), transaction, clock });

@@ -9,6 +9,7 @@ import * as m0006 from './migrations/0006_deliveries_queue.js';
 import * as m0007 from './migrations/0007_contacts.js';
 import * as m0008 from './migrations/0008_conversations.js';
 import * as m0009 from './migrations/0009_idempotency.js';
+import * as m0010 from './migrations/0010_whatsapp_webhooks.js';
 
 /** Numbered migrations, listed here so they are bundled with the code and run in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_contacts': m0007,
   '0008_conversations': m0008,
   '0009_idempotency': m0009,
+  '0010_whatsapp_webhooks': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -380,7 +380,18 @@ export interface IdempotencyKeysTable {
   locked_until: Date;
 }
 
+export interface WhatsAppWebhookEventsTable {
+  id: string;
+  channel_id: string;
+  received_at: Time;
+  /** The body exactly as received (UTF-8 text of the signed bytes). */
+  body: string;
+  messages: number;
+  statuses: number;
+}
+
 export interface Database {
+  whatsapp_webhook_events: WhatsAppWebhookEventsTable;
   idempotency_keys: IdempotencyKeysTable;
   conversations: ConversationsTable;
   conversation_tags: ConversationTagsTable;

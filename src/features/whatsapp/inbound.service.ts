@@ -10,6 +10,8 @@ import type { JobQueue, JobResult } from '../../jobs/queue.js';
 import { ProviderError, WebhookSignatureError } from '../../providers/errors.js';
 import type { InboundMessage, WhatsAppPort } from '../../providers/whatsapp/port.js';
 import { STATUS_JOB, type StatusPayload } from './whatsapp.service.js';
+import type { WebhookEventsRepo } from './webhook-events.repo.js';
+import { newId } from '../../lib/ids.js';
 import type { Actor as ContactActor } from '../contacts/contacts.service.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { ConversationEvents } from '../conversations/events.service.js';
@@ -18,6 +20,8 @@ import type { SandboxInboundBody } from './whatsapp.schemas.js';
 import { messagePayload } from './whatsapp.service.js';
 
 export const INBOUND_JOB = 'whatsapp.inbound';
+/** How long the raw body of an accepted webhook is kept. */
+const RAW_KEEP_MS = 7 * 86_400_000;
 /** One inbound message as the provider gave it (Meta's fields, flattened). */
 export const InboundPayload = Type.Object({
   channelId: Uuid,
@@ -97,8 +101,16 @@ export function createWhatsAppInbound(deps: {
   events: ConversationEvents;
   ensureContact: (workspaceId: string, input: { phoneNumber: string; name?: string | null; member: string }, actor: ContactActor, trx: Db) => Promise<{ id: string }>;
   adapter: (channelId: string) => Promise<WhatsAppPort | undefined>;
+  webhookEvents: WebhookEventsRepo;
 }) {
   const { transaction, clock, events } = deps;
+  let purgedAt = 0;
+  /** Raw webhooks older than RAW_KEEP_MS go, at most once a minute per node, as new ones arrive. */
+  function purgeRaw(now: Date) {
+    if (now.getTime() - purgedAt < 60_000) return;
+    purgedAt = now.getTime();
+    void deps.webhookEvents.purge(new Date(now.getTime() - RAW_KEEP_MS)).catch(() => {});
+  }
 
   return {
     async receive(m: Inbound): Promise<JobResult> {
@@ -143,8 +155,8 @@ export function createWhatsAppInbound(deps: {
     /**
      * A webhook from the provider (`POST /webhooks/whatsapp/{channelId}`): the signature checked
      * over the raw bytes before anything is read (401, nothing stored), then every message and
-     * status of every entry queued as its job in one transaction, so the answer is quick and a
-     * crash loses nothing Meta was told was received.
+     * status of every entry queued as its job, with the raw body kept beside them (7 days), in one
+     * transaction, so the answer is quick and a crash loses nothing Meta was told was received.
      */
     async accept(channelId: string, raw: Buffer, signature: string | undefined) {
       const adapter = await deps.adapter(channelId);
@@ -157,7 +169,10 @@ export function createWhatsAppInbound(deps: {
         if (err instanceof ProviderError) throw errors.malformedBody(err.reason);
         throw err;
       }
+      const now = clock.now();
+      purgeRaw(now);
       await transaction(async (trx) => {
+        await deps.webhookEvents.insert({ id: newId(), channel_id: channelId, received_at: now, body: raw.toString('utf8'), messages: batch.messages.length, statuses: batch.statuses.length }, trx);
         for (const m of batch.messages) {
           await deps.queue.enqueue(trx, INBOUND_JOB, fromProvider(channelId, m), { key: `whatsapp-in:${channelId}:${m.from}` });
         }

@@ -53,10 +53,14 @@ test('a signed webhook: its message lands like any inbound one, its statuses mov
   assertError(await post(channel.id, JSON.stringify(JSON.parse(message), null, 1), metaSignature(message, APP_SECRET)), 401, 'Wasl:Webhook:BadSignature');
   await worker.drain();
   assert.equal(json(await ws.api('GET', '/v1/contacts')).totalCount, 0, 'nothing stored');
+  const raw = () => h.store.db.selectFrom('whatsapp_webhook_events').selectAll().where('channel_id', '=', channel.id).orderBy('received_at').orderBy('id').execute();
+  assert.deepEqual(await raw(), [], 'no raw body of a refused webhook');
 
   const accepted = await post(channel.id, message, metaSignature(message, APP_SECRET));
   assert.equal(accepted.statusCode, 200, accepted.body);
   assert.deepEqual(json(accepted), { messages: 1, statuses: 0 });
+  const [kept] = await raw();
+  assert.deepEqual([kept?.body, kept?.messages, kept?.statuses], [message, 1, 0], 'the exact body, kept with its counts');
   await worker.drain();
   const contact = json(await ws.api('GET', '/v1/contacts')).items[0];
   assert.deepEqual([contact.name, contact.phoneNumber], ['Layla', '+966501112233']);
