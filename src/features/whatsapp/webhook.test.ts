@@ -69,12 +69,15 @@ test('a signed webhook: its message lands like any inbound one, its statuses mov
 
   // Our reply, then Meta's statuses for it (out of order and repeated).
   const sent = await ok(ws, 'POST', '/v1/whatsapp/service-account/sendText', { channelId: channel.id, text: 'Yes, until 10 pm', toNumber: '966501112233' });
-  for (let i = 0; i < 5; i++) {
+  const latest = async () => (await ok(ws, 'GET', `${CONVERSATIONS}/${conversation.id}/timeline`)).items[0] as Json;
+  // Until the send job has run (it waits for its pacing slot on the test's clock).
+  for (let round = 0; round < 100 && !(await latest()).messageId; round++) {
     await worker.drain(150);
     h.clock.advance(13);
   }
-  const reply = (await ok(ws, 'GET', `${CONVERSATIONS}/${conversation.id}/timeline`)).items[0] as Json;
+  const reply = await latest();
   assert.equal(reply.eventId, sent.conversationEventId);
+  assert.equal(reply.status, 'Sent');
   const statuses = metaBody({
     statuses: [
       { id: reply.messageId, status: 'read', timestamp: '1', recipient_id: '966501112233' },
