@@ -178,14 +178,8 @@ export function createChannelsService(deps: {
       );
     },
 
-    /** A channel of this workspace as senders need it (number, whether it has WhatsApp), or undefined. */
-    async sender(workspaceId: string, id: string, trx?: Db) {
-      const row = await repo.findById(id, trx);
-      return row && row.workspace_id === workspaceId ? { id: row.id, phoneNumber: row.phone_number, whatsApp: row.whatsapp !== null } : undefined;
-    },
-
-    /** Any channel's workspace and WhatsApp provider (inbound messages name only the channel), or undefined. */
-    async receiver(id: string, trx?: Db) {
+    /** Any channel's workspace and WhatsApp provider (null: none), for sends and inbound messages; undefined when missing. */
+    async whatsAppOf(id: string, trx?: Db) {
       const row = await repo.findById(id, trx);
       return row && { id: row.id, workspaceId: row.workspace_id, whatsAppProvider: row.whatsapp?.provider ?? null };
     },

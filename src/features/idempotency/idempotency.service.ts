@@ -3,6 +3,7 @@ import type { Transaction } from '../../db/transaction.js';
 import type { Clock } from '../../lib/clock.js';
 import { sha256Hex } from '../../lib/crypto.js';
 import { errors } from '../../lib/errors.js';
+import { atMostEvery } from '../../lib/throttle.js';
 import { DONE, type IdempotencyRepo } from './idempotency.repo.js';
 
 const KEEP_MS = 24 * 3_600_000;
@@ -20,13 +21,7 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
  */
 export function createIdempotencyService(deps: { repo: IdempotencyRepo; transaction: Transaction; clock: Clock }) {
   const { repo, transaction, clock } = deps;
-  let purgedAt = 0;
-
-  async function purge(now: Date) {
-    if (now.getTime() - purgedAt < PURGE_EVERY_MS) return;
-    purgedAt = now.getTime();
-    await repo.purge(new Date(now.getTime() - KEEP_MS));
-  }
+  const purge = atMostEvery(PURGE_EVERY_MS, (now) => repo.purge(new Date(now.getTime() - KEEP_MS)));
 
   /** The key taken for this request, or the answer to replay. */
   async function take(workspaceId: string, key: string, fingerprint: string): Promise<{ replay: unknown } | null> {
@@ -51,7 +46,7 @@ export function createIdempotencyService(deps: { repo: IdempotencyRepo; transact
     async run<T>(workspaceId: string, key: string | null, request: { route: string; body: unknown }, work: (trx?: Db) => Promise<T>): Promise<{ result: T; replayed: boolean }> {
       if (key === null) return { result: await work(), replayed: false };
       if (!KEY.test(key)) throw errors.invalidField('Idempotency-Key', 'Idempotency-Key must be 1–255 printable ASCII characters (a UUID is a good choice).');
-      void purge(clock.now()).catch(() => {});
+      purge(clock.now());
       const fingerprint = sha256Hex(`${request.route}\n${JSON.stringify(request.body)}`);
       const taken = await take(workspaceId, key, fingerprint);
       if (taken) return { result: taken.replay as T, replayed: true };

@@ -6,6 +6,7 @@ import { Nullable, Uuid } from '../../http/schemas.js';
 import type { Clock } from '../../lib/clock.js';
 import { ChangeSource, codes, EventDirection, EventSourceType } from '../../lib/enums.js';
 import { errors } from '../../lib/errors.js';
+import { atMostEvery } from '../../lib/throttle.js';
 import type { JobQueue, JobResult } from '../../jobs/queue.js';
 import { ProviderError, WebhookSignatureError } from '../../providers/errors.js';
 import type { InboundMessage, WhatsAppPort } from '../../providers/whatsapp/port.js';
@@ -104,13 +105,8 @@ export function createWhatsAppInbound(deps: {
   webhookEvents: WebhookEventsRepo;
 }) {
   const { transaction, clock, events } = deps;
-  let purgedAt = 0;
   /** Raw webhooks older than RAW_KEEP_MS go, at most once a minute per node, as new ones arrive. */
-  function purgeRaw(now: Date) {
-    if (now.getTime() - purgedAt < 60_000) return;
-    purgedAt = now.getTime();
-    void deps.webhookEvents.purge(new Date(now.getTime() - RAW_KEEP_MS)).catch(() => {});
-  }
+  const purgeRaw = atMostEvery(60_000, (now) => deps.webhookEvents.purge(new Date(now.getTime() - RAW_KEEP_MS)));
 
   return {
     async receive(m: Inbound): Promise<JobResult> {

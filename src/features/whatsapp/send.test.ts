@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
+import { sql } from 'kysely';
 import { assertError } from '../../../test/helpers/assert.js';
 import { build, json, type Workspace } from '../../../test/helpers/build.js';
 import { CONVERSATIONS, ok, type Json } from '../../../test/helpers/conversations.js';
@@ -247,4 +248,22 @@ test('Idempotency-Key under concurrency: one send; the others 409 (still running
   const taken = await ws.api('POST', SEND, body, { 'idempotency-key': 'abandoned-1' });
   assert.equal(taken.statusCode, 200, taken.body);
   assert.equal(taken.headers['idempotent-replayed'], undefined);
+});
+
+test('a throttled send (130429) waits for the provider and stays Pending; it is not failed before its last attempt', async () => {
+  const { ws, channel, receiver } = await setup();
+  await customerWrites(ws, channel.id, '+966550130429');
+  const sent = await ok(ws, 'POST', SEND, { channelId: channel.id, text: 'slow down', toNumber: '+966550130429' });
+  await deliver(receiver, 1);
+  for (let round = 0; round < 5; round++) {
+    await worker.drain(150);
+    h.clock.advance(13);
+  }
+  const job = await h.store.db.selectFrom('jobs').select(['status', 'attempts', 'run_at']).where('name', '=', 'whatsapp.send').where(sql<boolean>`payload->>'eventId' = ${sent.conversationEventId}`).executeTakeFirstOrThrow();
+  assert.equal(job.status, 'pending');
+  assert.equal(job.attempts, 1);
+  assert.ok(job.run_at.getTime() - h.clock.now().getTime() > 50_000, 'retried after the provider’s delay, not at once');
+  const timeline = await ok(ws, 'GET', `${CONVERSATIONS}/${sent.conversationId}/timeline`);
+  assert.equal(timeline.items[0].status, 'Pending');
+  assert.deepEqual(receiver.received.map((r) => (JSON.parse(r.body) as Json).status), ['Pending'], 'no Failed webhook yet');
 });

@@ -70,7 +70,7 @@ export function createWhatsAppService(deps: {
   clock: Clock;
   queue: Pick<JobQueue, 'enqueue'>;
   emit: Emit;
-  channel: (workspaceId: string, id: string, trx?: Db) => Promise<{ id: string; whatsApp: boolean } | undefined>;
+  channel: (id: string, trx?: Db) => Promise<{ id: string; workspaceId: string; whatsAppProvider: string | null } | undefined>;
   adapter: (channelId: string) => Promise<WhatsAppPort | undefined>;
   conversations: Pick<ConversationsService, 'open' | 'lastInboundAt'>;
   events: ConversationEvents;
@@ -100,9 +100,9 @@ export function createWhatsAppService(deps: {
   return {
     async sendText(workspaceId: string, input: Static<typeof SendTextBody>, actor: Actor, outer?: Db) {
       return transaction(async (trx) => {
-        const channel = await deps.channel(workspaceId, input.channelId, trx);
-        if (!channel) throw errors.notFound('Channel', input.channelId);
-        if (!channel.whatsApp) throw errors.channelWithoutWhatsApp(channel.id);
+        const channel = await deps.channel(input.channelId, trx);
+        if (channel?.workspaceId !== workspaceId) throw errors.notFound('Channel', input.channelId);
+        if (!channel.whatsAppProvider) throw errors.channelWithoutWhatsApp(channel.id);
         const contact = await deps.ensureContact(workspaceId, { phoneNumber: input.toNumber, member: 'toNumber' }, deps.contactActor(actor), trx);
         const lastInbound = await deps.conversations.lastInboundAt(trx, workspaceId, channel.id, contact.id);
         const now = clock.now();
