@@ -172,8 +172,8 @@ export function createConversationEvents(deps: { repo: ConversationsRepo; clock:
       return { event, conversation };
     },
 
-    /** One event of the workspace, or undefined. */
-    byId: (trx: Db, workspaceId: string, eventId: string) => repo.findEvent(workspaceId, eventId, trx),
+    /** One event of the workspace, or undefined (a plain read: no transaction needed). */
+    byId: (workspaceId: string, eventId: string, trx?: Db) => repo.findEvent(workspaceId, eventId, trx),
 
     /**
      * The event read again after locking its conversation (what `update` locks): a caller that

@@ -139,7 +139,7 @@ export function createWhatsAppService(deps: {
      * the commit sends the message twice when the job runs again (README.md).
      */
     async deliver(payload: Static<typeof SendPayload>, ctx: JobContext): Promise<JobResult> {
-      const e = await transaction((trx) => events.byId(trx, payload.workspaceId, payload.eventId));
+      const e = await events.byId(payload.workspaceId, payload.eventId);
       if (!e) return { giveUp: true, reason: `event ${payload.eventId} is gone` };
       if (e.status !== 'Pending') return;
       const adapter = await deps.adapter(e.channel_id);
