@@ -8,6 +8,7 @@ function channelOptions(forCreate: boolean): Record<string, OptionSpec> {
     phone: { type: 'string', value: 'P', help: 'business phone number (E.164); generated for sandbox channels' },
     'whatsapp-provider': { type: 'string', value: 'sandbox|cloud', help: 'WhatsApp adapter (needed with any --phone-number-id … --graph-base-url)' },
     'phone-number-id': { type: 'string', value: 'X', help: 'Cloud API phone number id' },
+    'business-account-id': { type: 'string', value: 'W', help: 'WhatsApp Business Account id (template sync)' },
     'access-token': { type: 'string', value: 'T', help: 'Cloud API access token (never shown back)' },
     'app-secret': { type: 'string', value: 'S', help: 'Meta app secret, checks X-Hub-Signature-256 (never shown back)' },
     'verify-token': { type: 'string', value: 'V', help: 'webhook handshake token (never shown back)' },
@@ -22,6 +23,7 @@ function channelBody(v: Values): Record<string, unknown> {
   const whatsApp = compact({
     provider: str(v, 'whatsapp-provider'),
     phoneNumberId: str(v, 'phone-number-id'),
+    businessAccountId: str(v, 'business-account-id'),
     accessToken: str(v, 'access-token'),
     appSecret: str(v, 'app-secret'),
     verifyToken: str(v, 'verify-token'),

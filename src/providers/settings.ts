@@ -27,6 +27,7 @@ export const WHATSAPP_URL_FIELDS = ['graphBaseUrl'] as const;
 export const WhatsAppSettingsBody = Type.Object({
   provider: Type.Union([Type.Literal('cloud'), Type.Literal('sandbox')]),
   phoneNumberId: Type.Optional(Type.String({ maxLength: 64, description: "Meta's id of the business phone number." })),
+  businessAccountId: Type.Optional(Type.String({ maxLength: 64, description: "Meta's id of the WhatsApp Business Account (WABA): where the template catalogue is synced from." })),
   accessToken: Type.Optional(Type.String({ maxLength: 1000, description: 'Secret: stored encrypted, never shown back.' })),
   appSecret: Type.Optional(Type.String({ maxLength: 200, description: 'Secret: checks X-Hub-Signature-256 of inbound webhooks.' })),
   verifyToken: Type.Optional(Type.String({ maxLength: 200, description: "Secret: answers Meta's webhook handshake." })),
@@ -43,6 +44,8 @@ export interface WhatsAppSettings {
   /** Id of the business-account record shown in Get Channels' whatsAppInfo. */
   accountId: string;
   phoneNumberId?: string | null;
+  /** Meta's WhatsApp Business Account id: the template catalogue lives there. */
+  businessAccountId?: string | null;
   graphBaseUrl?: string | null;
 }
 

@@ -129,6 +129,7 @@ export const AdminChannel = Type.Object(
       Type.Object({
         provider: Type.String(),
         phoneNumberId: Nullable(Type.String()),
+        businessAccountId: Nullable(Type.String()),
         graphBaseUrl: Nullable(Type.String()),
         hasAccessToken: Type.Boolean(),
         hasAppSecret: Type.Boolean(),

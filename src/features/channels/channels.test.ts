@@ -17,7 +17,7 @@ const ITEM_KEYS = [
   'lastModifierId', 'name', 'phoneNumber', 'postCallWebhookUrl', 'smartReconnectConfiguration', 'type', 'whatsAppInfo', 'workspaceId',
 ];
 const ADMIN_KEYS = [...ITEM_KEYS, 'hasWebhookSecret', 'voice', 'whatsApp', 'whatsAppWebhookUrl'].sort();
-const SANDBOX_WHATSAPP = { provider: 'sandbox', phoneNumberId: null, graphBaseUrl: null, hasAccessToken: false, hasAppSecret: false, hasVerifyToken: false };
+const SANDBOX_WHATSAPP = { provider: 'sandbox', phoneNumberId: null, businessAccountId: null, graphBaseUrl: null, hasAccessToken: false, hasAppSecret: false, hasVerifyToken: false };
 
 type Channel = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -342,6 +342,7 @@ test('admin: WhatsApp provider settings are checked against the type and the pro
   assert.deepEqual(cloud.whatsApp, {
     provider: 'cloud',
     phoneNumberId: '109876543210',
+    businessAccountId: null,
     graphBaseUrl: 'https://graph.facebook.com/v21.0',
     hasAccessToken: true,
     hasAppSecret: true,

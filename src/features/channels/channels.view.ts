@@ -58,6 +58,7 @@ export function toAdminChannel(row: ChannelRow, secrets: ChannelSecrets) {
       ? {
           provider: wa.provider,
           phoneNumberId: wa.phoneNumberId ?? null,
+          businessAccountId: wa.businessAccountId ?? null,
           graphBaseUrl: wa.provider === 'cloud' ? (wa.graphBaseUrl ?? DEFAULT_GRAPH_URL) : null,
           ...whatsAppSecretFlags(secrets.whatsApp),
         }

@@ -8,7 +8,7 @@ import { codes, EventDirection, EventSourceType } from '../../lib/enums.js';
 import { errors } from '../../lib/errors.js';
 import type { JobQueue, JobContext, JobResult } from '../../jobs/queue.js';
 import { ProviderError } from '../../providers/errors.js';
-import type { SendReceipt, WhatsAppPort } from '../../providers/whatsapp/port.js';
+import type { MediaKind, SendReceipt, TemplateComponent, WhatsAppPort } from '../../providers/whatsapp/port.js';
 import { nextStatus, STATUS_OF, type MessageStatus } from './status.js';
 import type { Actor as ContactActor } from '../contacts/contacts.service.js';
 import type { Actor, ConversationsService } from '../conversations/conversations.service.js';
@@ -31,6 +31,30 @@ export const StatusPayload = Type.Object({
 const WINDOW_MS = 24 * 3_600_000;
 const Source = codes(EventSourceType);
 const Direction = codes(EventDirection);
+
+/** Where a send goes, once `recipient` has checked it. */
+export interface Recipient {
+  workspaceId: string;
+  channelId: string;
+  provider: string;
+  contact: { id: string; phoneNumber: string };
+}
+
+/** What the send job passes to the adapter besides the event's body: a template or a file by link. */
+export type OutboundContent =
+  | { kind: 'template'; template: { name: string; language: string; components: TemplateComponent[] } }
+  | { kind: 'media'; media: { kind: MediaKind; link: string; filename?: string } };
+
+/** A message to queue: its timeline fields, and for templates and files what the adapter needs. */
+export interface OutboundMessage {
+  /** The text (a template's rendered body, a file's caption). */
+  body: string | null;
+  messageType: 'Text' | 'Template' | 'Image' | 'Video' | 'Audio' | 'Document' | 'Sticker';
+  attachment?: string | null;
+  mimeType?: string | null;
+  sizeBytes?: number | null;
+  content?: OutboundContent;
+}
 
 type Emit = (trx: Db, event: { workspaceId: string; channelId?: string; type: EventType; payload: object }) => Promise<unknown>;
 
@@ -60,7 +84,7 @@ export function messagePayload(e: ConversationEventRow) {
 }
 
 /**
- * WhatsApp sends (issue 9; text so far): checked and written at once — contact, conversation, a
+ * WhatsApp sends: checked and written at once — contact, conversation, a
  * Pending timeline event, the send job and the Pending webhook in one transaction — then sent by
  * the `whatsapp.send` job through the channel's adapter, one at a time per conversation and paced
  * per business number.
@@ -97,38 +121,70 @@ export function createWhatsAppService(deps: {
     });
   }
 
+  /**
+   * The checks every send starts with, in the caller's transaction: the channel (this workspace's,
+   * with WhatsApp) and the contact (made when missing, the number read in the workspace region).
+   */
+  async function recipient(trx: Db, workspaceId: string, input: { channelId: string; toNumber: string }, actor: Actor): Promise<Recipient> {
+    const channel = await deps.channel(input.channelId, trx);
+    if (channel?.workspaceId !== workspaceId) throw errors.notFound('Channel', input.channelId);
+    if (!channel.whatsAppProvider) throw errors.channelWithoutWhatsApp(channel.id);
+    const contact = await deps.ensureContact(workspaceId, { phoneNumber: input.toNumber, member: 'toNumber' }, deps.contactActor(actor), trx);
+    return { workspaceId, channelId: channel.id, provider: channel.whatsAppProvider, contact };
+  }
+
+  /**
+   * The rest of every send, in the caller's transaction: the open conversation, the Pending
+   * timeline event (what `deliver` will send kept in `data`), the send job and the Pending webhook;
+   * the answer of decisions.md.
+   */
+  async function enqueueSend(trx: Db, to: Recipient, message: OutboundMessage, actor: Actor, answer: string) {
+    const conversation = await deps.conversations.open(trx, { workspaceId: to.workspaceId, channelId: to.channelId, contactId: to.contact.id, actor });
+    const { event } = await events.append(trx, {
+      workspaceId: to.workspaceId,
+      conversationId: conversation.id,
+      sourceType: Source.WhatsApp,
+      direction: Direction.Outbound,
+      at: clock.now(),
+      status: 'Pending',
+      body: message.body,
+      messageType: message.messageType,
+      attachment: message.attachment ?? null,
+      mimeType: message.mimeType ?? null,
+      sizeBytes: message.sizeBytes ?? null,
+      ownerUserId: actor.userId,
+      handlerName: actor.name,
+      data: { to: to.contact.phoneNumber, ...(message.content && { content: message.content }) },
+    });
+    await queue.enqueue(trx, SEND_JOB, { workspaceId: to.workspaceId, eventId: event.id } satisfies Static<typeof SendPayload>, {
+      key: `whatsapp:${conversation.id}`,
+      // Whole milliseconds, rounded up: never over the pace (80/s → one per 13 ms, 77/s).
+      rate: { key: `whatsapp:${to.channelId}`, intervalMs: Math.ceil(1000 / deps.sendsPerSecond) },
+    });
+    await emitMessage(trx, event);
+    return { contactId: to.contact.id, conversationId: conversation.id, conversationEventId: event.id, messageId: null, status: 'accepted' as const, message: answer };
+  }
+
+  /** What the send job hands the adapter for an event, by the content its send kept. */
+  function dispatch(adapter: WhatsAppPort, e: ConversationEventRow): Promise<SendReceipt> {
+    const to = String(e.data?.to);
+    const content = e.data?.content as OutboundContent | undefined;
+    if (content?.kind === 'template') return adapter.sendTemplate({ to, ...content.template });
+    if (content?.kind === 'media') return adapter.sendMedia({ to, ...content.media, ...(e.body && { caption: e.body }) });
+    return adapter.sendText({ to, text: e.body ?? '' });
+  }
+
   return {
+    recipient,
+    enqueueSend,
+
     async sendText(workspaceId: string, input: Static<typeof SendTextBody>, actor: Actor, outer?: Db) {
       return transaction(async (trx) => {
-        const channel = await deps.channel(input.channelId, trx);
-        if (channel?.workspaceId !== workspaceId) throw errors.notFound('Channel', input.channelId);
-        if (!channel.whatsAppProvider) throw errors.channelWithoutWhatsApp(channel.id);
-        const contact = await deps.ensureContact(workspaceId, { phoneNumber: input.toNumber, member: 'toNumber' }, deps.contactActor(actor), trx);
-        const lastInbound = await deps.conversations.lastInboundAt(trx, workspaceId, channel.id, contact.id);
-        const now = clock.now();
+        const to = await recipient(trx, workspaceId, input, actor);
+        const lastInbound = await deps.conversations.lastInboundAt(trx, workspaceId, to.channelId, to.contact.id);
         // Nothing is written when the window is closed: the error rolls the transaction back.
-        if (!lastInbound || now.getTime() - lastInbound.getTime() >= WINDOW_MS) throw errors.serviceWindowExpired(contact.phoneNumber, lastInbound);
-        const conversation = await deps.conversations.open(trx, { workspaceId, channelId: channel.id, contactId: contact.id, actor });
-        const { event } = await events.append(trx, {
-          workspaceId,
-          conversationId: conversation.id,
-          sourceType: Source.WhatsApp,
-          direction: Direction.Outbound,
-          at: now,
-          status: 'Pending',
-          body: input.text,
-          messageType: 'Text',
-          ownerUserId: actor.userId,
-          handlerName: actor.name,
-          data: { to: contact.phoneNumber },
-        });
-        await queue.enqueue(trx, SEND_JOB, { workspaceId, eventId: event.id } satisfies Static<typeof SendPayload>, {
-          key: `whatsapp:${conversation.id}`,
-          // Whole milliseconds, rounded up: never over the pace (80/s → one per 13 ms, 77/s).
-          rate: { key: `whatsapp:${channel.id}`, intervalMs: Math.ceil(1000 / deps.sendsPerSecond) },
-        });
-        await emitMessage(trx, event);
-        return { contactId: contact.id, conversationId: conversation.id, conversationEventId: event.id, messageId: null, status: 'accepted' as const, message: 'Text message accepted for sending' };
+        if (!lastInbound || clock.now().getTime() - lastInbound.getTime() >= WINDOW_MS) throw errors.serviceWindowExpired(to.contact.phoneNumber, lastInbound);
+        return enqueueSend(trx, to, { body: input.text, messageType: 'Text' }, actor, 'Text message accepted for sending');
       }, outer);
     },
 
@@ -145,7 +201,7 @@ export function createWhatsAppService(deps: {
       const adapter = await deps.adapter(e.channel_id);
       if (!adapter) return settle(e, { status: 'Failed', errorCode: null, failureReason: 'The channel has no WhatsApp number any more.' });
       try {
-        const receipt = await adapter.sendText({ to: String(e.data?.to), text: e.body ?? '' });
+        const receipt = await dispatch(adapter, e);
         await settle(e, { status: 'Sent', externalId: receipt.messageId }, receipt);
       } catch (err) {
         if (!(err instanceof ProviderError)) throw err;

@@ -8,6 +8,7 @@ import { createOutboundHttp } from '../http/outbound.js';
 import type { WhatsAppChannelSettings } from '../settings.js';
 import { createCloudApiWhatsApp } from './cloud-api.js';
 import { metaSignature } from './meta.js';
+import { startFakeGraph } from '../../../test/helpers/fake-graph.js';
 
 /**
  * A fake Graph API on 127.0.0.1 speaking Meta's wire format: GET /{version}/{phone-number-id}
@@ -144,12 +145,76 @@ test('verifySubscription echoes the challenge only for the channel verify token'
   assert.equal(adapter(t, { verifyToken: undefined }).verifySubscription({ mode: 'subscribe', verifyToken: '', challenge: 'x' }), null);
 });
 
-test('the rest of messaging through the Cloud API refuses until it is built (issue 9), permanently, without calling out', async (t) => {
-  const graph = await fakeGraph(t);
-  const cloud = adapter(t, { graphBaseUrl: graph.base });
-  await rejectsWith(cloud.sendTemplate({ to: '966500000001', name: 'hello_world', language: 'en_US', components: [] }), { code: 'not_implemented', retry: 'never' });
-  await rejectsWith(cloud.fetchTemplates(), { code: 'not_implemented' });
-  assert.equal(graph.seen.length, 0);
+test('sendTemplate, sendMedia, markRead: Meta\'s message shapes (button payloads, document filenames, no caption on audio)', async (t) => {
+  const graph = await startFakeGraph();
+  t.after(() => graph.close());
+  const wa = adapter(t, { graphBaseUrl: graph.baseUrl });
+  const sent = await wa.sendTemplate({
+    to: '+966500111222',
+    name: 'invoice_delivery',
+    language: 'ar',
+    components: [
+      { type: 'header', values: [{ type: 'document', link: 'https://cdn.example.com/inv.pdf', filename: 'Invoice-001.pdf' }] },
+      { type: 'body', values: [{ type: 'text', text: 'Ahmed' }, { type: 'text', text: '1,250.00 SAR' }] },
+      { type: 'button', subType: 'url', index: 0, values: [{ type: 'text', text: 'INV-2026-001' }] },
+      { type: 'button', subType: 'quick_reply', index: 1, values: [{ type: 'text', text: 'paid_INV001' }] },
+    ],
+  });
+  assert.match(sent.messageId, /^wamid\.FAKE/);
+  assert.deepEqual(graph.requests[0]?.body, {
+    messaging_product: 'whatsapp',
+    recipient_type: 'individual',
+    to: '966500111222',
+    type: 'template',
+    template: {
+      name: 'invoice_delivery',
+      language: { code: 'ar' },
+      components: [
+        { type: 'header', parameters: [{ type: 'document', document: { link: 'https://cdn.example.com/inv.pdf', filename: 'Invoice-001.pdf' } }] },
+        { type: 'body', parameters: [{ type: 'text', text: 'Ahmed' }, { type: 'text', text: '1,250.00 SAR' }] },
+        { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: 'INV-2026-001' }] },
+        { type: 'button', sub_type: 'quick_reply', index: '1', parameters: [{ type: 'payload', payload: 'paid_INV001' }] },
+      ],
+    },
+  });
+  await wa.sendMedia({ to: '966500111222', kind: 'document', link: 'https://files.example.com/a.pdf', caption: 'Your invoice', filename: 'a.pdf', replyTo: 'wamid.IN1' });
+  await wa.sendMedia({ to: '966500111222', kind: 'audio', link: 'https://files.example.com/a.ogg', caption: 'ignored', filename: 'ignored.ogg' });
+  assert.deepEqual(
+    graph.requests.slice(1).map((r) => r.body),
+    [
+      { messaging_product: 'whatsapp', recipient_type: 'individual', to: '966500111222', type: 'document', document: { link: 'https://files.example.com/a.pdf', caption: 'Your invoice', filename: 'a.pdf' }, context: { message_id: 'wamid.IN1' } },
+      { messaging_product: 'whatsapp', recipient_type: 'individual', to: '966500111222', type: 'audio', audio: { link: 'https://files.example.com/a.ogg' } },
+    ],
+  );
+  await wa.markRead('wamid.IN9');
+  assert.deepEqual(graph.requests.at(-1)?.body, { messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.IN9' });
+  assert.equal(graph.requests.at(-1)?.path, '109876543210/messages');
+});
+
+test('fetchTemplates follows Meta\'s cursor through every page; no business account id → permanent error', async (t) => {
+  const templates = Array.from({ length: 230 }, (_, i) => ({ name: `t_${i}`, language: i % 2 ? 'ar' : 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: `Hi {{1}} #${i}` }] }));
+  const graph = await startFakeGraph({ templates });
+  t.after(() => graph.close());
+  const got = await adapter(t, { graphBaseUrl: graph.baseUrl, businessAccountId: '555000' }).fetchTemplates();
+  assert.equal(got.length, 230);
+  assert.deepEqual(got[229], { name: 't_229', language: 'ar', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Hi {{1}} #229' }] });
+  assert.deepEqual(graph.requests.map((r) => r.path.replace(/\?.*/, '')), ['555000/message_templates', '555000/message_templates', '555000/message_templates']);
+  assert.match(graph.requests[1]!.path, /after=100/);
+  await rejectsWith(adapter(t, { graphBaseUrl: graph.baseUrl }).fetchTemplates(), { code: 'no_business_account', retry: 'never' });
+  assert.equal(graph.requests.length, 3);
+});
+
+test('downloadMedia: GET /{media-id}, then the file with the same token; over the limit → refused before or while reading', async (t) => {
+  const bytes = Buffer.alloc(5000, 7);
+  const graph = await startFakeGraph({ media: { '7001': { bytes, mimeType: 'image/jpeg' } } });
+  t.after(() => graph.close());
+  const wa = adapter(t, { graphBaseUrl: graph.baseUrl });
+  const file = await wa.downloadMedia('7001', { maxBytes: 10_000 });
+  assert.equal(file.mimeType, 'image/jpeg');
+  assert.ok(file.bytes.equals(bytes));
+  assert.deepEqual(graph.requests.map((r) => [r.path, r.headers.authorization]), [['7001', 'Bearer EAAG-good-token'], ['/media-files/7001', 'Bearer EAAG-good-token']]);
+  await rejectsWith(wa.downloadMedia('7001', { maxBytes: 4000 }), { code: 'too_large', retry: 'never' });
+  await rejectsWith(wa.downloadMedia('404404', { maxBytes: 4000 }), { code: 100, retry: 'never' });
 });
 
 test('sendText: POST {graphBaseUrl}/{phoneNumberId}/messages in Meta\'s shape; the wamid back; errors mapped to retry advice', async (t) => {
