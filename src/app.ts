@@ -64,6 +64,8 @@ const ROUTES: Routes<Container>[] = [
   workspaceUsersAdminRoutes,
   channelsAdminRoutes,
   whatsAppSandboxRoutes,
+  // [templates] routes here.
+  // [media] routes here.
   webhooksAdminRoutes,
 ];
 

@@ -164,6 +164,8 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
     adapter: (channelId) => channels.whatsApp(channelId),
     webhookEvents: createWebhookEventsRepo(db),
   });
+  // [media] file storage and media (issue 9): wired here.
+  // [templates] the template catalogue and sendTemplate (issue 9): wired here.
   queue.define(...whatsAppJobs({ whatsApp, inbound: whatsAppInbound }));
   const idempotency = createIdempotencyService({ repo: createIdempotencyRepo(db), transaction, clock });
 

@@ -10,6 +10,8 @@ import * as m0007 from './migrations/0007_contacts.js';
 import * as m0008 from './migrations/0008_conversations.js';
 import * as m0009 from './migrations/0009_idempotency.js';
 import * as m0010 from './migrations/0010_whatsapp_webhooks.js';
+import * as m0011 from './migrations/0011_whatsapp_templates.js';
+import * as m0012 from './migrations/0012_files.js';
 
 /** Numbered migrations, listed here so they are bundled with the code and run in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -23,6 +25,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_conversations': m0008,
   '0009_idempotency': m0009,
   '0010_whatsapp_webhooks': m0010,
+  '0011_whatsapp_templates': m0011,
+  '0012_files': m0012,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
