@@ -45,6 +45,10 @@ const STATUS = {
   'Wasl:Idempotency:KeyReused': 422,
   'Wasl:Channel:NoWhatsApp': 422,
   'Wasl:Channel:NotSandbox': 422,
+  'Wasl:Template:NotFound': 404,
+  'Wasl:File:NotFound': 404,
+  // [templates] codes here.
+  // [media] codes here.
   'Wasl:RateLimited': 429,
   'Wasl:Auth:TooManyFailures': 429,
   'Wasl:HeadersTooLarge': 431,
@@ -82,7 +86,7 @@ export class AppError extends Error {
 }
 
 /** Things that have ids a client can name; each has its `Wasl:<Entity>:NotFound` code. */
-export type Entity = 'Workspace' | 'Channel' | 'Tag' | 'ServiceAccount' | 'WebhookDelivery' | 'WebhookTarget' | 'Contact' | 'ContactProperty' | 'Conversation' | 'ConversationEvent' | 'Thread';
+export type Entity = 'Workspace' | 'Channel' | 'Tag' | 'ServiceAccount' | 'WebhookDelivery' | 'WebhookTarget' | 'Contact' | 'ContactProperty' | 'Conversation' | 'ConversationEvent' | 'Thread' | 'Template' | 'File';
 
 const invalid = (issues: ValidationIssue[]) =>
   new AppError('Wasl:ValidationFailed', 'Your request is not valid!', {
@@ -171,6 +175,8 @@ export const errors = {
     new AppError('Wasl:Auth:TooManyFailures', `Too many failed client authentications; retry in ${retryAfterSeconds} s.`, {
       headers: { 'retry-after': String(retryAfterSeconds) },
     }),
+  // [templates] factories here.
+  // [media] factories here.
   // 5xx
   internal: () => new AppError('Wasl:InternalError', 'An internal error occurred during your request!'),
   draining: () => new AppError('Wasl:ShuttingDown', 'The server is shutting down; retry on another node.'),
