@@ -33,6 +33,7 @@ import { createWebhookEventsRepo } from './features/whatsapp/webhook-events.repo
 import { createIdempotencyRepo } from './features/idempotency/idempotency.repo.js';
 import { createIdempotencyService } from './features/idempotency/idempotency.service.js';
 import { whatsAppJobs } from './features/whatsapp/whatsapp.jobs.js';
+import { createReadReceiptSender, readReceipts } from './features/whatsapp/read-receipts.js';
 import { createWorkspaceUsersRepo } from './features/workspace-users/workspace-users.repo.js';
 import { createWorkspaceUsersService } from './features/workspace-users/workspace-users.service.js';
 import { createWorkspacesRepo } from './features/workspaces/workspaces.repo.js';
@@ -136,6 +137,7 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
     ensureContact: contacts.ensure,
     phoneFragment: async (workspaceId, text) => phoneFragment(text, await contactRegion(workspaceId)),
     contactActor: conversationContactActor,
+    onRead: readReceipts(queue),
   });
   const threads = createThreadsService({ repo: conversationsRepo, transaction, clock, authorOf: conversations.authorOf });
 
@@ -166,7 +168,8 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
   });
   // [media] file storage and media (issue 9): wired here.
   // [templates] the template catalogue and sendTemplate (issue 9): wired here.
-  queue.define(...whatsAppJobs({ whatsApp, inbound: whatsAppInbound }));
+  const markRead = createReadReceiptSender({ adapter: (channelId) => channels.whatsApp(channelId), lastInboundMessageId: conversations.lastInboundMessageId });
+  queue.define(...whatsAppJobs({ whatsApp, inbound: whatsAppInbound, markRead }));
   const idempotency = createIdempotencyService({ repo: createIdempotencyRepo(db), transaction, clock });
 
   const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts });

@@ -49,7 +49,8 @@ const metaError = (code: number, message: string, details?: string) => ({ error:
  * (text, template, media, reaction, and `status: read` marks), `GET /{waba-id}/message_templates`
  * (cursor paging), `GET /{media-id}` then the media URL it names, `GET /{phone-number-id}?fields=…`,
  * Meta's error envelope for a wrong token or an unknown path, and signed status webhooks posted back
- * to Wasl when `callbacks` is set. Every request is recorded in `requests`.
+ * to Wasl when `callbacks` is set. Every request is recorded in `requests`. Close it when done
+ * (`after(() => graph.close())` in a test file): an open server keeps the test process alive.
  */
 export async function startFakeGraph(options: FakeGraphOptions = {}) {
   const token = options.token ?? 'EAAG-good-token';

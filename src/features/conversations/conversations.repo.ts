@@ -262,6 +262,22 @@ export function createConversationsRepo(db: Db) {
       return row !== undefined;
     },
 
+    /** The provider's id of the conversation's latest inbound message of this source (newest first on the timeline index). */
+    async lastInboundExternalId(conversationId: string, sourceType: number, inbound: number, trx: Db = db) {
+      const row = await trx
+        .selectFrom('conversation_events')
+        .select('external_id')
+        .where('conversation_id', '=', conversationId)
+        .where('direction', '=', inbound)
+        .where('source_type', '=', sourceType)
+        .where('external_id', 'is not', null)
+        .orderBy('creation_time', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row?.external_id ?? null;
+    },
+
     findEventByExternalId: (channelId: string, externalId: string, trx: Db = db) =>
       trx.selectFrom('conversation_events').selectAll().where('channel_id', '=', channelId).where('external_id', '=', externalId).executeTakeFirst(),
 

@@ -40,6 +40,8 @@ export function createConversationsService(deps: {
   phoneFragment: (workspaceId: string, text: string) => Promise<string>;
   /** How a conversation actor writes contacts (history source Api). */
   contactActor: (actor: Actor) => ContactActor;
+  /** Told, in the transaction, when someone reads a conversation that had unread messages (WhatsApp's blue ticks). */
+  onRead?: (trx: Db, read: { workspaceId: string; channelId: string; conversationId: string }) => Promise<unknown>;
 }) {
   const { repo, events, transaction, clock, emit } = deps;
 
@@ -160,6 +162,9 @@ export function createConversationsService(deps: {
     },
 
     /** When the contact last wrote or called on the channel (WhatsApp's 24-hour window starts there), or null. */
+    /** The wamid of the conversation's latest inbound WhatsApp message (what a read receipt names), or null. */
+    lastInboundMessageId: (conversationId: string) => repo.lastInboundExternalId(conversationId, Source.WhatsApp, Direction.Inbound),
+
     lastInboundAt: (trx: Db, workspaceId: string, channelId: string, contactId: string) => repo.lastInboundAt(workspaceId, channelId, contactId, trx),
 
     get: async (workspaceId: string, id: string) => toConversation(await view(workspaceId, id)),
@@ -235,7 +240,10 @@ export function createConversationsService(deps: {
     async markRead(workspaceId: string, id: string) {
       return transaction(async (trx) => {
         const c = await locked(workspaceId, id, trx);
-        if (c.unread_count !== 0) await repo.update(workspaceId, id, { unread_count: 0 }, trx);
+        if (c.unread_count !== 0) {
+          await repo.update(workspaceId, id, { unread_count: 0 }, trx);
+          await deps.onRead?.(trx, { workspaceId, channelId: c.channel_id, conversationId: id });
+        }
         return toConversation(await view(workspaceId, id, trx));
       });
     },

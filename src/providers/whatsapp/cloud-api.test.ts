@@ -117,7 +117,7 @@ test('parseWebhook checks X-Hub-Signature-256 over the raw bytes with the app se
   const raw = Buffer.from(JSON.stringify(payload, null, 1));
   const batch = cloud.parseWebhook(raw, metaSignature(raw, 'meta-app-secret'));
   assert.deepEqual(batch.messages.map(({ raw: _, ...m }) => m), [
-    { messageId: 'wamid.IN1', from: '966500000001', profileName: 'Sara', timestamp: new Date('2026-01-01T00:00:00Z'), type: 'text', text: 'مرحبا', replyTo: 'wamid.OUT0' },
+    { messageId: 'wamid.IN1', from: '966500000001', userId: null, profileName: 'Sara', timestamp: new Date('2026-01-01T00:00:00Z'), type: 'text', text: 'مرحبا', replyTo: 'wamid.OUT0' },
   ]);
   assert.deepEqual(batch.statuses, [
     { messageId: 'wamid.OUT1', recipient: '966500000002', status: 'failed', timestamp: new Date('2026-01-01T00:00:01Z'), billable: null, error: { code: 131026, reason: 'Message undeliverable' } },

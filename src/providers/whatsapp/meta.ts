@@ -41,25 +41,45 @@ export function parseMetaWebhook(raw: Buffer, provider: string): InboundBatch {
     for (const change of Array.isArray(entry?.changes) ? entry.changes : []) {
       const value = change?.value ?? {};
       const names = new Map<string, string>((value.contacts ?? []).map((c: any) => [String(c?.wa_id), c?.profile?.name ?? null]));
-      for (const m of value.messages ?? []) batch.messages.push(toMessage(m, names));
+      // The business-scoped user id (BSUID) Meta adds beside, or instead of, the number.
+      const userIds = new Map<string, string>((value.contacts ?? []).filter((c: any) => c?.user_id).map((c: any) => [String(c?.wa_id ?? ''), String(c.user_id)]));
+      for (const m of value.messages ?? []) batch.messages.push(toMessage(m, names, userIds));
       for (const s of value.statuses ?? []) batch.statuses.push(toStatus(s));
     }
   }
   return batch;
 }
 
-function toMessage(m: any, names: Map<string, string>): InboundMessage {
+function toMessage(m: any, names: Map<string, string>, userIds: Map<string, string>): InboundMessage {
   const from = String(m?.from ?? '');
   return {
     messageId: String(m?.id ?? ''),
     from,
+    userId: m?.from_user_id ?? userIds.get(from) ?? null,
     profileName: names.get(from) ?? null,
     timestamp: seconds(m?.timestamp),
     type: String(m?.type ?? 'unknown'),
-    text: m?.text?.body ?? m?.button?.text ?? null,
-    replyTo: m?.context?.id ?? null,
+    text: textOf(m),
+    // A reaction answers the message it reacts to.
+    replyTo: m?.context?.id ?? (m?.type === 'reaction' ? (m?.reaction?.message_id ?? null) : null),
     raw: m,
   };
+}
+
+/** What a person reads in a message, by Meta's type: the body, the tapped button's title, the emoji, the shared cards' names and numbers. */
+function textOf(m: any): string | null {
+  const reply = m?.interactive?.button_reply ?? m?.interactive?.list_reply ?? m?.interactive?.nfm_reply;
+  if (m?.text?.body !== undefined) return String(m.text.body);
+  if (m?.button?.text !== undefined) return String(m.button.text);
+  if (reply) return String(reply.title ?? reply.body ?? reply.name ?? '');
+  if (m?.type === 'reaction') return m?.reaction?.emoji ?? '';
+  if (m?.type === 'contacts' && Array.isArray(m.contacts)) {
+    return m.contacts
+      .map((c: any) => [c?.name?.formatted_name, ...(c?.phones ?? []).map((p: any) => p?.phone)].filter(Boolean).join(' '))
+      .join('\n');
+  }
+  const media = m?.type ? m[m.type] : undefined;
+  return typeof media?.caption === 'string' ? media.caption : null;
 }
 
 function toStatus(s: any): StatusUpdate {

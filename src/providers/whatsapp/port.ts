@@ -85,6 +85,8 @@ export interface InboundMessage {
   messageId: string;
   /** The sender's WhatsApp id (digits, no +), and their business-scoped user id when Meta gives one. */
   from: string;
+  /** Meta's business-scoped user id (BSUID), when given. */
+  userId: string | null;
   profileName: string | null;
   timestamp: Date;
   /** Meta's message type: text, image, video, audio, document, sticker, location, contacts, interactive, button, reaction … */
