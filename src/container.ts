@@ -75,7 +75,7 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
   });
   // Every URL an operator or client sets for Wasl to call passes this at registration; the outbound clients check again at use.
   const assertUrl = createUrlGuard({ allowPrivate: config.webhookAllowPrivate });
-  const workspaces = createWorkspacesService({ repo: createWorkspacesRepo(db), clock, transaction, secrets: secretBox, assertUrl, webhookSettingsChanged: webhookSettings.changed });
+  const workspaces = createWorkspacesService({ repo: createWorkspacesRepo(db), clock, transaction, secrets: secretBox, assertUrl, webhookSettingsChanged: webhookSettings.changed, cached: webhookSettings.read });
   const workspaceRegion = workspaces.region;
 
   const keys = createKeysService({ keysRepo: createKeysRepo(db), clock, transaction });
@@ -94,7 +94,7 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
   const providerHttp = createOutboundHttp({ allowPrivate: config.webhookAllowPrivate, label: 'provider URL', userAgent: 'Wasl/1.0' });
   lifecycle.add('provider http', { stop: () => providerHttp.close() });
   const providers = createProviderRegistry({ http: providerHttp, clock });
-  const channels = createChannelsService({ repo: createChannelsRepo(db), clock, transaction, secrets: secretBox, providers, assertUrl, workspaceRegion, webhookSettingsChanged: webhookSettings.changed });
+  const channels = createChannelsService({ repo: createChannelsRepo(db), clock, transaction, secrets: secretBox, providers, assertUrl, workspaceRegion, webhookSettingsChanged: webhookSettings.changed, cached: webhookSettings.read });
   const secrets = createSecretsStart(secretBox, { workspaces: workspaces.resealSecrets, channels: channels.resealSecrets });
   lifecycle.add('secrets', { start: async () => void (await secrets.init()) });
   const tags = createTagsService({ repo: createTagsRepo(db), clock });

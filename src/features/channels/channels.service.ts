@@ -87,8 +87,11 @@ export function createChannelsService(deps: {
   workspaceRegion: (workspaceId: string, trx?: Db) => Promise<string | undefined>;
   /** Told (after the commit) when a channel's webhook settings change: emitting caches them for a second. */
   webhookSettingsChanged?: (id: string) => void;
+  /** Reads a hot lookup at most once a second per key (lib/ttl-cache.ts), forgotten when `webhookSettingsChanged(id)` is told. */
+  cached?: <T>(key: string, load: () => Promise<T>) => Promise<T>;
 }) {
   const { repo, clock, secrets: box } = deps;
+  const cached = deps.cached ?? (<T>(_key: string, load: () => Promise<T>) => load());
 
   const openSecrets = (row: ChannelRow): ChannelSecrets => (row.provider_secrets ? (JSON.parse(box.open(row.provider_secrets)) as ChannelSecrets) : {});
   const sealSecrets = (secrets: ChannelSecrets) => (Object.keys(secrets).length ? box.seal(JSON.stringify(secrets)) : null);
@@ -179,17 +182,23 @@ export function createChannelsService(deps: {
     },
 
     /** Any channel's workspace and WhatsApp provider (null: none), for sends and inbound messages; undefined when missing. */
+    /** Who owns a channel and which WhatsApp provider it has (every send and inbound message asks: cached a second). */
     async whatsAppOf(id: string, trx?: Db) {
-      const row = await repo.findById(id, trx);
-      return row && { id: row.id, workspaceId: row.workspace_id, whatsAppProvider: row.whatsapp?.provider ?? null };
+      return cached(`${id}:whatsAppOf`, async () => {
+        const row = await repo.findById(id, trx);
+        return row && { id: row.id, workspaceId: row.workspace_id, whatsAppProvider: row.whatsapp?.provider ?? null };
+      });
     },
 
     /** The channel's WhatsApp adapter, with its credentials; undefined for a missing or voice-only channel. */
     async whatsApp(id: string, trx?: Db) {
-      const row = await repo.findById(id, trx);
-      if (!row?.whatsapp) return undefined;
-      const settings = { ...row.whatsapp, ...openSecrets(row).whatsApp };
-      return deps.providers.whatsApp({ id: row.id, phoneNumber: row.phone_number, settings });
+      // Each send, receipt and inbound webhook asks: the opened secrets and the adapter are kept a second.
+      return cached(`${id}:whatsApp`, async () => {
+        const row = await repo.findById(id, trx);
+        if (!row?.whatsapp) return undefined;
+        const settings = { ...row.whatsapp, ...openSecrets(row).whatsApp };
+        return deps.providers.whatsApp({ id: row.id, phoneNumber: row.phone_number, settings });
+      });
     },
 
     async list(workspaceId: string, page: PageRequest & { type?: number }) {

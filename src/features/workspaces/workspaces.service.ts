@@ -30,8 +30,11 @@ export function createWorkspacesService(deps: {
   assertUrl: UrlGuard;
   /** Told (after the commit) when a workspace's webhook settings change: emitting caches them for a second. */
   webhookSettingsChanged?: (id: string) => void;
+  /** Reads a hot lookup at most once a second per key (lib/ttl-cache.ts), forgotten when `webhookSettingsChanged(id)` is told. */
+  cached?: <T>(key: string, load: () => Promise<T>) => Promise<T>;
 }) {
   const { repo, clock, secrets: box } = deps;
+  const cached = deps.cached ?? (<T>(_key: string, load: () => Promise<T>) => load());
   return {
     async create(input: { name: string; defaultRegion?: string }) {
       const region = (input.defaultRegion ?? 'SA').toUpperCase();
@@ -48,7 +51,8 @@ export function createWorkspacesService(deps: {
     exists: (id: string, trx?: Db) => repo.exists(id, trx),
 
     /** The workspace's default region for national phone numbers; undefined when there is no such workspace. */
-    region: async (id: string, trx?: Db) => (await repo.findById(id, trx))?.default_region,
+    // A miss reads in the caller's transaction (the embedded store has one connection: a read beside it would wait for it).
+    region: (id: string, trx?: Db) => cached(`${id}:region`, async () => (await repo.findById(id, trx))?.default_region),
 
     async update(id: string, input: Static<typeof UpdateWorkspaceBody>) {
       await deps.assertUrl('eventsWebhookUrl', input.eventsWebhookUrl); // before the transaction: DNS must not hold the row lock
