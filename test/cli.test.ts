@@ -214,9 +214,9 @@ test('a missing token, an unknown command or a bad option: usage on stderr, exit
   assert.match(unknown.stderr, /unknown command "workspace destroy"/);
   assert.match(unknown.stderr, /Usage: wasl workspace <create\|list\|update>/);
 
-  const unknownGroup = await wasl(['template', 'add']);
+  const unknownGroup = await wasl(['campaign', 'add']);
   assert.equal(unknownGroup.code, 2);
-  assert.match(unknownGroup.stderr, /unknown command "template"[\s\S]*Usage: wasl <command>/);
+  assert.match(unknownGroup.stderr, /unknown command "campaign"[\s\S]*Usage: wasl <command>/);
 
   const badOption = await wasl(['workspace', 'create', '--name', 'x', '--colour', 'red']);
   assert.equal(badOption.code, 2);

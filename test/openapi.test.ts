@@ -135,10 +135,11 @@ function isExcused(p: NormalizedProblem): boolean {
   return false;
 }
 
-type Schema = { properties?: Record<string, Schema> };
-/** The example as the request normaliser would pass it on: each name in the schema's spelling. */
+type Schema = { properties?: Record<string, Schema>; items?: Schema };
+/** The example as the request normaliser would pass it on: each name in the schema's spelling, at every depth. */
 function fold(value: unknown, schema: Schema | undefined): unknown {
-  if (!value || typeof value !== 'object' || Array.isArray(value) || !schema?.properties) return value;
+  if (Array.isArray(value)) return value.map((item) => fold(item, schema?.items));
+  if (!value || typeof value !== 'object' || !schema?.properties) return value;
   const names = new Map(Object.keys(schema.properties).map((k) => [k.toLowerCase(), k]));
   return Object.fromEntries(
     Object.entries(value).map(([key, v]) => {

@@ -1,51 +1,33 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/store.js';
 
-export const IN_PROGRESS = 1;
+/** `state` of a kept answer (older rows may hold 1, "in progress", from before keys were taken in the work's transaction: free). */
 export const DONE = 2;
 
 /** Idempotency keys, scoped by workspace. */
 export function createIdempotencyRepo(db: Db) {
   return {
-    /** Takes the key for this request; false when a row for it exists already. */
-    async take(row: { workspace_id: string; key: string; fingerprint: string; created_at: Date; locked_until: Date }) {
-      const taken = await db
-        .insertInto('idempotency_keys')
-        .values({ ...row, state: IN_PROGRESS, response: null })
-        .onConflict((oc) => oc.columns(['workspace_id', 'key']).doNothing())
-        .returning('key')
-        .executeTakeFirst();
-      return taken !== undefined;
+    /**
+     * The key's lock for this transaction, or false when another transaction holds it (a request
+     * with this key still running, on any node). A transaction-level advisory lock: it ends with
+     * the transaction, so a node that dies mid-request leaves nothing behind.
+     */
+    async lock(workspaceId: string, key: string, trx: Db) {
+      const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(hashtextextended(${`idempotency:${workspaceId}:${key}`}, 0)) AS locked`.execute(trx);
+      return rows[0]!.locked;
     },
 
-    find: (workspaceId: string, key: string) =>
-      db.selectFrom('idempotency_keys').selectAll().where('workspace_id', '=', workspaceId).where('key', '=', key).executeTakeFirst(),
+    find: (workspaceId: string, key: string, trx: Db) =>
+      trx.selectFrom('idempotency_keys').selectAll().where('workspace_id', '=', workspaceId).where('key', '=', key).executeTakeFirst(),
 
-    /** Takes over an abandoned or expired key (compare-and-set on the row as read); false when someone else did. */
-    async takeOver(workspaceId: string, key: string, seen: { locked_until: Date; created_at: Date }, row: { fingerprint: string; created_at: Date; locked_until: Date }) {
-      const updated = await db
-        .updateTable('idempotency_keys')
-        .set({ ...row, state: IN_PROGRESS, response: null })
-        .where('workspace_id', '=', workspaceId)
-        .where('key', '=', key)
-        .where('locked_until', '=', seen.locked_until)
-        .where('created_at', '=', seen.created_at)
-        .executeTakeFirst();
-      return updated.numUpdatedRows > 0n;
-    },
-
-    /** The answer, kept in the transaction of the work it answers for. */
-    complete: async (workspaceId: string, key: string, response: unknown, trx: Db) => {
+    /** The answer, kept in the transaction of the work it answers for (an expired or stale row replaced). */
+    async save(row: { workspace_id: string; key: string; fingerprint: string; created_at: Date }, response: unknown, trx: Db) {
+      const values = { ...row, state: DONE, locked_until: row.created_at, response: sql<unknown>`${JSON.stringify(response)}::jsonb` };
       await trx
-        .updateTable('idempotency_keys')
-        .set({ state: DONE, response: sql`${JSON.stringify(response)}::jsonb` })
-        .where('workspace_id', '=', workspaceId)
-        .where('key', '=', key)
+        .insertInto('idempotency_keys')
+        .values(values)
+        .onConflict((oc) => oc.columns(['workspace_id', 'key']).doUpdateSet({ fingerprint: row.fingerprint, created_at: row.created_at, state: DONE, locked_until: row.created_at, response: values.response }))
         .execute();
-    },
-
-    release: async (workspaceId: string, key: string) => {
-      await db.deleteFrom('idempotency_keys').where('workspace_id', '=', workspaceId).where('key', '=', key).where('state', '=', IN_PROGRESS).execute();
     },
 
     purge: async (before: Date) => {
