@@ -12,6 +12,9 @@ import { serviceAccountsAdminRoutes } from './features/service-accounts/service-
 import { contactsRoutes } from './features/contacts/contacts.routes.js';
 import { conversationsRoutes } from './features/conversations/conversations.routes.js';
 import { whatsAppRoutes, whatsAppSandboxRoutes, whatsAppWebhookRoutes } from './features/whatsapp/whatsapp.routes.js';
+import { sendFileRoutes } from './features/whatsapp/send-file.routes.js';
+import { mediaRoutes } from './features/media/media.routes.js';
+import { templateSendRoutes, templatesAdminRoutes } from './features/templates/templates.routes.js';
 import { tagsRoutes } from './features/tags/tags.routes.js';
 import { workspaceUsersAdminRoutes, workspaceUsersRoutes } from './features/workspace-users/workspace-users.routes.js';
 import { workspacesAdminRoutes } from './features/workspaces/workspaces.routes.js';
@@ -65,7 +68,11 @@ const ROUTES: Routes<Container>[] = [
   channelsAdminRoutes,
   whatsAppSandboxRoutes,
   // [templates] routes here.
+  templatesAdminRoutes,
+  templateSendRoutes,
   // [media] routes here.
+  mediaRoutes,
+  sendFileRoutes,
   webhooksAdminRoutes,
 ];
 

@@ -48,6 +48,12 @@ export interface Config {
   encryptionKey: Buffer | null;
   /** WASL_ENCRYPTION_KEYS_OLD: earlier keys, only to open what they sealed (resealed under the current key at start). */
   encryptionKeysOld: Buffer[];
+  /** FILE_STORAGE: where file bytes live — `local` (under DATA_DIR/files; the embedded store's default) or `database` (PostgreSQL's default). */
+  fileStorage: 'local' | 'database';
+  /** MEDIA_MAX_BYTES: the largest file Wasl fetches, downloads or stores, under Meta's own limit for each kind. */
+  mediaMaxBytes: number;
+  /** MEDIA_LINK_TTL_SECONDS: how long a signed file link in a webhook payload (`mediaUrl`) stays valid. */
+  mediaLinkTtlSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -116,6 +122,21 @@ function trustProxy(env: Env): boolean | string {
   return raw;
 }
 
+/** Meta's largest file (a 100 MB document). */
+const MEDIA_CEILING = 100_000_000;
+
+function fileStorage(env: Env): 'local' | 'database' {
+  const raw = str(env, 'FILE_STORAGE')?.toLowerCase() ?? (str(env, 'DATABASE_URL') ? 'database' : 'local');
+  if (raw !== 'local' && raw !== 'database') throw new ConfigError(`FILE_STORAGE must be local or database, got "${env.FILE_STORAGE}"`);
+  return raw;
+}
+
+function mediaMaxBytes(env: Env): number {
+  const value = int(env, 'MEDIA_MAX_BYTES', MEDIA_CEILING, 1024);
+  if (value > MEDIA_CEILING) throw new ConfigError(`MEDIA_MAX_BYTES is at most ${MEDIA_CEILING} (Meta's largest file, a 100 MB document), got ${value}`);
+  return value;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
@@ -181,5 +202,8 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100),
     encryptionKey: encryptionKey(env),
     encryptionKeysOld: keys(env, 'WASL_ENCRYPTION_KEYS_OLD'),
+    fileStorage: fileStorage(env),
+    mediaMaxBytes: mediaMaxBytes(env),
+    mediaLinkTtlSeconds: int(env, 'MEDIA_LINK_TTL_SECONDS', 3600, 60),
   });
 }

@@ -33,6 +33,16 @@ import { createWebhookEventsRepo } from './features/whatsapp/webhook-events.repo
 import { createIdempotencyRepo } from './features/idempotency/idempotency.repo.js';
 import { createIdempotencyService } from './features/idempotency/idempotency.service.js';
 import { whatsAppJobs } from './features/whatsapp/whatsapp.jobs.js';
+import { createTemplatesRepo } from './features/templates/templates.repo.js';
+import { createTemplatesService } from './features/templates/templates.service.js';
+import { createTemplateSends } from './features/templates/send-template.service.js';
+import { templateJobs } from './features/templates/templates.jobs.js';
+import { createSendFile } from './features/whatsapp/send-file.service.js';
+import { createFilesRepo } from './features/media/files.repo.js';
+import { createLinkSigner, LINK_KEY_SETTING } from './features/media/links.js';
+import { createMediaService } from './features/media/media.service.js';
+import { createDatabaseStorage } from './providers/storage/database.js';
+import { createLocalStorage } from './providers/storage/local.js';
 import { createReadReceiptSender, readReceipts } from './features/whatsapp/read-receipts.js';
 import { createWorkspaceUsersRepo } from './features/workspace-users/workspace-users.repo.js';
 import { createWorkspaceUsersService } from './features/workspace-users/workspace-users.service.js';
@@ -141,6 +151,29 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
   });
   const threads = createThreadsService({ repo: conversationsRepo, transaction, clock, authorOf: conversations.authorOf });
 
+  // [media] file storage and media (issue 9): wired here, before the WhatsApp services that use them.
+  const fileStorage = config.fileStorage === 'database' ? createDatabaseStorage({ db, transaction }) : createLocalStorage({ dir: `${config.dataDir}/files` });
+  // Files fetched for sends and sandbox injections: the SSRF guard, no redirects, 30 s for the whole file.
+  const mediaHttp = createOutboundHttp({ allowPrivate: config.webhookAllowPrivate, timeoutMs: 30_000, label: 'file URL', userAgent: 'Wasl-Media/1.0' });
+  lifecycle.add('media http', { stop: () => mediaHttp.close() });
+  const fileLinks = createLinkSigner({
+    clock,
+    publicUrl: config.publicUrl,
+    keyStore: { get: () => settings.get<string>(LINK_KEY_SETTING), putIfAbsent: (key) => settings.insertIfAbsent(LINK_KEY_SETTING, key, clock.now()) },
+  });
+  lifecycle.add('file links', { start: () => fileLinks.ready() });
+  const media = createMediaService({
+    storage: fileStorage,
+    repo: createFilesRepo(db),
+    http: mediaHttp,
+    links: fileLinks,
+    transaction,
+    clock,
+    publicUrl: config.publicUrl,
+    maxBytes: config.mediaMaxBytes,
+    webhookLinkTtlMs: config.mediaLinkTtlSeconds * 1000,
+  });
+
   const whatsApp = createWhatsAppService({
     transaction,
     clock,
@@ -153,6 +186,7 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
     ensureContact: contacts.ensure,
     contactActor: conversationContactActor,
     sendsPerSecond: config.whatsAppSendsPerSecond,
+    mediaLink: media.webhookLink,
   });
   const whatsAppInbound = createWhatsAppInbound({
     transaction,
@@ -165,15 +199,21 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
     ensureContact: contacts.ensure,
     adapter: (channelId) => channels.whatsApp(channelId),
     webhookEvents: createWebhookEventsRepo(db),
+    media,
+    mediaLink: media.webhookLink,
   });
   // [media] file storage and media (issue 9): wired here.
+  const sendFile = createSendFile({ transaction, whatsApp, media });
   // [templates] the template catalogue and sendTemplate (issue 9): wired here.
+  const templates = createTemplatesService({ repo: createTemplatesRepo(db), transaction, clock, queue, channel: channels.whatsAppOf, adapter: (channelId) => channels.whatsApp(channelId) });
+  const templateSends = createTemplateSends({ transaction, channel: channels.whatsAppOf, catalogue: templates, recipient: whatsApp.recipient, enqueueSend: whatsApp.enqueueSend, fetchMedia: media.fetchForSend });
+  queue.define(...templateJobs({ templates }));
   const markRead = createReadReceiptSender({ adapter: (channelId) => channels.whatsApp(channelId), lastInboundMessageId: conversations.lastInboundMessageId });
   queue.define(...whatsAppJobs({ whatsApp, inbound: whatsAppInbound, markRead }));
   const idempotency = createIdempotencyService({ repo: createIdempotencyRepo(db), transaction, clock });
 
   const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts });
 
-  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, whatsApp, whatsAppInbound, idempotency, settings, bootstrap };
+  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, whatsApp, whatsAppInbound, media, sendFile, templates, templateSends, idempotency, settings, bootstrap };
 }
 export type Container = ReturnType<typeof createContainer>;

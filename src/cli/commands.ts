@@ -1,5 +1,6 @@
 import { changes, compact, enumArg, listAll, nullable, seg, str, workspaceOption, type Command, type OptionSpec, type Values } from './command.js';
 import { webhookCommands } from './webhook-commands.js';
+import { templateCommands } from './template-commands.js';
 
 function channelOptions(forCreate: boolean): Record<string, OptionSpec> {
   return {
@@ -186,4 +187,5 @@ export const commands: readonly Command[] = [
     },
   },
   ...webhookCommands,
+  ...templateCommands,
 ];

@@ -48,7 +48,19 @@ const STATUS = {
   'Wasl:Template:NotFound': 404,
   'Wasl:File:NotFound': 404,
   // [templates] codes here.
+  'Wasl:Template:Unknown': 422,
+  'Wasl:Template:LanguageUnavailable': 422,
+  'Wasl:Template:NotApproved': 422,
+  'Wasl:Template:ParametersMismatch': 422,
+  'Wasl:Channel:NoBusinessAccount': 422,
+  'Wasl:Template:SyncFailed': 502,
   // [media] codes here.
+  'Wasl:File:UrlRefused': 422,
+  'Wasl:File:Unreachable': 422,
+  'Wasl:File:TooLarge': 422,
+  'Wasl:File:UnsupportedType': 422,
+  'Wasl:File:LinkExpired': 403,
+  'Wasl:File:LinkInvalid': 403,
   'Wasl:RateLimited': 429,
   'Wasl:Auth:TooManyFailures': 429,
   'Wasl:HeadersTooLarge': 431,
@@ -87,6 +99,10 @@ export class AppError extends Error {
 
 /** Things that have ids a client can name; each has its `Wasl:<Entity>:NotFound` code. */
 export type Entity = 'Workspace' | 'Channel' | 'Tag' | 'ServiceAccount' | 'WebhookDelivery' | 'WebhookTarget' | 'Contact' | 'ContactProperty' | 'Conversation' | 'ConversationEvent' | 'Thread' | 'Template' | 'File';
+
+/** A refused file names its member both ways: in `validationErrors` (as a 400 does) and in `data.member`. */
+const fileRefusal = (code: ErrorCode, member: string, message: string, data: Record<string, unknown> = {}) =>
+  new AppError(code, message, { validationErrors: [{ message, members: [member] }], data: { member, ...data } });
 
 const invalid = (issues: ValidationIssue[]) =>
   new AppError('Wasl:ValidationFailed', 'Your request is not valid!', {
@@ -176,7 +192,46 @@ export const errors = {
       headers: { 'retry-after': String(retryAfterSeconds) },
     }),
   // [templates] factories here.
+  templateUnknown: (name: string, channelId: string) =>
+    new AppError('Wasl:Template:Unknown', `Channel ${channelId} has no template named "${name}" in its catalogue (synced from Meta): check the name, or sync the catalogue again.`, {
+      data: { templateName: name },
+      validationErrors: [{ message: `No template "${name}" on this channel.`, members: ['templateName'] }],
+    }),
+  templateLanguageUnavailable: (name: string, language: string, languages: string[]) =>
+    new AppError('Wasl:Template:LanguageUnavailable', `Template "${name}" has no "${language}" version; it has ${languages.map((l) => `"${l}"`).join(', ')}.`, {
+      data: { templateName: name, languages },
+      validationErrors: [{ message: `Template "${name}" exists in ${languages.join(', ')}.`, members: ['language'] }],
+    }),
+  templateNotApproved: (name: string, language: string, status: string) =>
+    new AppError('Wasl:Template:NotApproved', `Template "${name}" (${language}) is ${status}, not APPROVED: WhatsApp sends approved templates only.`, {
+      data: { templateName: name, language, status },
+    }),
+  templateParametersMismatch: (name: string, language: string, issues: ValidationIssue[]) =>
+    new AppError('Wasl:Template:ParametersMismatch', `The parameters do not fit template "${name}" (${language}): ${issues.map((i) => i.message).join(' ')}`, {
+      data: { templateName: name, language },
+      validationErrors: issues,
+    }),
+  channelWithoutBusinessAccount: (channelId: string) =>
+    new AppError('Wasl:Channel:NoBusinessAccount', `Channel ${channelId} has no whatsApp.businessAccountId (the WhatsApp Business Account whose templates to sync): set it with PATCH /admin/v1/channels/${channelId}.`),
+  templateSyncFailed: (channelId: string, providerCode: string | number, reason: string) =>
+    new AppError('Wasl:Template:SyncFailed', `The Graph API refused or failed the template sync of channel ${channelId}: ${reason} (Meta's code ${providerCode}). The catalogue is unchanged.`, {
+      data: { providerCode },
+    }),
   // [media] factories here.
+  // A file Wasl fetched for a send and refused (422), naming the member that gave its URL.
+  fileUrlRefused: (member: string, reason: string) => fileRefusal('Wasl:File:UrlRefused', member, `${reason} Files are fetched only from public http(s) addresses.`),
+  fileUnreachable: (member: string, reason: string) => fileRefusal('Wasl:File:Unreachable', member, `${member}: the file could not be fetched: ${reason}`),
+  fileTooLarge: (member: string, limit: number, what: string, size?: number) =>
+    fileRefusal(
+      'Wasl:File:TooLarge',
+      member,
+      `${member}: the file is larger than ${limit} bytes (${(limit / 1e6).toLocaleString('en', { maximumFractionDigits: 1 })} MB), the most for ${what}${size === undefined ? '' : `; it has ${size}`}.`,
+      { limitBytes: limit },
+    ),
+  fileTypeUnsupported: (member: string, reason: string) => fileRefusal('Wasl:File:UnsupportedType', member, `${member}: ${reason}`),
+  // 403: a signed file link (GET /files/{id}) that is not, or no longer, valid.
+  fileLinkExpired: () => new AppError('Wasl:File:LinkExpired', 'This file link has expired: ask for the file again (GET /v1/files/{id} with a token, or a newer webhook).'),
+  fileLinkInvalid: () => new AppError('Wasl:File:LinkInvalid', "This file link's signature is not valid for this file and time."),
   // 5xx
   internal: () => new AppError('Wasl:InternalError', 'An internal error occurred during your request!'),
   draining: () => new AppError('Wasl:ShuttingDown', 'The server is shutting down; retry on another node.'),

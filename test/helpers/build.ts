@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after } from 'node:test';
 import type { FastifyBaseLogger, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type WaslApp } from '../../src/app.js';
@@ -43,7 +45,10 @@ export const json = <T = any>(res: LightMyRequestResponse): T => JSON.parse(res.
  * on PostgreSQL), with a manual clock and sandbox providers; closed when the test file ends.
  */
 export async function build(overrides: Record<string, string> = {}, options: { logger?: FastifyBaseLogger } = {}): Promise<Harness> {
-  const config = loadConfig({ WASL_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', PUBLIC_URL: 'http://wasl.test', ...overrides });
+  // Its own data directory (files on the local storage land there), removed with the app.
+  const dataDir = mkdtempSync(join(tmpdir(), 'wasl-build-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const config = loadConfig({ WASL_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', PUBLIC_URL: 'http://wasl.test', DATA_DIR: dataDir, ...overrides });
   const store = process.env.DATABASE_URL
     ? await openSchema(process.env.DATABASE_URL)
     : await openStore({ template: new Blob([readFileSync(requireEnv('WASL_TEST_TEMPLATE'))]) });

@@ -64,7 +64,7 @@ test('rows from before encryption (as 0005 leaves them) are sealed at the next s
     assertNothingInClear(await rawRows(h.store.db, 'workspaces', ws.id), Object.values(legacy), ['webhook_secret']);
 
     const listed = json(await next.inject({ method: 'GET', url: `/admin/v1/workspaces/${ws.id}/channels`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }));
-    assert.deepEqual(listed.items[0].whatsApp, { provider: 'cloud', phoneNumberId: '1111', graphBaseUrl: 'https://graph.facebook.com/v21.0', hasAccessToken: true, hasAppSecret: true, hasVerifyToken: true });
+    assert.deepEqual(listed.items[0].whatsApp, { provider: 'cloud', phoneNumberId: '1111', businessAccountId: null, graphBaseUrl: 'https://graph.facebook.com/v21.0', hasAccessToken: true, hasAppSecret: true, hasVerifyToken: true });
     assert.equal(listed.items[0].hasWebhookSecret, true);
 
     // The adapter gets the opened credentials: it checks Meta's signature with the app secret and answers the handshake with the verify token.

@@ -7,10 +7,11 @@ import type { Clock } from '../../lib/clock.js';
 import { ChangeSource, codes, EventDirection, EventSourceType } from '../../lib/enums.js';
 import { errors } from '../../lib/errors.js';
 import { atMostEvery } from '../../lib/throttle.js';
-import type { JobQueue, JobResult } from '../../jobs/queue.js';
+import type { JobContext, JobQueue, JobResult } from '../../jobs/queue.js';
 import { ProviderError, WebhookSignatureError } from '../../providers/errors.js';
-import type { InboundMessage, WhatsAppPort } from '../../providers/whatsapp/port.js';
-import { STATUS_JOB, type StatusPayload } from './whatsapp.service.js';
+import type { InboundMessage, MediaFile, MediaKind, WhatsAppPort } from '../../providers/whatsapp/port.js';
+import { messageWebhook, STATUS_JOB, type MediaLink, type StatusPayload } from './whatsapp.service.js';
+import type { MediaService } from '../media/media.service.js';
 import type { WebhookEventsRepo } from './webhook-events.repo.js';
 import { newId } from '../../lib/ids.js';
 import type { Actor as ContactActor } from '../contacts/contacts.service.js';
@@ -18,7 +19,6 @@ import type { ConversationsService } from '../conversations/conversations.servic
 import type { ConversationEvents } from '../conversations/events.service.js';
 import type { EventType } from '../webhooks/webhooks.service.js';
 import type { SandboxInboundBody } from './whatsapp.schemas.js';
-import { messagePayload } from './whatsapp.service.js';
 
 export const INBOUND_JOB = 'whatsapp.inbound';
 /** How long the raw body of an accepted webhook is kept. */
@@ -35,6 +35,13 @@ export const InboundPayload = Type.Object({
   replyTo: Nullable(Type.String()),
   mediaUrl: Nullable(Type.String()),
   mimeType: Nullable(Type.String()),
+  /** The provider's media id (Meta's `image.id` …): the job downloads the file by it. */
+  mediaId: Type.Optional(Nullable(Type.String())),
+  /** A document's file name, as the sender's phone gave it (display only). */
+  fileName: Type.Optional(Nullable(Type.String())),
+  /** A file already stored (the sandbox's injection fetched it), and its size. */
+  fileId: Type.Optional(Nullable(Uuid)),
+  sizeBytes: Type.Optional(Nullable(Type.Integer())),
   location: Nullable(Type.Object({ latitude: Type.Number(), longitude: Type.Number(), name: Nullable(Type.String()), address: Nullable(Type.String()) })),
 });
 type Inbound = Static<typeof InboundPayload>;
@@ -53,6 +60,7 @@ const MESSAGE_TYPE: Record<string, string> = {
   button: 'Interactive',
   template: 'Template',
 };
+const MEDIA_KINDS: readonly string[] = ['image', 'video', 'audio', 'document', 'sticker'] satisfies MediaKind[];
 const Source = codes(EventSourceType);
 const Direction = codes(EventDirection);
 /** Contacts made by an inbound message are the system's doing (history source System). */
@@ -84,6 +92,8 @@ function fromProvider(channelId: string, m: InboundMessage): Inbound {
     replyTo: m.replyTo,
     mediaUrl: null,
     mimeType: typeof media?.mime_type === 'string' ? media.mime_type : null,
+    mediaId: MEDIA_KINDS.includes(m.type) && typeof media?.id === 'string' ? media.id : null,
+    fileName: typeof media?.filename === 'string' ? media.filename : null,
     location:
       m.type === 'location' && loc && Number.isFinite(Number(loc.latitude)) && Number.isFinite(Number(loc.longitude))
         ? { latitude: Number(loc.latitude), longitude: Number(loc.longitude), name: loc.name ?? null, address: loc.address ?? null }
@@ -103,18 +113,59 @@ export function createWhatsAppInbound(deps: {
   ensureContact: (workspaceId: string, input: { phoneNumber: string; name?: string | null; member: string }, actor: ContactActor, trx: Db) => Promise<{ id: string }>;
   adapter: (channelId: string) => Promise<WhatsAppPort | undefined>;
   webhookEvents: WebhookEventsRepo;
+  /** Stores downloaded media and names it (features/media). */
+  media: Pick<MediaService, 'save' | 'fileUrl' | 'limitOf' | 'fetchChecked'>;
+  /** Webhook links to stored files (`mediaUrl`). */
+  mediaLink?: MediaLink;
 }) {
   const { transaction, clock, events } = deps;
+
+  /**
+   * A media message's file from the provider (Meta: `GET /{media-id}`, then the file with the
+   * channel's token), before any transaction. Provider advice decides: `throttled` → again after
+   * its delay; `later` (transport, 5xx) → thrown, so the job's backoff retries; `never`, or the
+   * job's last attempt → the message is kept without its file (the reason in `data.mediaError`).
+   */
+  async function download(m: Inbound, ctx?: Pick<JobContext, 'attempt' | 'maxAttempts'>): Promise<MediaFile | { error: string } | { retryAt: Date; reason: string }> {
+    const adapter = await deps.adapter(m.channelId);
+    if (!adapter) return { error: 'The channel has no WhatsApp provider to download the file from.' };
+    const kind = (MEDIA_KINDS.includes(m.type) ? m.type : 'document') as MediaKind;
+    try {
+      return await adapter.downloadMedia(m.mediaId!, { maxBytes: deps.media.limitOf(kind) });
+    } catch (err) {
+      const reason = err instanceof ProviderError ? err.reason : (err as Error).message;
+      const last = !ctx || ctx.attempt >= ctx.maxAttempts;
+      if (last || (err instanceof ProviderError && err.retry === 'never')) return { error: reason };
+      if (err instanceof ProviderError && err.retry === 'throttled') return { retryAt: new Date(clock.now().getTime() + (err.retryAfterMs ?? 60_000)), reason };
+      throw err;
+    }
+  }
+
   /** Raw webhooks older than RAW_KEEP_MS go, at most once a minute per node, as new ones arrive. */
   const purgeRaw = atMostEvery(60_000, (now) => deps.webhookEvents.purge(new Date(now.getTime() - RAW_KEEP_MS)));
 
   return {
-    async receive(m: Inbound): Promise<JobResult> {
+    /**
+     * One inbound message (`whatsapp.inbound`). Pass the job's context: a media download that
+     * fails is retried while attempts remain; without one, the first failure keeps the message
+     * without its file.
+     */
+    async receive(m: Inbound, ctx?: Pick<JobContext, 'attempt' | 'maxAttempts'>): Promise<JobResult> {
+      let file: MediaFile | { error: string } | null = null;
+      if (m.mediaId && !m.fileId) {
+        // A message already stored is not downloaded again (Meta delivers some twice).
+        if (await transaction((trx) => events.byExternalId(trx, m.channelId, m.messageId))) return;
+        const got = await download(m, ctx);
+        if ('retryAt' in got) return got;
+        file = got;
+      }
       return transaction(async (trx) => {
         const channel = await deps.channel(m.channelId, trx);
         if (!channel) return { giveUp: true, reason: `channel ${m.channelId} is gone` };
         if (await events.byExternalId(trx, channel.id, m.messageId)) return;
         const workspaceId = channel.workspaceId;
+        const stored = file && 'bytes' in file ? await deps.media.save(trx, workspaceId, { bytes: file.bytes, mimeType: file.mimeType, fileName: m.fileName ?? null }, 'inbound') : null;
+        const fileId = stored?.id ?? m.fileId ?? null;
         const contact = await deps.ensureContact(workspaceId, { phoneNumber: `+${m.from.replace(/^\+/, '')}`, name: m.profileName, member: 'from' }, INBOUND_ACTOR, trx);
         const conversation = await deps.conversations.open(trx, { workspaceId, channelId: channel.id, contactId: contact.id, actor: { userId: null, name: null }, reopen: true });
         const repliedTo = m.replyTo ? await events.byExternalId(trx, channel.id, m.replyTo) : undefined;
@@ -130,12 +181,13 @@ export function createWhatsAppInbound(deps: {
           messageType: MESSAGE_TYPE[m.type] ?? m.type,
           externalId: m.messageId,
           replyToEventId: repliedTo?.id ?? null,
-          attachment: m.mediaUrl,
-          mimeType: m.mimeType,
+          attachment: fileId ? deps.media.fileUrl(fileId) : m.mediaUrl,
+          mimeType: stored?.mimeType ?? m.mimeType,
+          sizeBytes: stored?.sizeBytes ?? m.sizeBytes ?? null,
           location: m.location,
-          data: { billable: false },
+          data: { billable: false, ...(fileId && { fileId }), ...(file && 'error' in file && { mediaError: file.error }) },
         });
-        await deps.emit(trx, { workspaceId, channelId: channel.id, type: 'WhatsAppMessage', payload: messagePayload(event) });
+        await deps.emit(trx, { workspaceId, channelId: channel.id, type: 'WhatsAppMessage', payload: await messageWebhook(event, deps.mediaLink) });
       });
     },
 
@@ -200,6 +252,8 @@ export function createWhatsAppInbound(deps: {
       if (type !== 'text' && type !== 'location') needs(!!input.mediaUrl, 'mediaUrl', 'a mediaUrl');
       const from = input.from.replace(/[\s()+-]/g, '');
       if (!/^\d{8,15}$/.test(from)) throw errors.invalidField('from', `from "${input.from}" is not a WhatsApp number (country code and number).`);
+      // The customer's file, fetched now as Wasl fetches a file to send (SSRF guard, type from the bytes, Meta's size): a refusal is a 422 at once.
+      const media = MEDIA_KINDS.includes(type) && input.mediaUrl ? await deps.media.fetchChecked(input.mediaUrl, { kind: type as MediaKind, member: 'mediaUrl' }) : null;
       const message: Inbound = {
         channelId,
         messageId: `wamid.SANDBOXIN${randomBytes(12).toString('hex').toUpperCase()}`,
@@ -209,11 +263,18 @@ export function createWhatsAppInbound(deps: {
         type,
         text: type === 'location' ? null : (input.text ?? null),
         replyTo: input.replyTo ?? null,
-        mediaUrl: input.mediaUrl ?? null,
-        mimeType: input.mimeType ?? null,
+        mediaUrl: null,
+        mimeType: media?.mimeType ?? null,
+        fileName: media?.fileName ?? null,
         location: type === 'location' ? { latitude: input.latitude!, longitude: input.longitude!, name: input.text ?? null, address: null } : null,
       };
-      await transaction((trx) => deps.queue.enqueue(trx, INBOUND_JOB, message, { key: `whatsapp-in:${channelId}:${from}` }));
+      await transaction(async (trx) => {
+        if (media) {
+          const file = await deps.media.save(trx, channel.workspaceId, media, 'sandbox');
+          Object.assign(message, { fileId: file.id, sizeBytes: file.sizeBytes });
+        }
+        await deps.queue.enqueue(trx, INBOUND_JOB, message, { key: `whatsapp-in:${channelId}:${from}` });
+      });
       return { messageId: message.messageId };
     },
   };

@@ -11,7 +11,7 @@ import type { JobResult } from '../../jobs/queue.js';
  */
 export function whatsAppJobs({ whatsApp, inbound, markRead }: { whatsApp: WhatsAppService; inbound: WhatsAppInbound; markRead: (payload: { channelId: string; conversationId: string }) => Promise<JobResult> }): JobDefinition[] {
   return [
-    queuedJob({ name: INBOUND_JOB, payload: InboundPayload, maxAttempts: 8, handler: (payload) => inbound.receive(payload) }),
+    queuedJob({ name: INBOUND_JOB, payload: InboundPayload, maxAttempts: 8, handler: (payload, ctx) => inbound.receive(payload, ctx) }),
     queuedJob({ name: SEND_JOB, payload: SendPayload, maxAttempts: 8, timeoutMs: 30_000, handler: (payload, ctx) => whatsApp.deliver(payload, ctx) }),
     queuedJob({ name: READ_JOB, payload: ReadPayload, maxAttempts: 5, handler: (payload) => markRead(payload) }),
     queuedJob({ name: STATUS_JOB, payload: StatusPayload, maxAttempts: 5, handler: (payload, ctx) => whatsApp.applyStatus(payload, ctx) }),

@@ -2,21 +2,12 @@ import { Type } from 'typebox';
 import type { App } from '../../http/types.js';
 import { apiActor } from '../conversations/conversations.service.js';
 import type { IdempotencyService } from '../idempotency/idempotency.service.js';
+import { IdempotencyHeaders } from '../idempotency/idempotency.schemas.js';
 import type { WhatsAppService } from './whatsapp.service.js';
 import type { WhatsAppInbound } from './inbound.service.js';
 import { SandboxInboundBody, SendResult, SendTextBody } from './whatsapp.schemas.js';
 import { ErrorEnvelope, Uuid } from '../../http/schemas.js';
 
-const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(
-    Type.String({
-      description:
-        'Beyond Hatif: the same key and body within 24 hours answer the first answer again (with `Idempotent-Replayed: true`) and send nothing; ' +
-        'the same key with another body → 422; while the first is still running → 409. Per workspace.',
-      examples: ['5f1c2a7e-3f0b-4c1e-9d1a-7b2e8c4d9f10'],
-    }),
-  ),
-});
 
 export function whatsAppRoutes(app: App, { whatsApp, idempotency }: { whatsApp: WhatsAppService; idempotency: IdempotencyService }) {
   const config = { auth: 'bearer', errors: [404, 409, 422] } as const;

@@ -45,8 +45,14 @@ export const SandboxInboundBody = Type.Object(
       ),
     ),
     text: Type.Optional(Type.String({ maxLength: 4096, description: 'The text, a caption, or a location\'s name.' })),
-    mediaUrl: Type.Optional(Type.String({ format: 'uri', maxLength: 2000, description: 'Stored as the attachment as given (media storage comes with the rest of issue 9).' })),
-    mimeType: Type.Optional(Type.String({ maxLength: 100 })),
+    mediaUrl: Type.Optional(
+      Type.String({
+        format: 'uri',
+        maxLength: 2000,
+        description: "Fetched now like a file to send (public http(s) only, the type read from the bytes, Meta's size limits; a refusal is a 422 naming mediaUrl), then stored and served by Wasl.",
+      }),
+    ),
+    mimeType: Type.Optional(Type.String({ maxLength: 100, description: 'Ignored when a file is fetched: the type is read from its bytes.' })),
     latitude: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),
     longitude: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
     replyTo: Type.Optional(Type.String({ maxLength: 200, description: 'The wamid of the message this answers.' })),

@@ -54,12 +54,20 @@ export interface OutboundMessage {
   mimeType?: string | null;
   sizeBytes?: number | null;
   content?: OutboundContent;
+  /** A stored file the message carries (features/media): webhooks then give a short-lived signed link to it as `mediaUrl`. */
+  fileId?: string;
 }
 
 type Emit = (trx: Db, event: { workspaceId: string; channelId?: string; type: EventType; payload: object }) => Promise<unknown>;
 
-/** The WhatsApp Message Webhook (spec §4.2) for a message event, plus `conversationEventId` (decisions.md). */
-export function messagePayload(e: ConversationEventRow) {
+/** Signs a short-lived link to a stored file (features/media `webhookLink`). */
+export type MediaLink = (fileId: string) => Promise<string>;
+
+/**
+ * The WhatsApp Message Webhook (spec §4.2) for a message event, plus `conversationEventId`
+ * (decisions.md). `mediaUrl` is the attachment, or for a stored file (`data.fileId`) the signed link given.
+ */
+export function messagePayload(e: ConversationEventRow, mediaUrl: string | null = e.attachment) {
   return {
     workspaceId: e.workspace_id,
     channelId: e.channel_id,
@@ -69,7 +77,7 @@ export function messagePayload(e: ConversationEventRow) {
     direction: e.direction === Direction.Inbound ? 'Inbound' : 'Outbound',
     messageType: e.message_type ?? 'Text',
     body: e.body,
-    mediaUrl: e.attachment,
+    mediaUrl,
     mimeType: e.mime_type,
     status: e.status ?? 'Pending',
     senderUserId: e.owner_user_id,
@@ -81,6 +89,12 @@ export function messagePayload(e: ConversationEventRow) {
     errorReason: e.failure_reason,
     conversationEventId: e.id,
   };
+}
+
+/** The webhook payload of a message event, a stored file's `mediaUrl` signed now (receivers fetch it without a token). */
+export async function messageWebhook(e: ConversationEventRow, mediaLink?: MediaLink) {
+  const fileId = typeof e.data?.fileId === 'string' ? e.data.fileId : null;
+  return messagePayload(e, fileId && mediaLink ? await mediaLink(fileId) : e.attachment);
 }
 
 /**
@@ -102,11 +116,13 @@ export function createWhatsAppService(deps: {
   contactActor: (actor: Actor) => ContactActor;
   /** Sends per second per business number (WHATSAPP_SENDS_PER_SECOND). */
   sendsPerSecond: number;
+  /** Webhook links to stored files (features/media); without it, `mediaUrl` is the attachment as stored. */
+  mediaLink?: MediaLink;
 }) {
   const { transaction, clock, queue, emit, events } = deps;
 
   async function emitMessage(trx: Db, e: ConversationEventRow) {
-    await emit(trx, { workspaceId: e.workspace_id, channelId: e.channel_id, type: 'WhatsAppMessage', payload: messagePayload(e) });
+    await emit(trx, { workspaceId: e.workspace_id, channelId: e.channel_id, type: 'WhatsAppMessage', payload: await messageWebhook(e, deps.mediaLink) });
   }
 
   /** Moves a message to `status` with what the provider said, and tells the channel's webhook. */
@@ -154,7 +170,7 @@ export function createWhatsAppService(deps: {
       sizeBytes: message.sizeBytes ?? null,
       ownerUserId: actor.userId,
       handlerName: actor.name,
-      data: { to: to.contact.phoneNumber, ...(message.content && { content: message.content }) },
+      data: { to: to.contact.phoneNumber, ...(message.content && { content: message.content }), ...(message.fileId && { fileId: message.fileId }) },
     });
     await queue.enqueue(trx, SEND_JOB, { workspaceId: to.workspaceId, eventId: event.id } satisfies Static<typeof SendPayload>, {
       key: `whatsapp:${conversation.id}`,
@@ -174,16 +190,32 @@ export function createWhatsAppService(deps: {
     return adapter.sendText({ to, text: e.body ?? '' });
   }
 
+  /**
+   * Free-form messages (text, files) go only inside the 24-hour window: from the contact's last
+   * inbound message or call on this channel. Closed or never opened → 422
+   * `Voxa:WhatsApp:ServiceWindowExpired`; thrown in the caller's transaction, it writes nothing.
+   */
+  async function assertWindowOpen(trx: Db, to: Recipient) {
+    const lastInbound = await deps.conversations.lastInboundAt(trx, to.workspaceId, to.channelId, to.contact.id);
+    if (!lastInbound || clock.now().getTime() - lastInbound.getTime() >= WINDOW_MS) throw errors.serviceWindowExpired(to.contact.phoneNumber, lastInbound);
+  }
+
   return {
     recipient,
     enqueueSend,
+    assertWindowOpen,
+
+    /** The channel a send names, if it is this workspace's and has WhatsApp (404 / 422), read before any work. */
+    async assertChannel(workspaceId: string, channelId: string) {
+      const channel = await deps.channel(channelId);
+      if (channel?.workspaceId !== workspaceId) throw errors.notFound('Channel', channelId);
+      if (!channel.whatsAppProvider) throw errors.channelWithoutWhatsApp(channel.id);
+    },
 
     async sendText(workspaceId: string, input: Static<typeof SendTextBody>, actor: Actor, outer?: Db) {
       return transaction(async (trx) => {
         const to = await recipient(trx, workspaceId, input, actor);
-        const lastInbound = await deps.conversations.lastInboundAt(trx, workspaceId, to.channelId, to.contact.id);
-        // Nothing is written when the window is closed: the error rolls the transaction back.
-        if (!lastInbound || clock.now().getTime() - lastInbound.getTime() >= WINDOW_MS) throw errors.serviceWindowExpired(to.contact.phoneNumber, lastInbound);
+        await assertWindowOpen(trx, to);
         return enqueueSend(trx, to, { body: input.text, messageType: 'Text' }, actor, 'Text message accepted for sending');
       }, outer);
     },
