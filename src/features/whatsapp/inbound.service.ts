@@ -58,9 +58,19 @@ const MESSAGE_TYPE: Record<string, string> = {
   sticker: 'Sticker',
   interactive: 'Interactive',
   button: 'Interactive',
+  reaction: 'Reaction',
   template: 'Template',
 };
 const MEDIA_KINDS: readonly string[] = ['image', 'video', 'audio', 'document', 'sticker'] satisfies MediaKind[];
+/** Sandbox messages that are their text: what each kind's `text` is. */
+const TEXT_KINDS_NEED: Record<string, string> = {
+  text: 'text',
+  interactive: 'the title of the button or list row tapped (text)',
+  button: 'the quick-reply button text (text)',
+  reaction: 'the emoji (text)',
+  contacts: 'the shared card as text, e.g. "Omar Ali +966500000009" (text)',
+};
+const TEXT_KINDS = Object.keys(TEXT_KINDS_NEED);
 const Source = codes(EventSourceType);
 const Direction = codes(EventDirection);
 /** Contacts made by an inbound message are the system's doing (history source System). */
@@ -151,6 +161,9 @@ export function createWhatsAppInbound(deps: {
      * without its file.
      */
     async receive(m: Inbound, ctx?: Pick<JobContext, 'attempt' | 'maxAttempts'>): Promise<JobResult> {
+      // A sender Meta names only by their business-scoped user id (a WhatsApp username, no number):
+      // a contact needs a number, so the message is set aside (a dead letter naming why), not retried.
+      if (!/^\d{6,15}$/.test(m.from)) return { giveUp: true, reason: `message ${m.messageId} has no sender number (from "${m.from}"): senders known only by a business-scoped user id are not stored yet` };
       let file: MediaFile | { error: string } | null = null;
       if (m.mediaId && !m.fileId) {
         // A message already stored is not downloaded again (Meta delivers some twice).
@@ -247,9 +260,10 @@ export function createWhatsAppInbound(deps: {
       const needs = (ok: boolean, member: string, what: string) => {
         if (!ok) throw errors.invalidField(member, `${member}: a ${type} message needs ${what}.`);
       };
-      if (type === 'text') needs(!!input.text?.trim(), 'text', 'text');
+      if (TEXT_KINDS.includes(type)) needs(!!input.text?.trim(), 'text', TEXT_KINDS_NEED[type]!);
+      if (type === 'reaction') needs(!!input.replyTo, 'replyTo', 'the wamid of the message it reacts to (replyTo)');
       if (type === 'location') needs(input.latitude !== undefined && input.longitude !== undefined, 'latitude', 'latitude and longitude');
-      if (type !== 'text' && type !== 'location') needs(!!input.mediaUrl, 'mediaUrl', 'a mediaUrl');
+      if (MEDIA_KINDS.includes(type)) needs(!!input.mediaUrl, 'mediaUrl', 'a mediaUrl');
       const from = input.from.replace(/[\s()+-]/g, '');
       if (!/^\d{8,15}$/.test(from)) throw errors.invalidField('from', `from "${input.from}" is not a WhatsApp number (country code and number).`);
       // The customer's file, fetched now as Wasl fetches a file to send (SSRF guard, type from the bytes, Meta's size): a refusal is a 422 at once.

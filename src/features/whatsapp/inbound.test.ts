@@ -237,3 +237,34 @@ test("a sandbox channel given Meta's webhook with a media id: the sandbox's medi
   assert.deepEqual([hook.messageType, hook.mimeType], ['Sticker', 'image/png']);
   assert.ok((await h.app.inject({ method: 'GET', url: pathOf(hook.mediaUrl) })).rawPayload.equals(PNG));
 });
+
+test('sandbox inbound replies: a tapped button or list row, a quick reply, a reaction on a message, a shared contact card — each lands as what the customer did', async () => {
+  const { ws, channel } = await setup();
+  assert.equal((await inbound(channel.id, { from: '966501113333', text: 'Can I book Tuesday?' })).statusCode, 202);
+  await worker.drain();
+  const [conversation] = (await ok(ws, 'GET', `${CONVERSATIONS}/channels/${channel.id}`)).items as Json[];
+  const asked = (await ok(ws, 'GET', `${CONVERSATIONS}/${conversation!.id}/timeline`)).items[0] as Json;
+  const wamid = (await c.conversationEvents.byId(ws.id, asked.eventId))!.external_id!;
+  for (const body of [
+    { type: 'interactive', text: 'Tuesday 10:00' },
+    { type: 'button', text: 'Stop promotions' },
+    { type: 'reaction', text: '👍', replyTo: wamid },
+    { type: 'contacts', text: 'Omar Ali +966500000009' },
+  ]) {
+    assert.equal((await inbound(channel.id, { from: '966501113333', ...body })).statusCode, 202, body.type);
+  }
+  await worker.drain();
+  const items = ((await ok(ws, 'GET', `${CONVERSATIONS}/${conversation!.id}/timeline?Sorting=CreationTime ASC`)).items as Json[]).slice(1);
+  assert.deepEqual(
+    items.map((e) => [e.messageType, e.body]),
+    [
+      ['Interactive', 'Tuesday 10:00'],
+      ['Interactive', 'Stop promotions'],
+      ['Reaction', '👍'],
+      ['Contact', 'Omar Ali +966500000009'],
+    ],
+  );
+  assert.deepEqual(items[2]!.replyTo, { repliedToEventId: asked.eventId, repliedToBody: 'Can I book Tuesday?' }, 'a reaction answers the message it reacts to');
+  assertError(await inbound(channel.id, { from: '966501113333', type: 'reaction', text: '👍' }), 400, 'Wasl:ValidationFailed', ['replyTo']);
+  assertError(await inbound(channel.id, { from: '966501113333', type: 'interactive' }), 400, 'Wasl:ValidationFailed', ['text']);
+});

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { sql } from 'kysely';
 import { assertError } from '../../../test/helpers/assert.js';
 import { build, json } from '../../../test/helpers/build.js';
 import { CONVERSATIONS, ok, type Json } from '../../../test/helpers/conversations.js';
@@ -89,4 +90,18 @@ test('a signed webhook: its message lands like any inbound one, its statuses mov
   await worker.drain();
   const after = (await ok(ws, 'GET', `${CONVERSATIONS}/${conversation.id}/timeline`)).items[0] as Json;
   assert.equal(after.status, 'Read', 'read first; the late delivered changes nothing');
+});
+
+test('a message from a sender Meta names only by a business-scoped user id (no number): accepted, set aside as a dead letter saying why, nothing stored', async () => {
+  const { ws, channel } = await setup();
+  const body = metaBody({
+    contacts: [{ profile: { name: 'Anon', username: '@anon' }, user_id: 'SA.1502576394655843' }],
+    messages: [{ from_user_id: 'SA.1502576394655843', id: 'wamid.BSUID1', timestamp: String(Math.floor(h.clock.now().getTime() / 1000)), type: 'text', text: { body: 'hello' } }],
+  });
+  assert.equal((await post(channel.id, body, metaSignature(body, APP_SECRET))).statusCode, 200);
+  await worker.drain();
+  const job = await h.store.db.selectFrom('jobs').select(['status', 'last_error']).where('name', '=', 'whatsapp.inbound').where(sql<boolean>`payload->>'messageId' = 'wamid.BSUID1'`).executeTakeFirstOrThrow();
+  assert.equal(job.status, 'dead');
+  assert.match(String(job.last_error), /no sender number.*business-scoped user id/);
+  assert.equal((await ok(ws, 'GET', `${CONVERSATIONS}/channels/${channel.id}`)).totalCount, 0);
 });

@@ -40,11 +40,23 @@ export const SandboxInboundBody = Type.Object(
     name: Type.Optional(Type.String({ maxLength: 200, description: 'Their WhatsApp profile name (names a new contact).' })),
     type: Type.Optional(
       Type.Union(
-        [Type.Literal('text'), Type.Literal('image'), Type.Literal('video'), Type.Literal('audio'), Type.Literal('document'), Type.Literal('sticker'), Type.Literal('location')],
-        { description: 'text by default.' },
+        [
+          Type.Literal('text'),
+          Type.Literal('image'),
+          Type.Literal('video'),
+          Type.Literal('audio'),
+          Type.Literal('document'),
+          Type.Literal('sticker'),
+          Type.Literal('location'),
+          Type.Literal('contacts'),
+          Type.Literal('interactive'),
+          Type.Literal('button'),
+          Type.Literal('reaction'),
+        ],
+        { description: 'text by default. interactive: a tapped reply button or list row; button: a template\'s quick reply; reaction: an emoji on replyTo; contacts: a shared card.' },
       ),
     ),
-    text: Type.Optional(Type.String({ maxLength: 4096, description: 'The text, a caption, or a location\'s name.' })),
+    text: Type.Optional(Type.String({ maxLength: 4096, description: "The text, a caption, a location's name, the tapped reply's title, the reaction's emoji or the shared card." })),
     mediaUrl: Type.Optional(
       Type.String({
         format: 'uri',
