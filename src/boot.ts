@@ -63,7 +63,7 @@ function whereIs(config: Config): string {
 async function openAndMigrate(config: Config): Promise<{ store: Store; applied: string[] }> {
   let store: Store;
   try {
-    store = await openStore(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
+    store = await openStore(config.databaseUrl ? { databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize } : { dataDir: config.dataDir });
   } catch (err) {
     if (err instanceof DataDirLockedError) throw new BootError(err.message);
     throw new BootError(`cannot open the store at ${whereIs(config)}: ${(err as Error).message}`, { cause: err });

@@ -39,6 +39,8 @@ export interface Config {
   /** Job worker loops in this process; 0 makes an API-only node. */
   workers: number;
   jobConcurrency: number;
+  /** DATABASE_POOL_SIZE: PostgreSQL connections of this process (requests and job workers share them). */
+  databasePoolSize: number;
   /** A claimed job's lease: a job whose worker died runs again this long (plus ≤ 10 s) later. */
   jobLeaseMs: number;
   /** Delay before each webhook attempt, in ms; its length is the number of attempts. */
@@ -197,6 +199,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0),
     workers: int(env, 'WORKERS', 1),
     jobConcurrency: int(env, 'JOB_CONCURRENCY', 16, 1),
+    databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 20, 2),
     jobLeaseMs: int(env, 'JOB_LEASE_MS', 30_000, 1000),
     webhookRetrySchedule: durations(env, 'WEBHOOK_RETRY_SCHEDULE', '0,5s,5m,30m,2h,5h,10h,10h'),
     webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100),

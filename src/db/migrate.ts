@@ -12,6 +12,7 @@ import * as m0009 from './migrations/0009_idempotency.js';
 import * as m0010 from './migrations/0010_whatsapp_webhooks.js';
 import * as m0011 from './migrations/0011_whatsapp_templates.js';
 import * as m0012 from './migrations/0012_files.js';
+import * as m0013 from './migrations/0013_rate_slots_precise.js';
 
 /** Numbered migrations, listed here so they are bundled with the code and run in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010_whatsapp_webhooks': m0010,
   '0011_whatsapp_templates': m0011,
   '0012_files': m0012,
+  '0013_rate_slots_precise': m0013,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -68,9 +68,21 @@ export interface EnqueueOptions {
   key?: string;
   /** A second enqueue with the same key is ignored (returns null). */
   idempotencyKey?: string;
-  /** At most one job of this rate key starts per interval, across all workers. */
+  /** Jobs of this rate key start one per interval, across all workers (`pace()` makes it from a rate a second). */
   rate?: { key: string; intervalMs: number };
 }
+
+/** A paced job may start this long after its slot; later, it takes a new slot. */
+export const RATE_LATE_MS = 50;
+/** A paced job whose slot is nearer than this waits for it in the worker; further, it goes back to the queue. */
+export const RATE_HOLD_MS = 250;
+
+/**
+ * The rate of at most `perSecond` starts in any one-second window, for `key`: slots one interval
+ * apart, each good for RATE_LATE_MS (and the clock's last millisecond), so the interval is
+ * (1000 + RATE_LATE_MS + 1) / perSecond — 80/s → 13.1 ms (76/s sustained), 1,000/s → 1.05 ms.
+ */
+export const pace = (key: string, perSecond: number) => ({ key, intervalMs: (1000 + RATE_LATE_MS + 1) / perSecond });
 
 /** 1 s, 2 s, 4 s … capped at 1 h, each ±20 %: retries of many failed jobs do not arrive together. */
 export const exponentialBackoff = (attempt: number) => {

@@ -5,7 +5,7 @@ import { createBatcher } from '../lib/batcher.js';
 import { newId } from '../lib/ids.js';
 import type { JobRow } from '../db/types.js';
 import type { JobsRepo } from './jobs.repo.js';
-import { exponentialBackoff, isClaimed, type ClaimedJobDefinition, type JobQueue, type JobResult, type QueuedJobDefinition } from './queue.js';
+import { exponentialBackoff, isClaimed, RATE_HOLD_MS, RATE_LATE_MS, type ClaimedJobDefinition, type JobQueue, type JobResult, type QueuedJobDefinition } from './queue.js';
 import type { JobMetrics } from './metrics.js';
 
 export interface WorkerOptions {
@@ -76,6 +76,21 @@ export function createWorker(deps: {
     pendingWake = true;
     wakeUp?.();
   };
+  // A paced job given back until its slot: the worker looks again then, not at its next poll.
+  let wakeTimer: NodeJS.Timeout | null = null;
+  let wakeDue = Infinity;
+  const wakeAt = (inMs: number) => {
+    const due = performance.now() + inMs;
+    if (wakeTimer && due >= wakeDue) return;
+    if (wakeTimer) clearTimeout(wakeTimer);
+    wakeDue = due;
+    wakeTimer = setTimeout(() => {
+      wakeTimer = null;
+      wakeDue = Infinity;
+      wake();
+    }, inMs);
+    wakeTimer.unref();
+  };
   const sleep = () =>
     new Promise<void>((resolve) => {
       if (pendingWake || !running) return resolve();
@@ -102,18 +117,40 @@ export function createWorker(deps: {
 
   const outcomeOf = (result: JobResult) => (!result ? 'done' : 'giveUp' in result ? 'dead' : 'retry');
 
-  async function runQueued(job: JobRow, controller: AbortController) {
+  /**
+   * A paced job's turn (jobs/README.md "Rate per key"): true to run now; false when it was given
+   * back to the queue until a slot further ahead. A slot is good from its time until RATE_LATE_MS
+   * after (later, the job takes a new one), so jobs never bunch up behind a late worker; one due
+   * within RATE_HOLD_MS waits here, off the concurrency count, instead of a round trip to the queue.
+   */
+  async function takeRateSlot(job: JobRow, task: Task): Promise<boolean> {
+    let slot = job.rate_slot;
+    for (;;) {
+      const now = clock.now();
+      if (!slot || now.getTime() > slot.getTime() + RATE_LATE_MS) slot = await repo.reserveRateSlot(job.rate_key!, job.rate_interval_ms!, now);
+      const wait = slot.getTime() - now.getTime();
+      if (wait <= 0) return true;
+      if (wait >= RATE_HOLD_MS || !running) {
+        await repo.release(job.id, workerId, slot, slot);
+        wakeAt(wait);
+        return false;
+      }
+      freeSlot(task);
+      // Real time: the slot is `wait` ms ahead on the clock that handed it out.
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      // Still within the slot (a test's clock may not move at all): run.
+      if (clock.now().getTime() <= slot.getTime() + RATE_LATE_MS) return true;
+    }
+  }
+
+  async function runQueued(job: JobRow, controller: AbortController, task: Task) {
     const definition = queue.definitions().get(job.name);
-    const now = clock.now();
     let result: JobResult;
     try {
       if (!definition || isClaimed(definition)) {
         result = { giveUp: true, reason: `no handler for job ${job.name} in this worker` };
       } else {
-        if (job.rate_key && job.rate_interval_ms && !(job.rate_slot && job.rate_slot <= now)) {
-          const slot = await repo.reserveRateSlot(job.rate_key, job.rate_interval_ms, now);
-          if (slot > now) return void (await repo.release(job.id, workerId, slot, slot));
-        }
+        if (job.rate_key && job.rate_interval_ms && !(await takeRateSlot(job, task))) return;
         const handler = (definition as QueuedJobDefinition).handler;
         const ctx = { jobId: job.id, attempt: job.attempts, maxAttempts: job.max_attempts, signal: controller.signal };
         result = await withTimeout(controller, definition.timeoutMs, () => handler(job.payload, ctx));
@@ -188,7 +225,8 @@ export function createWorker(deps: {
       sources.push(async (limit) => {
         const jobs = await repo.claim(workerId, queued, clock.now(), later(leaseMs), limit);
         for (const job of jobs) {
-          ready.push({ name: job.name, id: job.id, run: (c) => runQueued(job, c), giveBack: () => repo.release(job.id, workerId, clock.now()) });
+          const task: Task = { name: job.name, id: job.id, run: (c) => runQueued(job, c, task), giveBack: () => repo.release(job.id, workerId, clock.now()) };
+          ready.push(task);
         }
         return jobs.length;
       });

@@ -145,7 +145,7 @@ export function createConversationsRepo(db: Db) {
         .returningAll()
         .executeTakeFirst();
       if (inserted) return { row: inserted, created: true };
-      const open = await this.findOpen(row.workspace_id, row.channel_id, row.contact_id, trx);
+      const open = await this.findOpen(row.workspace_id, row.channel_id, row.contact_id, trx, true);
       if (!open) throw new Error(`conversation insert for ${row.contact_id} on ${row.channel_id}: no conflict and no open row`);
       return { row: open, created: false };
     },
@@ -157,8 +157,11 @@ export function createConversationsRepo(db: Db) {
     lock: (workspaceId: string, id: string, trx: Db) =>
       trx.selectFrom('conversations').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).forUpdate().executeTakeFirst(),
 
-    findOpen: (workspaceId: string, channelId: string, contactId: string, trx: Db = db) =>
-      ofPair(trx, workspaceId, channelId, contactId).where('status', '=', 1).executeTakeFirst(),
+    /** The open conversation of a contact on a channel; `lock` takes its row lock too (what `events.append` needs). */
+    findOpen: (workspaceId: string, channelId: string, contactId: string, trx: Db = db, lock = false) => {
+      const query = ofPair(trx, workspaceId, channelId, contactId).where('status', '=', 1);
+      return (lock ? query.forUpdate() : query).executeTakeFirst();
+    },
 
     /** The contact's most recent conversation on the channel, open or closed. */
     latest: (workspaceId: string, channelId: string, contactId: string, trx: Db = db) =>

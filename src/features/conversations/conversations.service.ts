@@ -140,8 +140,12 @@ export function createConversationsService(deps: {
      * `reopen`, the latest closed one is reopened before a new one is made (an inbound message).
      * In the caller's transaction: the producers (WhatsApp, voice) call it before `events.append`.
      */
-    async open(trx: Db, input: { workspaceId: string; channelId: string; contactId: string; actor: Actor; reopen?: boolean }): Promise<ConversationRow> {
-      const open = await repo.findOpen(input.workspaceId, input.channelId, input.contactId, trx);
+    /**
+     * The contact's open conversation on the channel, made (or a closed one reopened) when there is
+     * none. `lock: true` answers it locked, so `events.append(…, { locked })` need not lock it again.
+     */
+    async open(trx: Db, input: { workspaceId: string; channelId: string; contactId: string; actor: Actor; reopen?: boolean; lock?: boolean }): Promise<ConversationRow> {
+      const open = await repo.findOpen(input.workspaceId, input.channelId, input.contactId, trx, input.lock);
       if (open) return open;
       if (input.reopen) {
         const latest = await repo.latest(input.workspaceId, input.channelId, input.contactId, trx);

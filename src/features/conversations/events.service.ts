@@ -157,8 +157,9 @@ export function createConversationEvents(deps: { repo: ConversationsRepo; clock:
 
   const events = {
     /** Appends an event in the caller's transaction; answers the event and the conversation after it. */
-    async append(trx: Db, e: NewEvent, actor?: { userId: string | null; name: string | null }) {
-      let c = await repo.lock(e.workspaceId, e.conversationId, trx);
+    /** `locked`: the conversation's row as the caller locked it in this transaction (saves locking it again). */
+    async append(trx: Db, e: NewEvent, actor?: { userId: string | null; name: string | null }, locked?: ConversationRow) {
+      let c = locked?.id === e.conversationId ? locked : await repo.lock(e.workspaceId, e.conversationId, trx);
       if (!c) throw errors.notFound('Conversation', e.conversationId);
       const at = e.at ?? clock.now();
       if (c.status === Status.Closed && e.direction === Direction.Inbound && customerFacing(e.sourceType)) {

@@ -6,7 +6,7 @@ import { Uuid } from '../../http/schemas.js';
 import type { Clock } from '../../lib/clock.js';
 import { codes, EventDirection, EventSourceType } from '../../lib/enums.js';
 import { errors } from '../../lib/errors.js';
-import type { JobQueue, JobContext, JobResult } from '../../jobs/queue.js';
+import { pace, type JobQueue, type JobContext, type JobResult } from '../../jobs/queue.js';
 import { ProviderError } from '../../providers/errors.js';
 import type { MediaKind, SendReceipt, TemplateComponent, WhatsAppPort } from '../../providers/whatsapp/port.js';
 import { nextStatus, STATUS_OF, type MessageStatus } from './status.js';
@@ -154,8 +154,10 @@ export function createWhatsAppService(deps: {
    * timeline event (what `deliver` will send kept in `data`), the send job and the Pending webhook;
    * the answer of decisions.md.
    */
-  async function enqueueSend(trx: Db, to: Recipient, message: OutboundMessage, actor: Actor, answer: string) {
-    const conversation = await deps.conversations.open(trx, { workspaceId: to.workspaceId, channelId: to.channelId, contactId: to.contact.id, actor });
+  async function enqueueSend(trx: Db, to: Recipient, message: OutboundMessage, actor: Actor, answer: string, options: { window?: boolean } = {}) {
+    // Locked now, so appending the event need not lock it again.
+    const conversation = await deps.conversations.open(trx, { workspaceId: to.workspaceId, channelId: to.channelId, contactId: to.contact.id, actor, lock: true });
+    if (options.window) await assertWindowOpen(trx, to, conversation);
     const { event } = await events.append(trx, {
       workspaceId: to.workspaceId,
       conversationId: conversation.id,
@@ -171,11 +173,11 @@ export function createWhatsAppService(deps: {
       ownerUserId: actor.userId,
       handlerName: actor.name,
       data: { to: to.contact.phoneNumber, ...(message.content && { content: message.content }), ...(message.fileId && { fileId: message.fileId }) },
-    });
+    }, undefined, conversation);
     await queue.enqueue(trx, SEND_JOB, { workspaceId: to.workspaceId, eventId: event.id } satisfies Static<typeof SendPayload>, {
       key: `whatsapp:${conversation.id}`,
-      // Whole milliseconds, rounded up: never over the pace (80/s → one per 13 ms, 77/s).
-      rate: { key: `whatsapp:${to.channelId}`, intervalMs: Math.ceil(1000 / deps.sendsPerSecond) },
+      // Never over the pace in any one-second window (jobs/queue.ts `pace`: 80/s → a slot every 13.1 ms).
+      rate: pace(`whatsapp:${to.channelId}`, deps.sendsPerSecond),
     });
     await emitMessage(trx, event);
     return { contactId: to.contact.id, conversationId: conversation.id, conversationEventId: event.id, messageId: null, status: 'accepted' as const, message: answer };
@@ -195,7 +197,14 @@ export function createWhatsAppService(deps: {
    * inbound message or call on this channel. Closed or never opened → 422
    * `Voxa:WhatsApp:ServiceWindowExpired`; thrown in the caller's transaction, it writes nothing.
    */
-  async function assertWindowOpen(trx: Db, to: Recipient) {
+  /**
+   * Free-form messages only inside the 24-hour window. The open conversation's own last inbound
+   * time settles it when recent (no other conversation of the pair can be later than "open");
+   * otherwise every conversation of the contact on the channel is asked.
+   */
+  async function assertWindowOpen(trx: Db, to: Recipient, open?: { last_inbound_at: Date | null }) {
+    const recent = open?.last_inbound_at;
+    if (recent && clock.now().getTime() - recent.getTime() < WINDOW_MS) return;
     const lastInbound = await deps.conversations.lastInboundAt(trx, to.workspaceId, to.channelId, to.contact.id);
     if (!lastInbound || clock.now().getTime() - lastInbound.getTime() >= WINDOW_MS) throw errors.serviceWindowExpired(to.contact.phoneNumber, lastInbound);
   }
@@ -215,8 +224,8 @@ export function createWhatsAppService(deps: {
     async sendText(workspaceId: string, input: Static<typeof SendTextBody>, actor: Actor, outer?: Db) {
       return transaction(async (trx) => {
         const to = await recipient(trx, workspaceId, input, actor);
-        await assertWindowOpen(trx, to);
-        return enqueueSend(trx, to, { body: input.text, messageType: 'Text' }, actor, 'Text message accepted for sending');
+        // The window is checked on the conversation enqueueSend opens: nothing is written when it is closed (the error rolls back).
+        return enqueueSend(trx, to, { body: input.text, messageType: 'Text' }, actor, 'Text message accepted for sending', { window: true });
       }, outer);
     },
 
