@@ -46,7 +46,7 @@ test("each channel gets the adapter its settings name, with its credentials open
   assert.equal(tokens.length, 2, 'the sandbox calls nobody');
 });
 
-test('the sandbox stub: sends get wamids, a fixed catalogue, signed inbound webhooks with the app secret', async () => {
+test('the sandbox adapter: sends get wamids, the built-in catalogue (one template per §3.4 form), signed inbound webhooks with the app secret', async () => {
   const ws = await h.workspace();
   const { id } = await channel(ws.id, { name: 'sandbox', type: 3, whatsApp: { provider: 'sandbox', appSecret: 'sandbox-app-secret', verifyToken: 'sandbox-verify' } });
   const sandbox = (await whatsApp(id))!;
@@ -55,7 +55,14 @@ test('the sandbox stub: sends get wamids, a fixed catalogue, signed inbound webh
   assert.match(first.messageId, /^wamid\.SANDBOX[0-9A-F]{24}$/);
   assert.notEqual(first.messageId, second.messageId);
   await assert.rejects(sandbox.sendText({ to: 'not-a-number', text: 'hi' }), { name: 'ProviderError', code: 131026, retry: 'never' });
-  assert.deepEqual((await sandbox.fetchTemplates()).map((t) => `${t.name}/${t.language}/${t.status}`), ['hello_world/en_US/APPROVED', 'order_update/ar/APPROVED']);
+  assert.deepEqual((await sandbox.fetchTemplates()).map((t) => `${t.name}/${t.language}/${t.status}`), [
+    'hello_world/en_US/APPROVED',
+    'order_update/ar/APPROVED',
+    'order_shipped/en/APPROVED',
+    'invoice_delivery/ar/APPROVED',
+    'product_launch/en/APPROVED',
+    'appointment_reminder/en/APPROVED',
+  ]);
   const raw = Buffer.from(JSON.stringify({ entry: [{ changes: [{ value: { messages: [{ from: '966500000001', id: 'wamid.X', timestamp: '1767225600', type: 'text', text: { body: 'hi' } }] } }] }] }));
   assert.equal(sandbox.parseWebhook(raw, metaSignature(raw, 'sandbox-app-secret')).messages[0]?.text, 'hi');
   assert.throws(() => sandbox.parseWebhook(raw, metaSignature(raw, 'guess')), { name: 'WebhookSignatureError' });
