@@ -127,12 +127,21 @@ export function createWorker(deps: {
     let slot = job.rate_slot;
     for (;;) {
       const now = clock.now();
-      if (!slot || now.getTime() > slot.getTime() + RATE_LATE_MS) slot = await repo.reserveRateSlot(job.rate_key!, job.rate_interval_ms!, now);
+      if (!slot || now.getTime() > slot.getTime() + RATE_LATE_MS) {
+        const next = await repo.reserveRateSlot(job.rate_key!, job.rate_interval_ms!, now, RATE_HOLD_MS);
+        if (!next.reserved) {
+          // The number is busy for a while: back to the queue until then, holding no slot.
+          const wait = Math.max(1, next.slot.getTime() - now.getTime());
+          await repo.release(job.id, workerId, next.slot, null);
+          wakeAt(wait);
+          return false;
+        }
+        slot = next.slot;
+      }
       const wait = slot.getTime() - now.getTime();
       if (wait <= 0) return true;
-      if (wait >= RATE_HOLD_MS || !running) {
+      if (!running) {
         await repo.release(job.id, workerId, slot, slot);
-        wakeAt(wait);
         return false;
       }
       freeSlot(task);
