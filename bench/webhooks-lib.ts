@@ -13,8 +13,8 @@ export const log = (line: string) => process.stderr.write(`${line}\n`);
 const cleanups: (() => Promise<unknown>)[] = [];
 const children = new Set<ChildProcess>();
 
-/** Creates database `name` on the server at `pgUrl` (no path) and drops it at cleanup(). */
-export async function tempDatabase(pgUrl: string, name: string): Promise<string> {
+/** Creates database `name` on the server at `pgUrl` (no path; dropped first if a killed run left it); `drop()` removes it. */
+export async function ownDatabase(pgUrl: string, name: string) {
   const onServer = async (statement: string) => {
     const client = new pg.Client({ connectionString: `${pgUrl}/postgres` });
     await client.connect();
@@ -26,8 +26,14 @@ export async function tempDatabase(pgUrl: string, name: string): Promise<string>
   };
   await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await onServer(`CREATE DATABASE ${name}`);
-  cleanups.push(() => onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-  return `${pgUrl}/${name}`;
+  return { url: `${pgUrl}/${name}`, drop: () => onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/** Creates database `name` on the server at `pgUrl` (no path) and drops it at cleanup(). */
+export async function tempDatabase(pgUrl: string, name: string): Promise<string> {
+  const database = await ownDatabase(pgUrl, name);
+  cleanups.push(database.drop);
+  return database.url;
 }
 
 export const onCleanup = (fn: () => Promise<unknown>) => void cleanups.push(fn);

@@ -13,22 +13,6 @@ import { percentiles } from './lib.js';
 export const APP_SECRET = 'bench-meta-app-secret-0123456789';
 export const WORKSPACE = 'bench-whatsapp';
 
-/** Creates database `name` (dropped first if a killed run left it); `drop()` removes it. */
-export async function ownDatabase(pgUrl: string, name: string) {
-  const onServer = async (statement: string) => {
-    const client = new pg.Client({ connectionString: `${pgUrl}/postgres` });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await onServer(`CREATE DATABASE ${name}`);
-  return { url: `${pgUrl}/${name}`, drop: () => onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
-
 /** (i·A + B) mod 10⁷ is a bijection on 7 digits (A is prime to 10): numbers never repeat. */
 const digits7 = (i: number) => String((BigInt(i) * 3713921n + 412057n) % 10_000_000n).padStart(7, '0');
 /** Seeded contact i: a valid Saudi mobile (+966 50…) as the contacts table keeps it. */

@@ -23,8 +23,8 @@ import { newId } from '../src/lib/ids.js';
 import { startFakeGraph, type FakeGraph } from '../test/helpers/fake-graph.js';
 import { machineLine, ms, serveCommands, startServer, type Command } from './compare-lib.js';
 import { ADMIN_TOKEN, appEnv, log } from './lib.js';
-import { APP_SECRET, WORKSPACE, contactPhone, maxInWindow, merge, ownDatabase, perSecond, run, sampleWaits, sendTextRequest, summariseProfile, webhookRequest, type Run } from './whatsapp-lib.js';
-import { databaseCpu } from './webhooks-lib.js';
+import { APP_SECRET, WORKSPACE, contactPhone, maxInWindow, merge, perSecond, run, sampleWaits, sendTextRequest, summariseProfile, webhookRequest, type Run } from './whatsapp-lib.js';
+import { databaseCpu, ownDatabase } from './webhooks-lib.js';
 import type { Request } from 'autocannon';
 
 /**

@@ -1,7 +1,7 @@
 import { pageRequest } from '../../http/paging.js';
 import type { App } from '../../http/types.js';
 import { apiActor } from '../conversations/conversations.service.js';
-import { IdempotencyHeaders } from '../idempotency/idempotency.schemas.js';
+import { idempotent, IdempotencyHeaders } from '../idempotency/idempotency.http.js';
 import type { IdempotencyService } from '../idempotency/idempotency.service.js';
 import type { TemplateSends } from './send-template.service.js';
 import type { TemplatesService } from './templates.service.js';
@@ -98,12 +98,9 @@ export function templateSendRoutes(app: App, { templateSends, idempotency }: { t
     },
     async (req, reply) => {
       const workspaceId = req.principal.workspaceId;
-      const key = req.headers['idempotency-key'] ?? null;
       // Checked and media fetched before the key's transaction: a fetch must not hold a transaction (PGlite has one connection).
       const prepared = await templateSends.prepare(workspaceId, req.body);
-      const { result, replayed } = await idempotency.run(workspaceId, key, { route: 'sendTemplate', body: req.body }, (trx) => templateSends.send(workspaceId, prepared, apiActor(req), trx));
-      if (replayed) reply.header('idempotent-replayed', 'true');
-      return result;
+      return idempotent(idempotency, req, reply, 'sendTemplate', (trx) => templateSends.send(workspaceId, prepared, apiActor(req), trx));
     },
   );
 }

@@ -1,7 +1,7 @@
 import type { App } from '../../http/types.js';
 import { apiActor } from '../conversations/conversations.service.js';
 import type { IdempotencyService } from '../idempotency/idempotency.service.js';
-import { IdempotencyHeaders } from '../idempotency/idempotency.schemas.js';
+import { idempotent, IdempotencyHeaders } from '../idempotency/idempotency.http.js';
 import { SendResult } from './whatsapp.schemas.js';
 import { SendFileBody } from './send-file.schemas.js';
 import type { SendFileService } from './send-file.service.js';
@@ -32,12 +32,9 @@ export function sendFileRoutes(app: App, { sendFile, idempotency }: { sendFile: 
     },
     async (req, reply) => {
       const workspaceId = req.principal.workspaceId;
-      const key = req.headers['idempotency-key'] ?? null;
       // The file is fetched before any transaction: nothing waits on the network with a transaction open.
       const file = await sendFile.prepare(workspaceId, req.body);
-      const { result, replayed } = await idempotency.run(workspaceId, key, { route: 'sendFile', body: req.body }, (trx) => sendFile.send(workspaceId, req.body, file, apiActor(req), trx));
-      if (replayed) reply.header('idempotent-replayed', 'true');
-      return result;
+      return idempotent(idempotency, req, reply, 'sendFile', (trx) => sendFile.send(workspaceId, req.body, file, apiActor(req), trx));
     },
   );
 }

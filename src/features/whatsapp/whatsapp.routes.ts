@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { App } from '../../http/types.js';
 import { apiActor } from '../conversations/conversations.service.js';
 import type { IdempotencyService } from '../idempotency/idempotency.service.js';
-import { IdempotencyHeaders } from '../idempotency/idempotency.schemas.js';
+import { idempotent, IdempotencyHeaders } from '../idempotency/idempotency.http.js';
 import type { WhatsAppService } from './whatsapp.service.js';
 import type { WhatsAppInbound } from './inbound.service.js';
 import { SandboxInboundBody, SendResult, SendTextBody } from './whatsapp.schemas.js';
@@ -28,13 +28,7 @@ export function whatsAppRoutes(app: App, { whatsApp, idempotency }: { whatsApp: 
         response: { 200: SendResult },
       },
     },
-    async (req, reply) => {
-      const workspaceId = req.principal.workspaceId;
-      const key = req.headers['idempotency-key'] ?? null;
-      const { result, replayed } = await idempotency.run(workspaceId, key, { route: 'sendText', body: req.body }, (trx) => whatsApp.sendText(workspaceId, req.body, apiActor(req), trx));
-      if (replayed) reply.header('idempotent-replayed', 'true');
-      return result;
-    },
+    (req, reply) => idempotent(idempotency, req, reply, 'sendText', (trx) => whatsApp.sendText(req.principal.workspaceId, req.body, apiActor(req), trx)),
   );
 }
 
