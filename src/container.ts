@@ -199,6 +199,7 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
     ensureContact: contacts.ensure,
     adapter: (channelId) => channels.whatsApp(channelId),
     webhookEvents: createWebhookEventsRepo(db),
+    db,
     media,
     mediaLink: media.webhookLink,
   });

@@ -21,6 +21,16 @@ import type { EventType } from '../webhooks/webhooks.service.js';
 import type { SandboxInboundBody } from './whatsapp.schemas.js';
 
 export const INBOUND_JOB = 'whatsapp.inbound';
+export const WEBHOOK_JOB = 'whatsapp.webhook';
+/** A webhook Meta posted, signature checked, as received: its job keeps it and queues what is in it. */
+export const WebhookPayload = Type.Object({
+  /** The id the raw body is kept under: a job run twice keeps it once. */
+  id: Uuid,
+  channelId: Uuid,
+  receivedAt: Type.String({ format: 'date-time' }),
+  signature: Type.String({ maxLength: 200 }),
+  body: Type.String(),
+});
 /** How long the raw body of an accepted webhook is kept. */
 const RAW_KEEP_MS = 7 * 86_400_000;
 /** One inbound message as the provider gave it (Meta's fields, flattened). */
@@ -123,6 +133,8 @@ export function createWhatsAppInbound(deps: {
   ensureContact: (workspaceId: string, input: { phoneNumber: string; name?: string | null; member: string }, actor: ContactActor, trx: Db) => Promise<{ id: string }>;
   adapter: (channelId: string) => Promise<WhatsAppPort | undefined>;
   webhookEvents: WebhookEventsRepo;
+  /** The store outside any transaction: an accepted webhook is one INSERT on its own. */
+  db: Db;
   /** Stores downloaded media and names it (features/media). */
   media: Pick<MediaService, 'save' | 'fileUrl' | 'limitOf' | 'fetchChecked'>;
   /** Webhook links to stored files (`mediaUrl`). */
@@ -215,9 +227,10 @@ export function createWhatsAppInbound(deps: {
 
     /**
      * A webhook from the provider (`POST /webhooks/whatsapp/{channelId}`): the signature checked
-     * over the raw bytes before anything is read (401, nothing stored), then every message and
-     * status of every entry queued as its job, with the raw body kept beside them (7 days), in one
-     * transaction, so the answer is quick and a crash loses nothing Meta was told was received.
+     * over the raw bytes before anything is read (401, nothing stored), the body parsed (400 for
+     * junk), then the raw body stored as a `whatsapp.webhook` job in one statement — no transaction —
+     * so the answer is quick and a crash loses nothing Meta was told was received; the job keeps the
+     * body and queues every message and status (`fanOut`).
      */
     async accept(channelId: string, raw: Buffer, signature: string | undefined) {
       const adapter = await deps.adapter(channelId);
@@ -230,25 +243,48 @@ export function createWhatsAppInbound(deps: {
         if (err instanceof ProviderError) throw errors.malformedBody(err.reason);
         throw err;
       }
-      const now = clock.now();
-      purgeRaw(now);
+      // One statement before the answer: the raw body, as the job that will keep it and fan it out.
+      const payload: Static<typeof WebhookPayload> = { id: newId(), channelId, receivedAt: clock.now().toISOString(), signature: signature ?? '', body: raw.toString('utf8') };
+      await deps.queue.enqueue(deps.db, WEBHOOK_JOB, payload);
+      return { messages: batch.messages.length, statuses: batch.statuses.length };
+    },
+
+    /**
+     * The `whatsapp.webhook` job: the raw body kept (`whatsapp_webhook_events`, 7 days, under the id
+     * given at the door, so a job run twice keeps it and fans it out once), and every message and status of it
+     * queued as its own job, in one transaction. The signature is checked again (the body lay in
+     * the queue); a body that no longer verifies (the app secret changed meanwhile) is a dead letter.
+     */
+    async fanOut(payload: Static<typeof WebhookPayload>): Promise<JobResult> {
+      const adapter = await deps.adapter(payload.channelId);
+      if (!adapter) return { giveUp: true, reason: `channel ${payload.channelId} has no WhatsApp number any more` };
+      const raw = Buffer.from(payload.body, 'utf8');
+      let batch;
+      try {
+        batch = adapter.parseWebhook(raw, payload.signature || undefined);
+      } catch (err) {
+        if (err instanceof WebhookSignatureError || err instanceof ProviderError) return { giveUp: true, reason: err.message };
+        throw err;
+      }
+      purgeRaw(clock.now());
+      const channelId = payload.channelId;
       await transaction(async (trx) => {
-        await deps.webhookEvents.insert({ id: newId(), channel_id: channelId, received_at: now, body: raw.toString('utf8'), messages: batch.messages.length, statuses: batch.statuses.length }, trx);
+        const kept = await deps.webhookEvents.insertOnce({ id: payload.id, channel_id: channelId, received_at: new Date(payload.receivedAt), body: payload.body, messages: batch.messages.length, statuses: batch.statuses.length }, trx);
+        if (!kept) return;
         for (const m of batch.messages) {
           await deps.queue.enqueue(trx, INBOUND_JOB, fromProvider(channelId, m), { key: `whatsapp-in:${channelId}:${m.from}` });
         }
         for (const s of batch.statuses) {
-          const payload: Static<typeof StatusPayload> = {
+          const status: Static<typeof StatusPayload> = {
             channelId,
             messageId: s.messageId,
             status: s.status,
             ...(s.billable !== null && { billable: s.billable }),
             ...(s.error && { errorCode: s.error.code, errorReason: s.error.reason }),
           };
-          await deps.queue.enqueue(trx, STATUS_JOB, payload);
+          await deps.queue.enqueue(trx, STATUS_JOB, status);
         }
       });
-      return { messages: batch.messages.length, statuses: batch.statuses.length };
     },
 
     /** `POST /admin/v1/sandbox/channels/{id}/inbound`: a message for a sandbox channel, queued as if Meta had delivered it. */

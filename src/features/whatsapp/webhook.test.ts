@@ -60,9 +60,14 @@ test('a signed webhook: its message lands like any inbound one, its statuses mov
   const accepted = await post(channel.id, message, metaSignature(message, APP_SECRET));
   assert.equal(accepted.statusCode, 200, accepted.body);
   assert.deepEqual(json(accepted), { messages: 1, statuses: 0 });
-  const [kept] = await raw();
-  assert.deepEqual([kept?.body, kept?.messages, kept?.statuses], [message, 1, 0], 'the exact body, kept with its counts');
+  const stored = await h.store.db.selectFrom('jobs').select(['id', 'payload']).where('name', '=', 'whatsapp.webhook').where(sql<boolean>`payload->>'channelId' = ${channel.id}`).execute();
+  assert.deepEqual(stored.map((j) => (j.payload as { body: string }).body), [message], 'durable before the answer: the exact body, as its job');
   await worker.drain();
+  const [kept] = await raw();
+  assert.deepEqual([kept?.id, kept?.body, kept?.messages, kept?.statuses], [(stored[0]!.payload as { id: string }).id, message, 1, 0], 'the exact body, kept with its counts');
+  // The job run again (a worker died after its commit): nothing kept or queued twice.
+  await h.app.container.whatsAppInbound.fanOut(stored[0]!.payload as never);
+  assert.equal((await raw()).length, 1);
   const contact = json(await ws.api('GET', '/v1/contacts')).items[0];
   assert.deepEqual([contact.name, contact.phoneNumber], ['Layla', '+966501112233']);
   const conversation = (await ok(ws, 'GET', `${CONVERSATIONS}/channels/${channel.id}`)).items[0] as Json;
