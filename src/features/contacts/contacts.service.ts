@@ -32,7 +32,7 @@ interface Change {
   newValue: string | null;
 }
 
-type Emit = (trx: Db, event: { workspaceId: string; type: EventType; payload: object }) => Promise<unknown>;
+type Emit = (trx: Db, event: { workspaceId: string; type: EventType; payload: object | (() => Promise<object>) }) => Promise<unknown>;
 
 /** "" and null mean "no value" (Hatif applies only non-empty fields). */
 const present = (value: string | null | undefined): value is string => typeof value === 'string' && value.trim() !== '';
@@ -118,41 +118,48 @@ export function createContactsService(deps: ContactWriteDeps & { views: ContactV
     return { propertyName: 'Note', oldValue: null, newValue: text.trim() };
   }
 
+  /** A new contact's rows (values, note, history), in `tx`: what create and ensure share. */
+  async function insertNew(workspaceId: string, input: Static<typeof CreateContactBody>, actor: Actor, tx: Db) {
+    const workspaceRegion = await region(workspaceId, tx);
+    const phone = phoneOf(input.phoneNumber, 'phoneNumber', workspaceRegion);
+    const email = present(input.email) ? emailOf(input.email, 'email') : null;
+    const properties = input.properties ?? {};
+    // The definitions are read only when values are given (a contact made by a message has none).
+    const plan = Object.keys(properties).length ? planValues(properties, (await definitions(workspaceId, tx)).find, workspaceRegion) : { put: [], remove: [] };
+    const name = present(input.name) ? input.name.trim() : phone;
+    const at = clock.now();
+    const customFields = Object.fromEntries(Object.entries(input.customFields ?? {}).filter((e): e is [string, string] => present(e[1])));
+    const result = await repo.insert(
+      newContact(
+        {
+          workspace_id: workspaceId,
+          name,
+          phone_number: phone,
+          email,
+          company: present(input.company) ? input.company.trim() : null,
+          position: present(input.position) ? input.position.trim() : null,
+          custom_fields: customFields,
+          ...(input.contactType !== undefined && { contact_type: input.contactType }),
+        },
+        at,
+        actor.id,
+      ),
+      tx,
+    );
+    if ('existingId' in result) throw errors.contactPhoneTaken(phone, result.existingId);
+    const row = result.row;
+    const changes: Change[] = STANDARD.filter(([col]) => row[col] !== null).map(([col, label]) => ({ propertyName: label, oldValue: null, newValue: String(row[col]) }));
+    for (const [key, value] of Object.entries(customFields)) changes.push({ propertyName: `CustomFields.${key}`, oldValue: null, newValue: value });
+    changes.push(...(await applyValues(row.id, plan, [], tx)));
+    if (present(input.note)) changes.push(await addNote(workspaceId, row.id, input.note, actor, at, tx));
+    await repo.record(historyRows(workspaceId, row.id, changes, actor, at), tx);
+    return row;
+  }
+
   const service = {
     async create(workspaceId: string, input: Static<typeof CreateContactBody>, actor: Actor, trx?: Db) {
       return transaction(async (tx) => {
-        const workspaceRegion = await region(workspaceId, tx);
-        const phone = phoneOf(input.phoneNumber, 'phoneNumber', workspaceRegion);
-        const email = present(input.email) ? emailOf(input.email, 'email') : null;
-        const { find } = await definitions(workspaceId, tx);
-        const plan = planValues(input.properties ?? {}, find, workspaceRegion);
-        const name = present(input.name) ? input.name.trim() : phone;
-        const at = clock.now();
-        const customFields = Object.fromEntries(Object.entries(input.customFields ?? {}).filter((e): e is [string, string] => present(e[1])));
-        const result = await repo.insert(
-          newContact(
-            {
-              workspace_id: workspaceId,
-              name,
-              phone_number: phone,
-              email,
-              company: present(input.company) ? input.company.trim() : null,
-              position: present(input.position) ? input.position.trim() : null,
-              custom_fields: customFields,
-              ...(input.contactType !== undefined && { contact_type: input.contactType }),
-            },
-            at,
-            actor.id,
-          ),
-          tx,
-        );
-        if ('existingId' in result) throw errors.contactPhoneTaken(phone, result.existingId);
-        const row = result.row;
-        const changes: Change[] = STANDARD.filter(([col]) => row[col] !== null).map(([col, label]) => ({ propertyName: label, oldValue: null, newValue: String(row[col]) }));
-        for (const [key, value] of Object.entries(customFields)) changes.push({ propertyName: `CustomFields.${key}`, oldValue: null, newValue: value });
-        changes.push(...(await applyValues(row.id, plan, [], tx)));
-        if (present(input.note)) changes.push(await addNote(workspaceId, row.id, input.note, actor, at, tx));
-        await repo.record(historyRows(workspaceId, row.id, changes, actor, at), tx);
+        const row = await insertNew(workspaceId, input, actor, tx);
         const contact = await view(workspaceId, row, tx);
         await emit(tx, { workspaceId, type: 'ContactCreated', payload: contact });
         return contact;
@@ -169,8 +176,10 @@ export function createContactsService(deps: ContactWriteDeps & { views: ContactV
         const found = await repo.findByPhone(workspaceId, phone, tx);
         if (found) return { id: found.id, phoneNumber: phone, created: false };
         try {
-          const contact = await service.create(workspaceId, { phoneNumber: phone, ...(present(input.name) && { name: input.name }) }, actor, tx);
-          return { id: contact.id, phoneNumber: phone, created: true };
+          const row = await insertNew(workspaceId, { phoneNumber: phone, ...(present(input.name) && { name: input.name }) }, actor, tx);
+          // The contact's view is built only when a webhook listens: nobody reads it here.
+          await emit(tx, { workspaceId, type: 'ContactCreated', payload: () => view(workspaceId, row, tx) });
+          return { id: row.id, phoneNumber: phone, created: true };
         } catch (err) {
           // Created by a concurrent call since the lookup (create wrote nothing).
           if (err instanceof AppError && err.code === 'Wasl:Contact:DuplicatePhoneNumber') return { id: String(err.extra.data!.contactId), phoneNumber: phone, created: false };

@@ -26,7 +26,7 @@ export interface Actor {
 }
 export const apiActor = (req: { principal: Principal }): Actor => ({ userId: null, name: req.principal.clientId, serviceAccountId: req.principal.serviceAccountId });
 
-type Emit = (trx: Db, event: { workspaceId: string; channelId?: string; type: EventType; payload: object }) => Promise<unknown>;
+type Emit = (trx: Db, event: { workspaceId: string; channelId?: string; type: EventType; payload: object | (() => Promise<object>) }) => Promise<unknown>;
 
 export function createConversationsService(deps: {
   repo: ConversationsRepo;
@@ -160,7 +160,8 @@ export function createConversationsService(deps: {
         trx,
       );
       if (created) {
-        await emit(trx, { workspaceId: input.workspaceId, channelId: input.channelId, type: 'ConversationCreated', payload: toConversation(await view(input.workspaceId, row.id, trx)) });
+        // Built only when a webhook listens (an inbound message from a new sender makes one).
+        await emit(trx, { workspaceId: input.workspaceId, channelId: input.channelId, type: 'ConversationCreated', payload: async () => toConversation(await view(input.workspaceId, row.id, trx)) });
       }
       return row;
     },

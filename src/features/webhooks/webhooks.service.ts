@@ -154,20 +154,24 @@ export function createWebhooksService(deps: {
      * statement: the channel's URL for this event type, an explicit `url` (an IVR request's), and
      * the workspace events URL (as `{eventType, data}`). Workers are woken when it commits.
      */
-    async emit(trx: Db, event: { workspaceId: string; channelId?: string; type: EventType | 'Test'; payload: object; url?: string }) {
+    /**
+     * `payload` may be a function: it is called (in `trx`) only when some URL will receive the
+     * event, so a feature need not build an event nobody listens to.
+     */
+    async emit(trx: Db, event: { workspaceId: string; channelId?: string; type: EventType | 'Test'; payload: object | (() => Promise<object>); url?: string }) {
       const channel = event.channelId ? await channelHooks(event.channelId, trx) : undefined;
       const field = event.type === 'Test' ? null : CHANNEL_URL[event.type];
       const channelUrls = new Set<string>();
       if (channel && field && channel[field]) channelUrls.add(channel[field]!);
       if (event.url) channelUrls.add(event.url);
-      const raw = event.type === 'Test' ? JSON.stringify({ eventType: event.type, data: event.payload }) : JSON.stringify(event.payload);
+      const workspace = await workspaceHooks(event.workspaceId, trx);
+      const toWorkspace = Boolean(workspace?.eventsWebhookUrl) && event.type !== 'Test';
+      if (!channelUrls.size && !toWorkspace) return [];
+      const payload = typeof event.payload === 'function' ? await event.payload() : event.payload;
+      const raw = event.type === 'Test' ? JSON.stringify({ eventType: event.type, data: payload }) : JSON.stringify(payload);
       const signer = event.channelId ? 'channel' : 'workspace';
       const wanted = [...channelUrls].map((url) => ({ url, body: raw, signer }) as const);
-      const workspace = await workspaceHooks(event.workspaceId, trx);
-      if (workspace?.eventsWebhookUrl && event.type !== 'Test') {
-        wanted.push({ url: workspace.eventsWebhookUrl, body: JSON.stringify({ eventType: event.type, data: event.payload }), signer: 'workspace' });
-      }
-      if (!wanted.length) return [];
+      if (toWorkspace) wanted.push({ url: workspace!.eventsWebhookUrl!, body: JSON.stringify({ eventType: event.type, data: payload }), signer: 'workspace' });
       const now = clock.now();
       const found = await targets.forEmit(event.workspaceId, wanted.map((w) => w.url), now, trx);
       const rows = wanted.map(({ url, body, signer }) => {
