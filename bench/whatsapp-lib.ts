@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
+import { profileShares, type CpuProfile } from './profile-lib.js';
 import { readFile } from 'node:fs/promises';
 import autocannon, { type Request, type Result } from 'autocannon';
 import pg from 'pg';
@@ -116,41 +117,10 @@ export function perSecond(times: number[]) {
   return Array.from(counts, (c) => c ?? 0);
 }
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
-
 /** A .cpuprofile's self time by package or src/ folder and its top functions by self and inclusive time (share of samples). */
 export async function summariseProfile(file: string, top = 15) {
-  const p = JSON.parse(await readFile(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const short = (url: string) => url.replace(/^file:\/\//, '').replace(`${process.cwd()}/`, '');
-  const label = (n: ProfileNode) => `${n.callFrame.functionName || '(anonymous)'} ${short(n.callFrame.url)}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}` : ''}`;
-  const category = (n: ProfileNode) => {
-    const url = short(n.callFrame.url);
-    if (!url) return n.callFrame.functionName.startsWith('(') ? n.callFrame.functionName : '(native)';
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-    if (pkg) return pkg[1]!;
-    if (url.startsWith('node:')) return 'node internals';
-    return url.split('/').slice(0, 3).join('/');
-  };
-  const self = new Map<string, number>();
-  const cat = new Map<string, number>();
-  const incl = new Map<string, number>();
-  const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
-  const walk = (n: ProfileNode, onStack: Set<string>): number => {
-    let sum = n.hitCount ?? 0;
-    const l = label(n);
-    const fresh = !onStack.has(l);
-    if (fresh) onStack.add(l);
-    for (const c of n.children ?? []) sum += walk(byId.get(c)!, onStack);
-    if (fresh) {
-      onStack.delete(l);
-      add(incl, l, sum);
-    }
-    add(self, l, n.hitCount ?? 0);
-    add(cat, category(n), n.hitCount ?? 0);
-    return sum;
-  };
-  walk(p.nodes[0]!, new Set());
+  const p = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
+  const { self, cat, incl } = profileShares(p, 3);
   const total = p.samples.length;
   const idle = self.get('(idle) ') ?? 0;
   const pct = (x: number) => `${((x / (total - idle)) * 100).toFixed(1)} %`;
