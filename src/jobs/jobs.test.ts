@@ -154,6 +154,19 @@ test('a rate key lets one job start per interval, across workers', async () => {
   assert.deepEqual(paced.map((r) => r.attempt), [1, 1, 1], 'waiting for a slot is not an attempt');
 });
 
+test('a rate key never lets jobs bunch up behind a late worker: due together after a long pause, they still start one per interval', async () => {
+  for (let i = 0; i < 3; i++) await enqueue({ tag: `bunch${i}` }, { rate: { key: 'number:+966500000002', intervalMs: 1000 } });
+  await worker.drain();
+  assert.equal(runs.filter((r) => r.tag.startsWith('bunch')).length, 1);
+  // The worker comes back 5 s later: both waiting jobs are due, but only one slot is free now.
+  h.clock.advance(5000);
+  await worker.drain();
+  assert.equal(runs.filter((r) => r.tag.startsWith('bunch')).length, 2, 'one start, not two on stale slots');
+  h.clock.advance(1000);
+  await worker.drain();
+  assert.equal(runs.filter((r) => r.tag.startsWith('bunch')).length, 3);
+});
+
 test("a dead worker's job runs again once its lease expires", async () => {
   // Due an hour from now for the real worker; the ghost claims it with a clock of its own, ahead.
   const id = await enqueue({ tag: 'orphan' }, { runAt: new Date(h.clock.now().getTime() + 3_600_000) });
