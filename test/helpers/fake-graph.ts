@@ -39,7 +39,12 @@ export interface FakeGraphOptions {
    * Statuses posted back to Wasl as Meta does, signed with `appSecret`: after each accepted send,
    * `sent`, `delivered`, `read` to `webhookUrl` (a function, so a test may start Wasl afterwards).
    */
-  callbacks?: { webhookUrl: () => string; appSecret: string; statuses?: Array<'sent' | 'delivered' | 'read'> };
+  /**
+   * Post signed status webhooks back to Wasl after each message send. `early`: post them (and wait
+   * for Wasl's answers) before answering the send, as Meta sometimes does in effect — the callbacks
+   * then arrive before the sender has stored the wamid.
+   */
+  callbacks?: { webhookUrl: () => string; appSecret: string; statuses?: Array<'sent' | 'delivered' | 'read'>; early?: boolean };
 }
 
 const metaError = (code: number, message: string, details?: string) => ({ error: { message, type: 'OAuthException', code, ...(details && { error_data: { details } }), fbtrace_id: 'AfakeTrace' } });
@@ -96,9 +101,11 @@ export async function startFakeGraph(options: FakeGraphOptions = {}) {
         const scripted = await options.answer?.(message);
         if (scripted) return send(scripted[0], scripted[1]);
         const wamid = `wamid.FAKE${(++counter).toString().padStart(6, '0')}${randomBytes(4).toString('hex').toUpperCase()}`;
-        send(200, { messaging_product: 'whatsapp', contacts: [{ input: message.to, wa_id: message.to }], messages: [{ id: wamid }] });
-        if (options.callbacks) callBack(wamid, String(message.to));
-        return;
+        const answer = () => send(200, { messaging_product: 'whatsapp', contacts: [{ input: message.to, wa_id: message.to }], messages: [{ id: wamid }] });
+        if (!options.callbacks) return answer();
+        if (!options.callbacks.early) return void (answer(), callBack(wamid, String(message.to)));
+        await callBack(wamid, String(message.to));
+        return answer();
       }
       if (req.method === 'GET' && second === 'message_templates') {
         const all = (options.templates ?? []).map((t, i) => ({ id: t.id ?? String(1000 + i), ...t }));
@@ -147,6 +154,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}) {
     })();
     pendingCallbacks.add(job);
     void job.finally(() => pendingCallbacks.delete(job));
+    return job;
   }
 
   server.on('connection', (socket) => {

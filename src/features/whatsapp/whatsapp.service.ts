@@ -9,7 +9,7 @@ import { errors } from '../../lib/errors.js';
 import { pace, type JobQueue, type JobContext, type JobResult } from '../../jobs/queue.js';
 import { ProviderError } from '../../providers/errors.js';
 import type { MediaKind, SendReceipt, TemplateComponent, WhatsAppPort } from '../../providers/whatsapp/port.js';
-import { nextStatus, STATUS_OF, type MessageStatus } from './status.js';
+import { stepsTo, STATUS_OF, type MessageStatus } from './status.js';
 import type { Actor as ContactActor } from '../contacts/contacts.service.js';
 import type { Actor, ConversationsService } from '../conversations/conversations.service.js';
 import type { ConversationEvents } from '../conversations/events.service.js';
@@ -28,6 +28,8 @@ export const StatusPayload = Type.Object({
   errorCode: Type.Optional(Type.Integer()),
   errorReason: Type.Optional(Type.String()),
 });
+/** When a callback for a wamid not stored yet is tried again: the send's commit is usually a moment behind. */
+const UNKNOWN_WAMID_RETRY_MS = [1_000, 2_000, 5_000, 10_000];
 const WINDOW_MS = 24 * 3_600_000;
 const Source = codes(EventSourceType);
 const Direction = codes(EventDirection);
@@ -263,18 +265,22 @@ export function createWhatsAppService(deps: {
     async applyStatus(update: Static<typeof StatusPayload>, ctx: JobContext): Promise<JobResult> {
       return transaction(async (trx) => {
         const known = await events.byExternalId(trx, update.channelId, update.messageId);
-        if (!known) return ctx.attempt < ctx.maxAttempts ? { retryAt: new Date(clock.now().getTime() + 5_000), reason: `no message ${update.messageId} yet` } : undefined;
+        if (!known) {
+          const wait = UNKNOWN_WAMID_RETRY_MS[Math.min(ctx.attempt, UNKNOWN_WAMID_RETRY_MS.length) - 1]!;
+          return ctx.attempt < ctx.maxAttempts ? { retryAt: new Date(clock.now().getTime() + wait), reason: `no message ${update.messageId} yet` } : undefined;
+        }
         // Two callbacks of one message at once: the second decides from what the first wrote.
         const found = await events.locked(trx, known);
         const current = (found.status ?? 'Pending') as MessageStatus;
-        const next = nextStatus(current, STATUS_OF[update.status]);
-        if (next === current) return;
-        const changed = await events.update(trx, found.workspace_id, found.id, {
-          status: next,
-          ...(next === 'Failed' && { errorCode: update.errorCode ?? null, failureReason: update.errorReason ?? null }),
-          ...(update.billable !== undefined && { data: { ...found.data, billable: update.billable } }),
-        });
-        await emitMessage(trx, changed);
+        // Each step a skipped one implies (Read on a Sent message passes Delivered), written and heard in order.
+        for (const step of stepsTo(current, STATUS_OF[update.status])) {
+          const changed = await events.update(trx, found.workspace_id, found.id, {
+            status: step,
+            ...(step === 'Failed' && { errorCode: update.errorCode ?? null, failureReason: update.errorReason ?? null }),
+            ...(update.billable !== undefined && { data: { ...found.data, billable: update.billable } }),
+          });
+          await emitMessage(trx, changed);
+        }
       });
     },
   };
