@@ -74,6 +74,8 @@ const ROUTES: Routes<Container>[] = [
   mediaRoutes,
   sendFileRoutes,
   webhooksAdminRoutes,
+  // [audio] routes here.
+  // [voice] routes here.
 ];
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;

@@ -208,5 +208,8 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     fileStorage: fileStorage(env),
     mediaMaxBytes: mediaMaxBytes(env),
     mediaLinkTtlSeconds: int(env, 'MEDIA_LINK_TTL_SECONDS', 3600, 60),
+    // [audio] config here.
+    // [tts] config here.
+    // [voice] config here.
   });
 }

@@ -211,10 +211,13 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
   queue.define(...templateJobs({ templates }));
   const markRead = createReadReceiptSender({ adapter: (channelId) => channels.whatsApp(channelId), lastInboundMessageId: conversations.lastInboundMessageId });
   queue.define(...whatsAppJobs({ whatsApp, inbound: whatsAppInbound, markRead }));
+  // [audio] wired here.
+  // [tts] wired here.
+  // [voice] wired here.
   const idempotency = createIdempotencyService({ repo: createIdempotencyRepo(db), transaction, clock });
 
   const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts });
 
-  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, whatsApp, whatsAppInbound, media, sendFile, templates, templateSends, idempotency, settings, bootstrap };
+  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, whatsApp, whatsAppInbound, media, sendFile, templates, templateSends, idempotency, settings, bootstrap /* [audio] [tts] [voice] exports here */ };
 }
 export type Container = ReturnType<typeof createContainer>;

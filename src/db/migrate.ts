@@ -29,6 +29,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011_whatsapp_templates': m0011,
   '0012_files': m0012,
   '0013_rate_slots_precise': m0013,
+  // [audio] 0014 here.
+  // [voice] 0015 here.
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -61,6 +61,9 @@ const STATUS = {
   'Wasl:File:UnsupportedType': 422,
   'Wasl:File:LinkExpired': 403,
   'Wasl:File:LinkInvalid': 403,
+  // [audio] codes here.
+  // [tts] codes here.
+  // [voice] codes here.
   'Wasl:RateLimited': 429,
   'Wasl:Auth:TooManyFailures': 429,
   'Wasl:HeadersTooLarge': 431,
@@ -233,6 +236,9 @@ export const errors = {
   fileLinkExpired: () => new AppError('Wasl:File:LinkExpired', 'This file link has expired: ask for the file again (GET /v1/files/{id} with a token, or a newer webhook).'),
   fileLinkInvalid: () => new AppError('Wasl:File:LinkInvalid', "This file link's signature is not valid for this file and time."),
   // 5xx
+  // [audio] factories here.
+  // [tts] factories here.
+  // [voice] factories here.
   internal: () => new AppError('Wasl:InternalError', 'An internal error occurred during your request!'),
   draining: () => new AppError('Wasl:ShuttingDown', 'The server is shutting down; retry on another node.'),
   busy: (retryAfterSeconds: number) =>
