@@ -14,6 +14,9 @@ import { conversationsRoutes } from './features/conversations/conversations.rout
 import { whatsAppRoutes, whatsAppSandboxRoutes, whatsAppWebhookRoutes } from './features/whatsapp/whatsapp.routes.js';
 import { sendFileRoutes } from './features/whatsapp/send-file.routes.js';
 import { mediaRoutes } from './features/media/media.routes.js';
+import { audioRoutes } from './features/audio/audio.routes.js';
+import { voiceRoutes, voiceSandboxRoutes } from './features/voice/voice.routes.js';
+import { twimlRoutes } from './features/voice/twiml.routes.js';
 import { templateSendRoutes, templatesAdminRoutes } from './features/templates/templates.routes.js';
 import { tagsRoutes } from './features/tags/tags.routes.js';
 import { workspaceUsersAdminRoutes, workspaceUsersRoutes } from './features/workspace-users/workspace-users.routes.js';
@@ -75,7 +78,11 @@ const ROUTES: Routes<Container>[] = [
   sendFileRoutes,
   webhooksAdminRoutes,
   // [audio] routes here.
+  audioRoutes,
   // [voice] routes here.
+  twimlRoutes,
+  voiceRoutes,
+  voiceSandboxRoutes,
 ];
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;

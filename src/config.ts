@@ -56,6 +56,10 @@ export interface Config {
   mediaMaxBytes: number;
   /** MEDIA_LINK_TTL_SECONDS: how long a signed file link in a webhook payload (`mediaUrl`) stays valid. */
   mediaLinkTtlSeconds: number;
+  /** CALL_CONCURRENCY: outbound IVR calls one process runs at once (its own worker loop: calls wait on the phone, not the CPU). */
+  callConcurrency: number;
+  /** RING_TIMEOUT_SECONDS: how long an outbound call rings before it is given up as not answered. */
+  ringTimeoutSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -209,7 +213,17 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     mediaMaxBytes: mediaMaxBytes(env),
     mediaLinkTtlSeconds: int(env, 'MEDIA_LINK_TTL_SECONDS', 3600, 60),
     // [audio] config here.
+    audioMaxBytes: int(env, 'AUDIO_MAX_BYTES', 10_000_000, 1024),
+    audioMaxSeconds: int(env, 'AUDIO_MAX_SECONDS', 600, 1),
+    ffmpegPath: str(env, 'FFMPEG_PATH'),
     // [tts] config here.
+    espeakNgPath: str(env, 'ESPEAK_NG_PATH'),
+    ttsEngine: ((raw: string): 'auto' | 'process' | 'wasm' => {
+      if (raw === 'auto' || raw === 'process' || raw === 'wasm') return raw;
+      throw new ConfigError(`TTS_ENGINE must be auto, process or wasm, got "${env.TTS_ENGINE}"`);
+    })(str(env, 'TTS_ENGINE')?.toLowerCase() ?? 'auto'),
     // [voice] config here.
+    callConcurrency: int(env, 'CALL_CONCURRENCY', 100, 1),
+    ringTimeoutSeconds: int(env, 'RING_TIMEOUT_SECONDS', 45, 5),
   });
 }

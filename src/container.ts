@@ -62,6 +62,20 @@ import { createSecretBox, createSecretsStart } from './lib/secret-box.js';
 import { ENCRYPTION_KEY } from './features/bootstrap/settings.repo.js';
 import { createTransactor } from './db/transaction.js';
 import { createLifecycle } from './lib/lifecycle.js';
+import { createAudioConverter } from './providers/audio/convert.js'; // [audio]
+import { createAudioRepo } from './features/audio/audio.repo.js'; // [audio]
+import { createAudioService } from './features/audio/audio.service.js'; // [audio]
+import { createTts } from './providers/tts/index.js'; // [tts]
+import { createCallsRepo } from './features/voice/calls.repo.js'; // [voice]
+import { toE164 } from './lib/phone.js'; // [voice]
+import { errors } from './lib/errors.js'; // [voice]
+import { createCallsService } from './features/voice/calls.service.js'; // [voice]
+import { createIvrService } from './features/voice/ivr.service.js'; // [voice]
+import { createPromptLoader } from './features/voice/prompts.js'; // [voice]
+import { createSandboxCalls } from './features/voice/sandbox-calls.js'; // [voice]
+import { voiceJobs } from './features/voice/voice.jobs.js'; // [voice]
+import { createTwimlCalls } from './features/voice/twiml-calls.js'; // [voice]
+import { createTwimlRepo } from './features/voice/twiml.repo.js'; // [voice]
 
 /** The one place that wires repos → services → job handlers. */
 export function createContainer({ config, db, clock }: { config: Config; db: Db; clock: Clock }) {
@@ -212,12 +226,48 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
   const markRead = createReadReceiptSender({ adapter: (channelId) => channels.whatsApp(channelId), lastInboundMessageId: conversations.lastInboundMessageId });
   queue.define(...whatsAppJobs({ whatsApp, inbound: whatsAppInbound, markRead }));
   // [audio] wired here.
+  // Uploaded audio (issue 10): ffmpeg converts (a process per file, one per CPU at once); the WAVs are the workspace's files.
+  const audioConverter = createAudioConverter({ ffmpegPath: config.ffmpegPath });
+  const audio = createAudioService({ converter: audioConverter, media, repo: createAudioRepo(db), transaction, clock, publicUrl: config.publicUrl, maxSeconds: config.audioMaxSeconds });
   // [tts] wired here.
+  // Text-to-speech (espeak-ng: the program when it runs here, else the npm WASM build); engine chosen at first render.
+  const tts = createTts({ espeakPath: config.espeakNgPath, prefer: config.ttsEngine });
+  lifecycle.add('tts', { stop: () => tts.close() });
   // [voice] wired here.
+  // Calls (issue 10): records and their webhooks, outbound IVR through the channel's telephony adapter, simulated inbound calls.
+  const callsRepo = createCallsRepo(db);
+  const calls = createCallsService({ repo: callsRepo, transaction, clock, emit: webhooks.emit, conversations, events: conversationEvents, ensureContact: contacts.ensure });
+  // Prompt WAVs: up to 10 MB each, through the SSRF guard, 30 s for the whole file.
+  const promptHttp = createOutboundHttp({ allowPrivate: config.webhookAllowPrivate, timeoutMs: 30_000, label: 'prompt URL', userAgent: 'Wasl-Voice/1.0' });
+  lifecycle.add('prompt http', { stop: () => promptHttp.close() });
+  const prompts = createPromptLoader({ http: promptHttp, ownAudio: audio.audioByUrl, toTelephonyWav: (input) => audioConverter.toTelephonyWav(input), tts, storage: fileStorage, repo: callsRepo, clock, publicUrl: config.publicUrl });
+  // Calls on a TwiML provider: placed by the IVR job, then carried on by the provider's callbacks (any node).
+  const twimlCalls = createTwimlCalls({ repo: createTwimlRepo(db), calls: callsRepo, transaction, clock, steps: () => ivr.steps, channel: channels.voiceOf, telephony: (channel) => providers.telephony(channel), storage: fileStorage, publicUrl: config.publicUrl, ringTimeoutMs: config.ringTimeoutSeconds * 1000 });
+  const ivr = createIvrService({
+    repo: callsRepo,
+    calls,
+    transaction,
+    clock,
+    queue,
+    emit: webhooks.emit,
+    assertUrl,
+    channel: channels.voiceOf,
+    telephony: (channel) => providers.telephony(channel),
+    callbacks: twimlCalls,
+    prompts,
+    normaliseNumber: async (workspaceId, input, member) => {
+      const number = toE164(input, await contactRegion(workspaceId));
+      if (!number) throw errors.invalidField(member, `${member} "${input}" is not a valid phone number.`);
+      return number;
+    },
+    ringTimeoutMs: config.ringTimeoutSeconds * 1000,
+  });
+  const sandboxCalls = createSandboxCalls({ transaction, clock, queue, calls, repo: callsRepo, channel: channels.voiceOf });
+  queue.define(...voiceJobs({ ivr, sandboxCalls, callConcurrency: config.callConcurrency }));
   const idempotency = createIdempotencyService({ repo: createIdempotencyRepo(db), transaction, clock });
 
   const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts });
 
-  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, whatsApp, whatsAppInbound, media, sendFile, templates, templateSends, idempotency, settings, bootstrap /* [audio] [tts] [voice] exports here */ };
+  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, whatsApp, whatsAppInbound, media, sendFile, templates, templateSends, idempotency, settings, bootstrap, tts, audio, audioConverter, calls, ivr, sandboxCalls, twimlCalls /* [audio] [tts] [voice] exports here */ };
 }
 export type Container = ReturnType<typeof createContainer>;

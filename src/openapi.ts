@@ -41,6 +41,7 @@ const TAGS = [
   { name: 'Channels', description: "The workspace's WhatsApp and phone channels." },
   { name: 'Tags', description: 'Conversation tags.' },
   { name: 'WhatsApp', description: 'Sending WhatsApp messages: queued durably, sent by jobs, each status change a WhatsApp Message Webhook.' },
+  { name: 'Voice', description: 'Outbound IVR calls, their audio prompts (upload, TTS), inbound and outbound call records and the call list.' },
   { name: 'Contacts', description: 'The contact book: contacts, their notes, history and typed property values; search.' },
   { name: 'Contact Properties', description: 'Typed custom properties of contacts.' },
   { name: 'Conversations', description: "A contact's conversation on a channel: create-or-get, lists with every filter, assignment, tags and the timeline." },

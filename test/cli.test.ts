@@ -552,3 +552,18 @@ test('sandbox inbound: a customer message to a sandbox channel is queued (202, i
   const missing = await wasl(['sandbox', 'inbound', channel.id, '--text', 'x']);
   assert.equal(missing.code, 2, 'a required option is a usage error');
 });
+
+test('sandbox call: a sandbox line receives a call (202, its call id), answered or missed; a bad number is refused', async () => {
+  const ws = await ok(['workspace', 'create', '--name', 'cli-calls']);
+  const channel = await ok(['channel', 'create', '--workspace', ws.id, '--name', 'Line', '--type', '1']);
+  const answered = await ok(['sandbox', 'call', channel.id, '--from', '966501234567', '--duration', '12']);
+  assert.match(answered.callId, /^[0-9a-f-]{36}$/);
+  const missed = await ok(['sandbox', 'call', channel.id, '--from', '966501234567', '--missed']);
+  assert.notEqual(missed.callId, answered.callId);
+  const bad = await wasl(['sandbox', 'call', channel.id, '--from', 'nobody']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /from/);
+  const wa = await ok(['channel', 'create', '--workspace', ws.id, '--name', 'WA', '--type', '2']);
+  const refused = await wasl(['sandbox', 'call', wa.id, '--from', '966501234567']);
+  assert.match(refused.stderr, /HTTP 422, Wasl:Channel:NotSandboxVoice/);
+});

@@ -186,6 +186,23 @@ export const commands: readonly Command[] = [
       );
     },
   },
+  {
+    group: 'sandbox',
+    verb: 'call',
+    summary: "A sandbox line receives a phone call (rings 3 s, then answered for --duration seconds, or missed with --missed).",
+    positional: 'CHANNEL_ID',
+    options: {
+      from: { type: 'string', value: 'NUMBER', required: true, help: "the caller's number with country code" },
+      duration: { type: 'string', value: 'SECONDS', help: 'how long the answered call lasts (default 30)' },
+      missed: { type: 'boolean', help: 'nobody answers' },
+    },
+    run: (api, { id, values }) =>
+      api.request(
+        'POST',
+        `/admin/v1/sandbox/channels/${seg(id)}/inbound-call`,
+        compact({ from: str(values, 'from'), answered: values.missed ? false : undefined, durationSeconds: str(values, 'duration') === undefined ? undefined : Number(str(values, 'duration')) }),
+      ),
+  },
   ...webhookCommands,
   ...templateCommands,
 ];

@@ -13,6 +13,9 @@ import * as m0010 from './migrations/0010_whatsapp_webhooks.js';
 import * as m0011 from './migrations/0011_whatsapp_templates.js';
 import * as m0012 from './migrations/0012_files.js';
 import * as m0013 from './migrations/0013_rate_slots_precise.js';
+import * as m0014 from './migrations/0014_audio.js';
+import * as m0015 from './migrations/0015_calls.js';
+import * as m0016 from './migrations/0016_twiml.js';
 
 /** Numbered migrations, listed here so they are bundled with the code and run in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -30,7 +33,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012_files': m0012,
   '0013_rate_slots_precise': m0013,
   // [audio] 0014 here.
+  '0014_audio': m0014,
   // [voice] 0015 here.
+  '0015_calls': m0015,
+  '0016_twiml': m0016,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

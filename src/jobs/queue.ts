@@ -28,6 +28,11 @@ export interface QueuedJobDefinition<S extends TSchema = TSchema> {
   /** Delay before the retry that follows attempt `attempt` (1-based) after a thrown error. Default: exponential with jitter. */
   backoff?: (attempt: number) => number;
   timeoutMs?: number;
+  /**
+   * Run by a worker loop of their own with this concurrency, not by the general loops: jobs that
+   * mostly wait (a phone call lasts minutes) and must not take the general loops' slots.
+   */
+  ownLoop?: number;
   handler: (payload: Static<S>, ctx: JobContext) => Promise<JobResult>;
 }
 

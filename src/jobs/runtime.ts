@@ -4,7 +4,7 @@ import type { Store } from '../db/store.js';
 import type { Clock } from '../lib/clock.js';
 import { JOBS_CHANNEL, type JobsRepo } from './jobs.repo.js';
 import type { JobMetrics } from './metrics.js';
-import type { JobQueue } from './queue.js';
+import { isClaimed, type JobQueue, type QueuedJobDefinition } from './queue.js';
 import { createWorker, type Worker, type WorkerOptions } from './worker.js';
 
 export interface WorkerDeps {
@@ -35,7 +35,7 @@ export function workerOptions(config: Pick<Config, 'workers' | 'jobConcurrency' 
 export async function startWorkers(deps: WorkerDeps, { count = 1, ...options }: WorkerOptions & { count?: number } = {}): Promise<Workers> {
   const { store } = deps;
   const logger = deps.logger.child({ component: 'worker' });
-  const workers = Array.from({ length: count }, () =>
+  const make = (loop: WorkerOptions) =>
     createWorker({
       repo: deps.repo,
       queue: deps.queue,
@@ -43,9 +43,15 @@ export async function startWorkers(deps: WorkerDeps, { count = 1, ...options }: 
       logger,
       metrics: deps.metrics,
       listen: store ? (wake) => store.listen(JOBS_CHANNEL, wake) : undefined,
-      options,
-    }),
-  );
+      options: loop,
+    });
+  // Kinds with a loop of their own (`ownLoop`) get one beside the general loops, unless names were chosen.
+  const own = options.names ? [] : [...deps.queue.definitions().values()].filter((d) => !isClaimed(d) && d.ownLoop) as QueuedJobDefinition[];
+  const names = options.names ?? [...deps.queue.definitions().keys()].filter((n) => !own.some((d) => d.name === n));
+  const workers = [
+    ...Array.from({ length: count }, () => make({ ...options, names })),
+    ...(count > 0 ? own.map((d) => make({ ...options, names: [d.name], concurrency: d.ownLoop })) : []),
+  ];
   for (const worker of workers) await worker.start();
   return {
     workers,

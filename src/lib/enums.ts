@@ -45,6 +45,17 @@ export const EventDirection = { 1: 'Inbound', 2: 'Outbound', 3: 'Internal' } as 
 /** The call webhook's sentiment scale (§4.1), also a conversation's. */
 export const Sentiment = { 1: 'Positive', 2: 'Neutral', 3: 'Negative', 4: 'Mixed', 5: 'Unknown' } as const;
 
+// Voice (spec §3.23, §4.1, §4.3). The IVR tables are undocumented integers (§8): Wasl numbers the
+// sample payload's lists in their order (the live `status 4, result 1` then reads Completed,
+// DigitPressed); `ttsVoice` 1 = Female as the spec example shows (Male first, as the request lists).
+export const TtsVoice = { 0: 'Male', 1: 'Female' } as const;
+export const IvrAudioType = { 1: 'File', 2: 'Tts' } as const;
+export const IvrStatus = { 0: 'Pending', 1: 'Initiated', 2: 'Ringing', 3: 'InProgress', 4: 'Completed', 5: 'NoAnswer', 6: 'Busy', 7: 'Failed' } as const;
+export const IvrResult = { 0: 'None', 1: 'DigitPressed', 2: 'NoInput', 3: 'InvalidInput', 4: 'NotAnswered', 5: 'DestinationBusy', 6: 'TechnicalFailure', 7: 'Cancelled' } as const;
+/** The Call Webhook's `status` (§4.1). */
+export const CallStatus = { 0: 'Active', 1: 'Completed', 2: 'Missed', 3: 'RejectedByCaller', 4: 'RejectedByCallee', 5: 'NoAnswer', 6: 'Cancelled', 7: 'Failed', 8: 'Ringing' } as const;
+export const CallType = { 1: 'Inbound', 2: 'Outbound' } as const;
+
 /** A table's names → integers (`codes(UserRole).Owner === 1`), for code that writes the values. */
 export function codes<T extends EnumTable>(table: T): { readonly [K in keyof T as T[K] & string]: K } {
   return Object.fromEntries(Object.entries(table).map(([value, name]) => [name, Number(value)])) as never;

@@ -62,8 +62,22 @@ const STATUS = {
   'Wasl:File:LinkExpired': 403,
   'Wasl:File:LinkInvalid': 403,
   // [audio] codes here.
+  'Wasl:Audio:NotFound': 404,
+  'Wasl:Audio:TooLarge': 413,
+  'Wasl:Audio:TooLong': 413,
+  'Wasl:Audio:UnsupportedType': 415,
+  'Wasl:Audio:Undecodable': 415,
+  'Wasl:Audio:ConversionTimedOut': 422,
   // [tts] codes here.
+  'Wasl:Tts:TextEmpty': 400,
+  'Wasl:Tts:TextTooLong': 400,
   // [voice] codes here.
+  'Wasl:Voice:BadSignature': 403,
+  'Wasl:Voice:CallNotFound': 404,
+  'Wasl:Voice:PromptNotFound': 404,
+  'Wasl:OutboundIvr:NotFound': 404,
+  'Wasl:Channel:NoVoice': 422,
+  'Wasl:Channel:NotSandboxVoice': 422,
   'Wasl:RateLimited': 429,
   'Wasl:Auth:TooManyFailures': 429,
   'Wasl:HeadersTooLarge': 431,
@@ -101,7 +115,7 @@ export class AppError extends Error {
 }
 
 /** Things that have ids a client can name; each has its `Wasl:<Entity>:NotFound` code. */
-export type Entity = 'Workspace' | 'Channel' | 'Tag' | 'ServiceAccount' | 'WebhookDelivery' | 'WebhookTarget' | 'Contact' | 'ContactProperty' | 'Conversation' | 'ConversationEvent' | 'Thread' | 'Template' | 'File';
+export type Entity = 'Workspace' | 'Channel' | 'Tag' | 'ServiceAccount' | 'WebhookDelivery' | 'WebhookTarget' | 'Contact' | 'ContactProperty' | 'Conversation' | 'ConversationEvent' | 'Thread' | 'Template' | 'File' | 'OutboundIvr';
 
 /** A refused file names its member both ways: in `validationErrors` (as a 400 does) and in `data.member`. */
 const fileRefusal = (code: ErrorCode, member: string, message: string, data: Record<string, unknown> = {}) =>
@@ -237,8 +251,27 @@ export const errors = {
   fileLinkInvalid: () => new AppError('Wasl:File:LinkInvalid', "This file link's signature is not valid for this file and time."),
   // 5xx
   // [audio] factories here.
+  // An upload of POST /v1/support/upload-audio refused, naming its part (`audioFile`); 413/415 describe the request's own body here.
+  audioTooLarge: (limit: number) =>
+    fileRefusal('Wasl:Audio:TooLarge', 'audioFile', `audioFile is larger than ${limit} bytes (${(limit / 1e6).toLocaleString('en', { maximumFractionDigits: 2 })} MB), the most an audio upload may have.`, { limitBytes: limit }),
+  audioTooLong: (limitSeconds: number) =>
+    fileRefusal('Wasl:Audio:TooLong', 'audioFile', `audioFile: the audio is longer than ${limitSeconds} s, the longest accepted. Shorten it and upload it again.`, { limitSeconds }),
+  audioUnsupported: (reason: string) => fileRefusal('Wasl:Audio:UnsupportedType', 'audioFile', `audioFile: ${reason} The type is read from the bytes, not the name or Content-Type.`),
+  audioUndecodable: (reason: string) => fileRefusal('Wasl:Audio:Undecodable', 'audioFile', `audioFile: ${reason}`),
+  audioConversionTimedOut: (reason: string) => fileRefusal('Wasl:Audio:ConversionTimedOut', 'audioFile', `audioFile: ${reason} The file may be damaged; try another encoding.`),
+  audioNotFound: () => new AppError('Wasl:Audio:NotFound', 'No audio file is at this URL.'),
   // [tts] factories here.
+  // 400: text-to-speech refuses what it cannot say (the IVR's ttsText).
+  ttsTextEmpty: () => fileRefusal('Wasl:Tts:TextEmpty', 'ttsText', 'ttsText has nothing to say (no letters or digits): give the words to speak, or an audioFileUrl.'),
+  ttsTextTooLong: (length: number, max: number) =>
+    fileRefusal('Wasl:Tts:TextTooLong', 'ttsText', `ttsText has ${length} characters; text-to-speech takes at most ${max}. Shorten it, or record the prompt and give an audioFileUrl.`, { maxCharacters: max }),
   // [voice] factories here.
+  voiceBadSignature: () => new AppError('Wasl:Voice:BadSignature', 'X-Twilio-Signature is missing or is not the provider\'s signature of this callback. Nothing was changed.'),
+  voiceCallNotFound: (callId: string) => new AppError('Wasl:Voice:CallNotFound', `No call ${callId} of this channel waits for callbacks.`),
+  voicePromptNotFound: () => new AppError('Wasl:Voice:PromptNotFound', 'No prompt is at this URL.'),
+  channelNotSandboxVoice: (channelId: string) =>
+    new AppError('Wasl:Channel:NotSandboxVoice', `Channel ${channelId}'s phone line is not the sandbox: only sandbox lines take simulated calls.`),
+  channelWithoutVoice: (channelId: string) => new AppError('Wasl:Channel:NoVoice', `Channel ${channelId} has no phone line to call from (its type is WhatsApp only).`),
   internal: () => new AppError('Wasl:InternalError', 'An internal error occurred during your request!'),
   draining: () => new AppError('Wasl:ShuttingDown', 'The server is shutting down; retry on another node.'),
   busy: (retryAfterSeconds: number) =>

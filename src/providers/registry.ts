@@ -1,6 +1,10 @@
 import type { Clock } from '../lib/clock.js';
 import type { OutboundHttp } from './http/outbound.js';
-import type { WhatsAppChannelSettings, WhatsAppProvider } from './settings.js';
+import type { VoiceChannelSettings, WhatsAppChannelSettings, WhatsAppProvider } from './settings.js';
+import { createSandboxTelephony } from './telephony/sandbox.js';
+import { createSipTrunk } from './telephony/sip/trunk.js';
+import { createTwimlTelephony } from './telephony/twiml.js';
+import type { TelephonyPort } from './telephony/port.js';
 import { createCloudApiWhatsApp } from './whatsapp/cloud-api.js';
 import type { WhatsAppPort } from './whatsapp/port.js';
 import { createSandboxWhatsApp } from './whatsapp/sandbox.js';
@@ -32,6 +36,11 @@ export function createProviderRegistry(deps: { http: OutboundHttp; clock: Clock 
     whatsApp(channel: { id: string; phoneNumber: string | null; settings: WhatsAppChannelSettings }): WhatsAppPort {
       const ctx = { channelId: channel.id, phoneNumber: channel.phoneNumber, http: deps.http, clock: deps.clock };
       return WHATSAPP[channel.settings.provider](channel.settings, ctx);
+    },
+    telephony(channel: { id: string; phoneNumber: string | null; settings: VoiceChannelSettings }): TelephonyPort {
+      const ctx = { channelId: channel.id, phoneNumber: channel.phoneNumber, http: deps.http, clock: deps.clock };
+      if (channel.settings.provider === 'twiml') return createTwimlTelephony(channel.settings.twiml, ctx);
+      return channel.settings.provider === 'sip' ? createSipTrunk(channel.settings.sip, ctx) : createSandboxTelephony(channel.settings, ctx);
     },
   };
 }

@@ -49,18 +49,64 @@ export interface WhatsAppSettings {
   graphBaseUrl?: string | null;
 }
 
-export const VOICE_PROVIDERS = ['sandbox'] as const;
+export const VOICE_PROVIDERS = ['sandbox', 'sip', 'twiml'] as const;
 export type VoiceProvider = (typeof VOICE_PROVIDERS)[number];
-export const VoiceSettingsBody = Type.Object({ provider: Type.Literal('sandbox') });
+export const VOICE_SECRET_FIELDS = ['password', 'authToken'] as const;
+/** Where the TwiML adapter calls unless the channel says otherwise (Twilio; SignalWire and others set their own). */
+export const DEFAULT_TWIML_URL = 'https://api.twilio.com';
+/** URL fields of `voice.twiml` Wasl calls: SSRF-checked when set and at every request. */
+export const TWIML_URL_FIELDS = ['baseUrl'] as const;
 
-/** The `channels.voice` column. SIP and TwiML settings join here; their passwords and tokens go to ChannelSecrets. */
-export interface VoiceSettings {
-  provider: VoiceProvider;
+/** A SIP trunk (operator.md "Voice provider settings"): calls go out as INVITEs to host:port. */
+export const SipSettingsBody = Type.Object({
+  host: Type.String({ minLength: 1, maxLength: 253, description: 'The trunk, PBX or SIP endpoint calls are sent to (a host name or an IP address).' }),
+  port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Default 5060.' })),
+  transport: Type.Optional(Type.Union([Type.Literal('udp'), Type.Literal('tcp')], { description: 'Default udp.' })),
+  username: Type.Optional(Type.String({ maxLength: 200, description: 'For digest authentication (401/407 challenges).' })),
+  password: Type.Optional(Type.String({ maxLength: 200, description: 'Secret: stored encrypted, never shown back.' })),
+  realm: Type.Optional(Type.String({ maxLength: 200, description: 'Only answer challenges of this realm (any when absent).' })),
+  fromNumber: Type.Optional(Type.String({ maxLength: 32, description: "The caller number presented (default: the channel's phone number)." })),
+  codecs: Type.Optional(Type.Array(Type.Union([Type.Literal('PCMA'), Type.Literal('PCMU')]), { minItems: 1, maxItems: 2, uniqueItems: true, description: 'Offered in this order (default PCMA, PCMU).' })),
+});
+export type SipSettings = Omit<Static<typeof SipSettingsBody>, 'password'>;
+
+/** Twilio's REST API or any TwiML-compatible provider (operator.md): callbacks at /webhooks/voice/{channelId}/… */
+export const TwimlSettingsBody = Type.Object({
+  baseUrl: Type.Optional(baseUrl(`REST API base URL (default ${DEFAULT_TWIML_URL}); refused when it resolves to a private address.`)),
+  accountSid: Type.String({ minLength: 1, maxLength: 64, description: 'The account (AC…) calls are made on.' }),
+  authToken: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Secret: Basic auth of API requests and the key of X-Twilio-Signature; stored encrypted, never shown back.' })),
+  fromNumber: Type.Optional(Type.String({ maxLength: 32, description: "The caller number presented (default: the channel's phone number)." })),
+});
+export type TwimlSettings = Omit<Static<typeof TwimlSettingsBody>, 'authToken'>;
+
+export const VoiceSettingsBody = Type.Object({
+  provider: Type.Union([Type.Literal('sandbox'), Type.Literal('sip'), Type.Literal('twiml')], { description: 'sandbox: simulated calls (README "Sandbox calls"); sip: a SIP trunk (needs `sip`); twiml: Twilio or a TwiML-compatible provider (needs `twiml`).' }),
+  sip: Type.Optional(SipSettingsBody),
+  twiml: Type.Optional(TwimlSettingsBody),
+});
+export type VoiceSettingsInput = Static<typeof VoiceSettingsBody>;
+
+/** The `channels.voice` column: no secrets in it (a SIP password goes to ChannelSecrets). */
+export type VoiceSettings = { provider: 'sandbox' } | { provider: 'sip'; sip: SipSettings } | { provider: 'twiml'; twiml: TwimlSettings };
+export type VoiceSecrets = Partial<Record<(typeof VOICE_SECRET_FIELDS)[number], string>>;
+/** Settings as the voice adapters get them: the stored ones with their secrets opened. */
+export type VoiceChannelSettings = { provider: 'sandbox' } | { provider: 'sip'; sip: SipSettings & VoiceSecrets } | { provider: 'twiml'; twiml: TwimlSettings & VoiceSecrets };
+
+/** Splits what an operator sent for voice into the settings and the secrets. */
+export function splitVoice(input: VoiceSettingsInput): { settings: VoiceSettings; secrets: VoiceSecrets } {
+  if (input.provider === 'twiml' && input.twiml) {
+    const { authToken, ...twiml } = input.twiml;
+    return { settings: { provider: 'twiml', twiml }, secrets: authToken === undefined ? {} : { authToken } };
+  }
+  if (input.provider !== 'sip' || !input.sip) return { settings: { provider: 'sandbox' }, secrets: {} };
+  const { password, ...sip } = input.sip;
+  return { settings: { provider: 'sip', sip }, secrets: password === undefined ? {} : { password } };
 }
 
 /** What `channels.provider_secrets` seals, as one JSON object per channel. */
 export interface ChannelSecrets {
   whatsApp?: WhatsAppSecrets;
+  voice?: VoiceSecrets;
 }
 
 /** Settings as the adapters get them: the stored ones with their secrets opened. */

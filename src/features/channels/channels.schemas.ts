@@ -136,7 +136,24 @@ export const AdminChannel = Type.Object(
         hasVerifyToken: Type.Boolean(),
       }),
     ),
-    voice: Nullable(Type.Object({ provider: Type.String() })),
+    voice: Nullable(
+      Type.Object({
+        provider: Type.String(),
+        sip: Type.Optional(
+          Type.Object({
+            host: Type.String(),
+            port: Type.Integer(),
+            transport: Type.String(),
+            username: Nullable(Type.String()),
+            realm: Nullable(Type.String()),
+            fromNumber: Nullable(Type.String()),
+            codecs: Type.Array(Type.String()),
+            hasPassword: Type.Boolean(),
+          }),
+        ),
+        twiml: Type.Optional(Type.Object({ baseUrl: Type.String(), accountSid: Type.String(), fromNumber: Nullable(Type.String()), hasAuthToken: Type.Boolean() })),
+      }),
+    ),
   },
   { $id: 'AdminChannel' },
 );

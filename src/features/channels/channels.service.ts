@@ -14,11 +14,15 @@ import type { ChannelPatch, ChannelRow, SmartReconnect } from '../../db/types.js
 import type { UrlGuard } from '../../providers/http/url-guard.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import {
+  TWIML_URL_FIELDS,
   WHATSAPP_URL_FIELDS,
   missingWhatsAppSetting,
+  splitVoice,
   splitWhatsApp,
   type ChannelSecrets,
+  type VoiceChannelSettings,
   type VoiceSettings,
+  type VoiceSettingsInput,
   type WhatsAppSettings,
   type WhatsAppSettingsInput,
 } from '../../providers/settings.js';
@@ -43,13 +47,15 @@ type UpdateInput = Static<typeof UpdateChannelBody>;
 /**
  * A channel's providers, given its type: WhatsApp for 2/3, voice for 1/3, sandbox by default.
  * Settings given for the same WhatsApp provider amend the stored ones; another provider starts
- * afresh, so one provider's credentials never linger on (or come back with) another.
+ * afresh, so one provider's credentials never linger on (or come back with) another. Voice
+ * settings given replace the stored ones (a SIP password is kept when the provider stays SIP and
+ * none is given).
  */
 function providersFor(
   type: number,
   whatsApp: Partial<WhatsAppSettingsInput> | undefined,
-  voice: VoiceSettings | null | undefined,
-  existing: { settings: WhatsAppSettings | null; secrets: ChannelSecrets } = { settings: null, secrets: {} },
+  voice: VoiceSettingsInput | undefined,
+  existing: { settings: WhatsAppSettings | null; voice: VoiceSettings | null; secrets: ChannelSecrets } = { settings: null, voice: null, secrets: {} },
 ) {
   if (whatsApp && !hasWhatsApp(type)) throw errors.invalidField('whatsApp', 'WhatsApp settings need a channel of type 2 (WhatsApp) or 3 (PhoneNumberAndWhatsapp).');
   if (voice && !hasVoice(type)) throw errors.invalidField('voice', 'Voice settings need a channel of type 1 (PhoneNumber) or 3 (PhoneNumberAndWhatsapp).');
@@ -65,7 +71,18 @@ function providersFor(
     const missing = missingWhatsAppSetting({ ...settings, ...kept });
     if (missing) throw errors.invalidField(`whatsApp.${missing}`, `A ${settings.provider} WhatsApp channel needs whatsApp.${missing}.`);
   }
-  return { whatsapp: settings, voice: hasVoice(type) ? (voice ?? { provider: 'sandbox' as const }) : null, secrets };
+  let voiceSettings: VoiceSettings | null = null;
+  if (hasVoice(type)) {
+    if (voice?.provider === 'sip' && !voice.sip) throw errors.invalidField('voice.sip', 'A SIP line needs voice.sip: {host, port?, transport?, username?, password?, …}.');
+    if (voice?.provider === 'twiml' && !voice.twiml) throw errors.invalidField('voice.twiml', 'A TwiML line needs voice.twiml: {baseUrl?, accountSid, authToken, fromNumber?}.');
+    const given = voice ? splitVoice(voice) : null;
+    voiceSettings = given?.settings ?? existing.voice ?? { provider: 'sandbox' };
+    const same = existing.voice?.provider === voiceSettings.provider;
+    const kept = { ...(same ? existing.secrets.voice : {}), ...given?.secrets };
+    if (voiceSettings.provider !== 'sandbox' && Object.keys(kept).length) secrets.voice = kept;
+    if (voiceSettings.provider === 'twiml' && !kept.authToken) throw errors.invalidField('voice.twiml.authToken', 'A TwiML line needs voice.twiml.authToken.');
+  }
+  return { whatsapp: settings, voice: voiceSettings, secrets };
 }
 
 function parseNumber(input: string, region: string): string {
@@ -98,10 +115,11 @@ export function createChannelsService(deps: {
   const adminView = (row: ChannelRow) => toAdminChannel(row, openSecrets(row));
 
   /** Every URL the input sets for Wasl to call: refused (400 naming the field) when it points inside. */
-  async function checkUrls(input: { whatsAppWebhookUrl?: string | null; postCallWebhookUrl?: string | null; whatsApp?: Partial<WhatsAppSettingsInput> }) {
+  async function checkUrls(input: { whatsAppWebhookUrl?: string | null; postCallWebhookUrl?: string | null; whatsApp?: Partial<WhatsAppSettingsInput>; voice?: VoiceSettingsInput }) {
     await deps.assertUrl('whatsAppWebhookUrl', input.whatsAppWebhookUrl);
     await deps.assertUrl('postCallWebhookUrl', input.postCallWebhookUrl);
     for (const field of WHATSAPP_URL_FIELDS) await deps.assertUrl(`whatsApp.${field}`, input.whatsApp?.[field]);
+    for (const field of TWIML_URL_FIELDS) await deps.assertUrl(`voice.twiml.${field}`, input.voice?.twiml?.[field]);
   }
 
   return {
@@ -149,8 +167,7 @@ export function createChannelsService(deps: {
         const type = input.type ?? current.type;
         const patch: ChannelPatch = { last_modification_time: clock.now(), last_modifier_id: NIL_ID };
         if (input.type !== undefined || input.whatsApp !== undefined || input.voice !== undefined) {
-          const voice = input.voice ?? (hasVoice(type) ? current.voice : null);
-          const { secrets, ...providers } = providersFor(type, input.whatsApp, voice, { settings: current.whatsapp, secrets: openSecrets(current) });
+          const { secrets, ...providers } = providersFor(type, input.whatsApp, input.voice, { settings: current.whatsapp, voice: hasVoice(type) ? current.voice : null, secrets: openSecrets(current) });
           Object.assign(patch, { type, ...providers, provider_secrets: sealSecrets(secrets) });
         }
         if (input.name !== undefined) patch.name = input.name.trim();
@@ -198,6 +215,19 @@ export function createChannelsService(deps: {
         if (!row?.whatsapp) return undefined;
         const settings = { ...row.whatsapp, ...openSecrets(row).whatsApp };
         return deps.providers.whatsApp({ id: row.id, phoneNumber: row.phone_number, settings });
+      });
+    },
+
+    /** Who owns a channel, its number and its voice settings with their secrets opened (null: a WhatsApp-only channel; cached a second); undefined when missing. */
+    async voiceOf(id: string, trx?: Db): Promise<{ id: string; workspaceId: string; phoneNumber: string | null; settings: VoiceChannelSettings | null } | undefined> {
+      return cached(`${id}:voice`, async () => {
+        const row = await repo.findById(id, trx);
+        if (!row) return undefined;
+        const voice = row.voice as VoiceSettings | null;
+        const opened = voice && voice.provider !== 'sandbox' ? openSecrets(row).voice : undefined;
+        const settings: VoiceChannelSettings | null =
+          voice?.provider === 'sip' ? { provider: 'sip', sip: { ...voice.sip, ...opened } } : voice?.provider === 'twiml' ? { provider: 'twiml', twiml: { ...voice.twiml, ...opened } } : voice;
+        return { id: row.id, workspaceId: row.workspace_id, phoneNumber: row.phone_number, settings };
       });
     },
 

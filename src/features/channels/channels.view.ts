@@ -1,6 +1,6 @@
 import { BusinessAccountStatus, codes } from '../../lib/enums.js';
 import type { ChannelRow } from '../../db/types.js';
-import { DEFAULT_GRAPH_URL, WHATSAPP_PROVIDER_CODE, whatsAppSecretFlags, type ChannelSecrets } from '../../providers/settings.js';
+import { DEFAULT_GRAPH_URL, DEFAULT_TWIML_URL, WHATSAPP_PROVIDER_CODE, whatsAppSecretFlags, type ChannelSecrets, type VoiceSettings } from '../../providers/settings.js';
 
 /** A channel row as Hatif clients see it: spec §3.2 ChannelItem. */
 export function toChannelItem(row: ChannelRow) {
@@ -63,6 +63,20 @@ export function toAdminChannel(row: ChannelRow, secrets: ChannelSecrets) {
           ...whatsAppSecretFlags(secrets.whatsApp),
         }
       : null,
-    voice: row.voice,
+    voice: row.voice && voiceView(row.voice, secrets),
+  };
+}
+
+/** A channel's voice settings as the admin API shows them: defaults filled in, the password only as a flag. */
+function voiceView(voice: VoiceSettings, secrets: ChannelSecrets) {
+  if (voice.provider === 'twiml') {
+    const t = voice.twiml;
+    return { provider: voice.provider, twiml: { baseUrl: t.baseUrl ?? DEFAULT_TWIML_URL, accountSid: t.accountSid, fromNumber: t.fromNumber ?? null, hasAuthToken: Boolean(secrets.voice?.authToken) } };
+  }
+  if (voice.provider !== 'sip') return { provider: voice.provider };
+  const sip = voice.sip;
+  return {
+    provider: voice.provider,
+    sip: { host: sip.host, port: sip.port ?? 5060, transport: sip.transport ?? 'udp', username: sip.username ?? null, realm: sip.realm ?? null, fromNumber: sip.fromNumber ?? null, codecs: sip.codecs ?? ['PCMA', 'PCMU'], hasPassword: Boolean(secrets.voice?.password) },
   };
 }

@@ -95,5 +95,33 @@ export interface LiveTelephony {
   dial(request: DialRequest): Promise<DialResult>;
 }
 
-/** Every telephony adapter; `callback` (TwiML) joins this union with its own verbs. */
-export type TelephonyPort = LiveTelephony;
+/** A call to place with a callback provider: it asks `callbackUrl` (`?ev=answer`, `?ev=status`) what to do. */
+export interface PlaceRequest {
+  callId: string;
+  from: string;
+  to: string;
+  ringTimeoutMs: number;
+  /** Wasl's URL for this call's callbacks (PUBLIC_URL based), without a query. */
+  callbackUrl: string;
+}
+
+/** One engine action as a callback provider carries it out; `next` is where it reports back. */
+export type CallbackStep =
+  | { play: { url: string }; next: string }
+  | { gather: { url: string; timeoutMs: number }; next: string }
+  | { hangUp: true };
+
+/** A provider that holds the call and asks Wasl over HTTP what to do next (TwiML: `twiml.ts`). */
+export interface CallbackTelephony {
+  readonly mode: 'callback';
+  readonly provider: string;
+  /** Places the call; answers the provider's id for it. Failures are `ProviderError`s. */
+  place(request: PlaceRequest): Promise<{ providerCallId: string }>;
+  /** Whether a callback is the provider's: its signature over the full URL and the POSTed params. */
+  verify(url: string, params: Record<string, string>, signature: string | undefined): boolean;
+  /** The answer to a callback that carries out `step`. */
+  render(step: CallbackStep): { contentType: string; body: string };
+}
+
+/** Every telephony adapter. */
+export type TelephonyPort = LiveTelephony | CallbackTelephony;

@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, test } from 'node:test';
+import { assertError } from '../../../test/helpers/assert.js';
+import { build, json, type Workspace } from '../../../test/helpers/build.js';
+import type { Json } from '../../../test/helpers/conversations.js';
+import { signTwilio, startFakeTwilio, twilioError, type CallScript } from '../../../test/helpers/fake-twilio.js';
+import { startReceiver } from '../../../test/helpers/receiver.js';
+import { IVR, toneWav, voiceChannel } from '../../../test/helpers/voice.js';
+import { startFileServer } from '../media/testing.js';
+
+/**
+ * Issue 10's TwiML adapter end to end: a channel whose line is a TwiML provider (the fake Twilio
+ * on 127.0.0.1) places the call through Calls.json; the fake then calls Wasl back as Twilio does
+ * (signed), Wasl answers each callback with the engine's next step as TwiML, and the record, the
+ * Call Webhooks and the completion webhook follow.
+ */
+const port = await new Promise<number>((resolve) => {
+  const probe = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = probe.address() as { port: number };
+    probe.close(() => resolve(port));
+  });
+});
+const base = `http://127.0.0.1:${port}`;
+const h = await build({ WEBHOOK_ALLOW_PRIVATE: 'true', PUBLIC_URL: base });
+await h.app.listen({ port, host: '127.0.0.1' });
+const worker = await h.worker({ pollMs: 20 });
+const files = await startFileServer();
+const MAIN = files.serve('/main.wav', { body: toneWav(1), type: 'audio/wav' });
+const SUCCESS = files.serve('/thanks.wav', { body: toneWav(0.5), type: 'audio/wav' });
+const FAILED = files.serve('/sorry.wav', { body: toneWav(0.5), type: 'audio/wav' });
+const SCRIPTS: Record<string, CallScript> = {
+  '+966500002001': { keys: ['3'] },
+  '+966500002002': { keys: [null, null] },
+  '+966500002003': { keys: ['9', '1'] },
+  '+966500002004': { outcome: 'busy' },
+  '+966500002005': { outcome: 'no-answer' },
+  '+966500002006': { hold: true },
+  '+966500002007': { keys: ['1'] },
+};
+const twilio = await startFakeTwilio({
+  script: (to) => SCRIPTS[to] ?? { keys: ['1'] },
+  answer: (form) => (form.To?.[0] === '+966500002008' ? [400, twilioError(400, 21215, 'Account not authorized to call +966500002008.')] : undefined),
+});
+after(() => twilio.close());
+
+async function line(ws: Workspace, postCallWebhookUrl?: string) {
+  return voiceChannel(h, ws, { postCallWebhookUrl, voice: { provider: 'twiml', twiml: { baseUrl: twilio.baseUrl, accountSid: twilio.accountSid, authToken: twilio.authToken } } });
+}
+
+async function untilDone(ws: Workspace, id: string) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const record = json(await ws.api('GET', `${IVR}/${id}`)) as Json;
+    if (record.completedAt) return record;
+    if (Date.now() > deadline) throw new Error(`not complete: ${JSON.stringify(record)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function call(to: string, extra: Json = {}) {
+  const ws = await h.workspace();
+  const calls = await startReceiver();
+  const completions = await startReceiver();
+  const channel = await line(ws, calls.url('/calls'));
+  const res = await ws.api('POST', IVR, { channelId: channel.id, destinationNumber: to, audioFileUrl: MAIN, successMessageFileUrl: SUCCESS, failedMessageFileUrl: FAILED, options: [{ digit: '1', description: 'Yes' }, { digit: '3', description: 'No' }], webhookUrl: completions.url('/ivr'), maxAudioRetries: 1, inputTimeoutMs: 2000, ...extra });
+  assert.equal(res.statusCode, 200, res.body);
+  const done = await untilDone(ws, json(res).id);
+  await twilio.settled();
+  await worker.drain();
+  return { ws, channel, done, calls, completions, mine: () => twilio.callbacks.filter((c) => c.url.includes(channel.id)) };
+}
+
+test('answered, key 3: Calls.json, the TwiML steps, the prompts fetched as WAVs, the record, the Call Webhooks and the completion webhook', async () => {
+  const { ws, channel, done, calls, completions, mine } = await call('+966500002001');
+  assert.deepEqual([done.status, done.result, done.pressedDigit, done.hangupCause], [4, 1, '3', 'NORMAL_CLEARING'], JSON.stringify(done));
+  assert.ok(done.ringingAt && done.answeredAt);
+  const cbs = mine();
+  assert.ok(cbs.every((c) => c.status === 200), JSON.stringify(cbs.map((c) => [c.status, c.body])));
+  assert.deepEqual(cbs.map((c) => new URL(c.url).searchParams.get('ev')), ['status', 'status', 'answer', 'gather', 'played', 'status']);
+  assert.match(cbs[2]!.body, /<Gather numDigits="1" timeout="2" action="[^"]+\?ev=gather&amp;s=1" method="POST" actionOnEmptyResult="true"><Play>http:\/\/127\.0\.0\.1:\d+\/main\.wav<\/Play><\/Gather>/);
+  assert.match(cbs[4]!.body, /<Hangup\/>/);
+  assert.deepEqual(twilio.plays.filter((p) => p.url === MAIN || p.url === SUCCESS).slice(-2), [{ url: MAIN, wav: true }, { url: SUCCESS, wav: true }]);
+  const list = json(await ws.api('GET', '/v1/call/list')) as Json;
+  assert.deepEqual([list.items[0].callType, list.items[0].status, list.items[0].contactNumber], [2, 1, '+966500002001']);
+  const placed = twilio.requests.find((r) => r.form.To?.[0] === '+966500002001')!;
+  assert.equal(placed.form.From?.[0], channel.phoneNumber.number, "the channel's number calls");
+  assert.match(placed.form.Url?.[0] ?? '', new RegExp(`^${base}/webhooks/voice/${channel.id}/twiml/${done.callId}\\?ev=answer$`));
+  await completions.waitFor(1);
+  assert.deepEqual([JSON.parse(completions.received[0]!.body).result, JSON.parse(completions.received[0]!.body).pressedDigit], [1, '3']);
+  await calls.waitFor(3);
+  assert.deepEqual(calls.received.map((r) => JSON.parse(r.body).status), [8, 0, 1]);
+});
+
+test('no key after every play (one retry): NoInput, the main prompt gathered twice, each time-out coming back without Digits', async () => {
+  const { done, mine } = await call('+966500002002');
+  assert.deepEqual([done.status, done.result, done.pressedDigit], [4, 2, null]);
+  const gathers = mine().filter((c) => c.url.includes('ev=gather'));
+  assert.equal(gathers.length, 2);
+  assert.ok(gathers.every((g) => g.params.Digits === undefined));
+});
+
+test('an invalid key, then a valid one: the failed prompt, the main prompt again, DigitPressed 1', async () => {
+  const { done, mine } = await call('+966500002003');
+  assert.deepEqual([done.status, done.result, done.pressedDigit], [4, 1, '1']);
+  assert.deepEqual(mine().filter((c) => c.url.includes('ev=played')).map((c) => new URL(c.url).searchParams.get('p')), ['failed', 'success']);
+});
+
+test('busy and no answer, as Twilio reports them by StatusCallback: Busy / DestinationBusy, NoAnswer / NotAnswered; the Call Webhook says so', async () => {
+  const busy = await call('+966500002004');
+  assert.deepEqual([busy.done.status, busy.done.result, busy.done.hangupCause, busy.done.answeredAt], [6, 5, 'USER_BUSY', null]);
+  await busy.calls.waitFor(2);
+  assert.deepEqual(busy.calls.received.map((r) => JSON.parse(r.body).status), [8, 4]);
+  const missed = await call('+966500002005');
+  assert.deepEqual([missed.done.status, missed.done.result, missed.done.hangupCause], [5, 4, 'NO_ANSWER']);
+});
+
+test('a callback with a wrong or missing signature → 403 and nothing changes; a retried callback gets the same TwiML and moves nothing', async () => {
+  const ws = await h.workspace();
+  const channel = await line(ws);
+  const res = await ws.api('POST', IVR, { channelId: channel.id, destinationNumber: '+966500002006', audioFileUrl: MAIN, options: [{ digit: '1', description: 'Yes' }], webhookUrl: 'http://127.0.0.1:9/ivr' });
+  const id = json(res).id;
+  let record: Json;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    assert.ok(Date.now() < deadline, 'the call was not placed');
+    record = json(await ws.api('GET', `${IVR}/${id}`));
+    if (record.callId && twilio.requests.some((r) => r.form.To?.[0] === '+966500002006' && r.form.Url?.[0]?.includes(record.callId))) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const url = (q: string) => `${base}/webhooks/voice/${channel.id}/twiml/${record.callId}?${q}`;
+  const params = { CallSid: 'CA1', AccountSid: twilio.accountSid, CallStatus: 'completed', CallDuration: '5' };
+  const forged = await fetch(url('ev=status'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signTwilio('not-the-token', url('ev=status'), params) }, body: new URLSearchParams(params).toString() });
+  assert.equal(forged.status, 403);
+  assert.equal(((await forged.json()) as Json).error.code, 'Wasl:Voice:BadSignature');
+  const unsigned = await h.app.inject({ method: 'POST', url: `/webhooks/voice/${channel.id}/twiml/${record.callId}?ev=status`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(params).toString() });
+  assertError(unsigned, 403, 'Wasl:Voice:BadSignature');
+  assert.deepEqual(json(await ws.api('GET', `${IVR}/${id}`)), record, 'nothing changed');
+
+  const answered = await twilio.post(url('ev=answer'), { CallSid: 'CA1', CallStatus: 'in-progress' });
+  assert.match(answered.body, /ev=gather&amp;s=1/);
+  // The provider sends the same callback twice at once: one moves the engine, the other gets its answer.
+  const [pressed, twice] = await Promise.all([twilio.post(url('ev=gather&s=1'), { CallSid: 'CA1', Digits: '1' }), twilio.post(url('ev=gather&s=1'), { CallSid: 'CA1', Digits: '1' })]);
+  assert.equal(twice.body, pressed.body);
+  assert.match(pressed.body, /<Hangup\/>/);
+  const late = await twilio.post(url('ev=gather&s=1'), { CallSid: 'CA1', Digits: '7' });
+  assert.equal(late.body, pressed.body, 'a retried callback gets the stored answer, whatever it says');
+  await twilio.post(url('ev=status'), params);
+  await twilio.post(url('ev=status'), params);
+  const done = await untilDone(ws, id);
+  assert.deepEqual([done.status, done.result, done.pressedDigit], [4, 1, '1']);
+});
+
+test('a TTS prompt: Wasl renders it and serves it at PUBLIC_URL/voice/prompts/{key}.wav, which the provider fetches as a WAV', async () => {
+  const { done } = await call('+966500002007', { audioFileUrl: undefined, ttsText: 'Press one to confirm.' });
+  assert.deepEqual([done.status, done.result], [4, 1]);
+  const tts = twilio.plays.filter((p) => p.url.startsWith(`${base}/voice/prompts/`));
+  assert.ok(tts.length >= 1 && tts.every((p) => p.wav && /\/[0-9a-f]{64}\.wav$/.test(p.url)), JSON.stringify(tts));
+  assert.equal((await fetch(`${base}/voice/prompts/${'0'.repeat(64)}.wav`)).status, 404);
+});
+
+test('channel settings: authToken stored sealed and shown only as hasAuthToken; voice.twiml and its authToken required', async () => {
+  const ws = await h.workspace();
+  const channel = await line(ws);
+  assert.deepEqual(channel.voice, { provider: 'twiml', twiml: { baseUrl: twilio.baseUrl, accountSid: twilio.accountSid, fromNumber: null, hasAuthToken: true } });
+  assert.ok(!JSON.stringify(channel).includes(twilio.authToken));
+  const missing = await h.admin('POST', `/admin/v1/workspaces/${ws.id}/channels`, { name: 'L', type: 1, voice: { provider: 'twiml' } });
+  assertError(missing, 400, 'Wasl:ValidationFailed', ['voice.twiml']);
+  const noToken = await h.admin('POST', `/admin/v1/workspaces/${ws.id}/channels`, { name: 'L', type: 1, voice: { provider: 'twiml', twiml: { accountSid: 'AC1' } } });
+  assertError(noToken, 400, 'Wasl:ValidationFailed', ['voice.twiml.authToken']);
+});
+
+test('a base URL pointing inside is refused when private addresses are not allowed', async () => {
+  const strict = await build();
+  const ws = await strict.workspace();
+  const res = await strict.admin('POST', `/admin/v1/workspaces/${ws.id}/channels`, { name: 'L', type: 1, voice: { provider: 'twiml', twiml: { baseUrl: twilio.baseUrl, accountSid: 'AC1', authToken: 'x' } } });
+  assert.equal(res.statusCode, 400, res.body);
+  assert.match(res.body, /voice\.twiml\.baseUrl/);
+});
+
+test('the provider refuses the call (Calls.json 400): Failed / TechnicalFailure with its message; no callbacks', async () => {
+  const { done, calls } = await call('+966500002008');
+  assert.deepEqual([done.status, done.result, done.answeredAt, done.hangupCause], [7, 6, null, 'NORMAL_TEMPORARY_FAILURE']);
+  assert.match(done.errorMessage, /Account not authorized to call \+966500002008\. \(21215\)/);
+  await calls.waitFor(1);
+  assert.deepEqual(calls.received.map((r) => JSON.parse(r.body).status), [7]);
+});
