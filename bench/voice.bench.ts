@@ -23,9 +23,12 @@ import { createSandboxTelephony } from '../src/providers/telephony/sandbox.js';
  *      a sandbox voice channel made through the admin API, the main prompt served by a loopback HTTP
  *      server here, then B `POST /v1/outbound-ivr` at once (3 of 4 to …0900, 1 of 4 to …1001). Each
  *      record's answeredAt → completedAt against the script's length gives how late the call ran.
- *      The server child also loads this file as a probe (BENCH_VOICE_PROBE): it times every
- *      `setTimeout` of the sandbox's durations inside the server and its event-loop delay, so a late
- *      call can be split into late timers and the rest (the database between answer and engine).
+ *      A warm-up batch (20) first, reported, not judged. The server child also loads this file as a
+ *      probe (BENCH_VOICE_PROBE): it times every `setTimeout` of the sandbox's durations inside the
+ *      server, its event-loop delay and its waits for a pool connection, so a late call can be split
+ *      into late timers and the rest (the database between answer and engine); and
+ *      bench/webhooks-statements.ts counts its statements. pg_stat_activity is sampled meanwhile. The
+ *      server's warnings, errors and job retries are summarised; --profile adds its V8 profile.
  * Defaults: a 1-s main prompt, inputTimeoutMs 1500 (so a gather's timer, 2.5 s, differs from the
  * 2-s ring and the probe tells them apart), maxAudioRetries 2. Markdown on stdout, progress on stderr.
  */

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { build, json, type Workspace } from '../helpers/build.js';
-import { ok, type Json } from '../helpers/conversations.js';
+import { ok } from '../helpers/conversations.js';
 import { startFakeSipCallee } from '../helpers/fake-sip-callee.js';
 import { startReceiver } from '../helpers/receiver.js';
-import { IVR, toneWav, voiceChannel } from '../helpers/voice.js';
+import { IVR, toneWav, untilComplete, voiceChannel } from '../helpers/voice.js';
 import { startFileServer } from '../../src/features/media/testing.js';
 
 /**
@@ -18,15 +18,7 @@ const worker = await h.worker({ pollMs: 50 });
 const files = await startFileServer();
 const MAIN = files.serve('/main.wav', { body: toneWav(2), type: 'audio/wav' });
 
-async function untilDone(ws: Workspace, id: string) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const record = json(await ws.api('GET', `${IVR}/${id}`)) as Json;
-    if (record.completedAt) return record;
-    if (Date.now() > deadline) throw new Error(`not complete: ${JSON.stringify(record)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const untilDone = (ws: Workspace, id: string) => untilComplete(h, ws, id, { moveClock: false });
 
 test('an IVR call over a SIP trunk: INVITE with the channel number, the prompt as RTP, key 3 by RFC 4733, BYE; the record, webhooks and call list follow', async () => {
   const callee = await startFakeSipCallee({ ringAfterMs: 20, answerAfterMs: 100, actions: [{ at: 500, press: '3' }] });

@@ -19,16 +19,17 @@ export async function voiceChannel(h: Harness, ws: Workspace, options: { postCal
 }
 
 /**
- * Runs calls on the test's clock until the request is complete: the clock moves on by `stepMs`
- * whenever a simulated call waits on it (ringing, a prompt, a time-out).
+ * Waits until the request is complete. Sandbox calls run on the test's clock: it moves on by
+ * `stepMs` whenever a simulated call waits on it (ringing, a prompt, a time-out). Calls with a real
+ * provider (SIP, TwiML) run on real time: `moveClock: false`.
  */
-export async function untilComplete(h: Harness, ws: Workspace, id: string, options: { stepMs?: number; maxMs?: number } = {}): Promise<Json> {
+export async function untilComplete(h: Harness, ws: Workspace, id: string, options: { stepMs?: number; maxMs?: number; moveClock?: boolean } = {}): Promise<Json> {
   const deadline = Date.now() + (options.maxMs ?? 20_000);
   for (;;) {
     const record = json(await ws.api('GET', `${IVR}/${id}`)) as Json;
     if (record.completedAt) return record;
     if (Date.now() > deadline) throw new Error(`outbound IVR ${id} did not complete: ${JSON.stringify(record)}`);
-    if (h.clock.sleeping() > 0) h.clock.advance(options.stepMs ?? 250);
+    if (options.moveClock !== false && h.clock.sleeping() > 0) h.clock.advance(options.stepMs ?? 250);
     await new Promise((r) => setTimeout(r, 5));
   }
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Static } from 'typebox';
 import type { Db } from '../../db/store.js';
 import type { Transaction } from '../../db/transaction.js';
@@ -26,6 +27,22 @@ export interface VoiceChannel {
   workspaceId: string;
   phoneNumber: string | null;
   settings: VoiceChannelSettings | null;
+}
+
+/**
+ * A write about a call that has happened is tried again in place (a busy pool, a lost connection)
+ * rather than failing the job: a job run again cannot tell a finished call from one cut off, and
+ * must never dial twice. After the last try the error goes up (the job ends the request as cut off).
+ */
+async function persist<T>(write: () => Promise<T>, delays = [250, 500, 1_000, 2_000, 4_000]): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (attempt >= delays.length) throw err;
+      await sleep(delays[attempt]);
+    }
+  }
 }
 
 /** The record of spec §3.23 (integer enums, camelCase). */
@@ -93,14 +110,14 @@ export function createIvrService(deps: {
 }) {
   const { repo, calls, transaction, clock } = deps;
 
-  /** The request's end: the record, the call's end when there is a call, and the completion webhook, in one transaction. */
-  async function finish(row: OutboundIvrRow, f: Finish) {
+  /** The request's end: the record, the call's end when there is a call, and the completion webhook, in one transaction (the caller's when given). */
+  async function finish(row: OutboundIvrRow, f: Finish, outer?: Db) {
     await transaction(async (trx) => {
       const at = f.at ?? clock.now();
       const done = await repo.updateIvr(row.id, { status: f.status, result: f.result, completed_at: at, hangup_cause: f.cause ?? null, error_message: f.error ?? null, ...(f.pressedDigit !== undefined && { pressed_digit: f.pressedDigit }) }, trx);
       if (done.call_id && f.callStatus !== undefined) await calls.ended(trx, done.call_id, { status: f.callStatus, at, cause: f.cause ?? null });
       await deps.emit(trx, { workspaceId: done.workspace_id, channelId: done.channel_id, type: 'OutboundIvrCompleted', payload: ivrWebhook(done), url: done.webhook_url });
-    });
+    }, outer);
   }
 
   /** The callee's phone rings / the call is answered: the record and the call (its webhook), in the caller's transaction. */
@@ -210,9 +227,14 @@ export function createIvrService(deps: {
         await deps.callbacks.start({ row: (await repo.ivr(row.id))!, call, prompts, telephony });
         return;
       }
-      // Steps are recorded in order, each after the one before has committed.
+      // Steps are recorded in order, each after the one before has committed, and never hold up
+      // the call itself: the script starts the moment the callee answers, while its writes queue.
       let recorded: Promise<unknown> = Promise.resolve();
-      const record = (work: (trx: Db) => Promise<unknown>) => (recorded = recorded.then(() => transaction(work)));
+      const record = (work: (trx: Db) => Promise<unknown>) => {
+        recorded = recorded.then(() => persist(() => transaction(work)));
+        recorded.catch(() => undefined); // awaited before the end; never an unhandled rejection meanwhile
+        return recorded;
+      };
       const dialled = await telephony.dial({
         callId: call.id,
         from: channel.phoneNumber ?? '',
@@ -221,14 +243,16 @@ export function createIvrService(deps: {
         signal: ctx.signal,
         onRinging: (at) => void record((trx) => markRinging(trx, row.id, call.id, at)),
       });
-      await recorded;
-      const latest = (await repo.ivr(row.id))!;
-      if (!dialled.answered) return finish(latest, unanswered(dialled));
-      await record((trx) => markAnswered(trx, row.id, call.id, dialled.at));
+      if (!dialled.answered) {
+        await recorded;
+        return persist(() => finish(row, unanswered(dialled)));
+      }
+      void record((trx) => markAnswered(trx, row.id, call.id, dialled.at));
       const script = scriptOf(row, { welcome: Boolean(prompts.welcome), success: Boolean(prompts.success), failed: Boolean(prompts.failed) });
       const { state, end } = await runLive(dialled.call, script, prompts);
       const outcome = state.outcome ?? 'NoInput';
-      return finish((await repo.ivr(row.id))!, { status: Status.Completed, result: Result[outcome], callStatus: Call.Completed, pressedDigit: state.pressedDigit, at: end.at, cause: end.cause });
+      await recorded;
+      return persist(() => finish(row, { status: Status.Completed, result: Result[outcome], callStatus: Call.Completed, pressedDigit: state.pressedDigit, at: end.at, cause: end.cause }));
     },
   };
 }

@@ -58,13 +58,13 @@ export function createTwimlCalls(deps: {
   const { repo, transaction, clock } = deps;
   const callbackUrl = (channelId: string, callId: string) => `${deps.publicUrl}/webhooks/voice/${channelId}/twiml/${callId}`;
 
-  /** Claims the end (only once per call, in `trx`); the record's end is written once `trx` has committed. */
+  /** Claims the end (only once per call, in `trx`); the record's end is written in the same transaction. */
   async function claimEnd(trx: Db, row: TwimlCallRow) {
     if (row.finished) return false;
     await repo.update(row.call_id, { finished: true }, trx);
     return true;
   }
-  const finishIvr = async (ivrId: string, f: Finish) => deps.steps().finish((await deps.calls.ivr(ivrId))!, f);
+  const finishIvr = async (ivrId: string, f: Finish, trx?: Db) => deps.steps().finish((await deps.calls.ivr(ivrId, trx))!, f, trx);
 
   function toStep(row: TwimlCallRow, action: IvrAction, seq: number): CallbackStep {
     const next = (query: string) => `${callbackUrl(row.channel_id, row.call_id)}?${query}&s=${seq}`;
@@ -144,10 +144,11 @@ export function createTwimlCalls(deps: {
         });
       } catch (err) {
         if (!(err instanceof ProviderError)) throw err;
-        const claimed = await transaction(async (trx) => claimEnd(trx, (await repo.lock(call.id, trx))!));
         // Twilio's 21211 / 21217: the To number is not a phone number; anything else is the provider's or the account's trouble.
         const cause: HangupCause = err.code === 21211 || err.code === 21217 ? 'INVALID_NUMBER_FORMAT' : 'NORMAL_TEMPORARY_FAILURE';
-        if (claimed) await finishIvr(row.id, unanswered({ answered: false, at: clock.now(), outcome: 'failed', cause, reason: `${err.reason} (${err.code})` }));
+        await transaction(async (trx) => {
+          if (await claimEnd(trx, (await repo.lock(call.id, trx))!)) await finishIvr(row.id, unanswered({ answered: false, at: clock.now(), outcome: 'failed', cause, reason: `${err.reason} (${err.code})` }), trx);
+        });
       }
     },
 
@@ -160,12 +161,13 @@ export function createTwimlCalls(deps: {
       const done = await transaction(async (trx) => {
         const row = await repo.lock(callId, trx);
         if (row?.channel_id !== channelId) throw errors.voiceCallNotFound(callId);
-        if (query.ev !== 'status') return { answer: await engine(trx, row, telephony, query, request.params), end: null, ivrId: row.ivr_id };
-        return { answer: null, end: await status(trx, row, request.params), ivrId: row.ivr_id };
+        if (query.ev !== 'status') return engine(trx, row, telephony, query, request.params);
+        // The end is claimed and written in this transaction: only this callback writes it.
+        const end = await status(trx, row, request.params);
+        if (end) await finishIvr(row.ivr_id, end, trx);
+        return null;
       });
-      // The end was claimed in that transaction: only this callback writes it.
-      if (done.end) await finishIvr(done.ivrId, done.end);
-      return done.answer;
+      return done;
     },
 
     /** A rendered TTS prompt's WAV by its key (the SHA-256 of engine, voice and text), for providers that fetch prompts. */

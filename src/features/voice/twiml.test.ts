@@ -6,7 +6,7 @@ import { build, json, type Workspace } from '../../../test/helpers/build.js';
 import type { Json } from '../../../test/helpers/conversations.js';
 import { signTwilio, startFakeTwilio, twilioError, type CallScript } from '../../../test/helpers/fake-twilio.js';
 import { startReceiver } from '../../../test/helpers/receiver.js';
-import { IVR, toneWav, voiceChannel } from '../../../test/helpers/voice.js';
+import { IVR, toneWav, untilComplete, voiceChannel } from '../../../test/helpers/voice.js';
 import { startFileServer } from '../media/testing.js';
 
 /**
@@ -48,15 +48,7 @@ async function line(ws: Workspace, postCallWebhookUrl?: string) {
   return voiceChannel(h, ws, { postCallWebhookUrl, voice: { provider: 'twiml', twiml: { baseUrl: twilio.baseUrl, accountSid: twilio.accountSid, authToken: twilio.authToken } } });
 }
 
-async function untilDone(ws: Workspace, id: string) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const record = json(await ws.api('GET', `${IVR}/${id}`)) as Json;
-    if (record.completedAt) return record;
-    if (Date.now() > deadline) throw new Error(`not complete: ${JSON.stringify(record)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const untilDone = (ws: Workspace, id: string) => untilComplete(h, ws, id, { moveClock: false });
 
 async function call(to: string, extra: Json = {}) {
   const ws = await h.workspace();

@@ -87,27 +87,25 @@ export function ackOf2xx(d: Dialog, transport: SipTransport, invite: SipRequest)
   };
 }
 
-/** The CANCEL of a pending INVITE (§9.1): its Request-URI, Call-ID, From, To, top Via and Route, CSeq number. */
-export function cancelOf(invite: SipRequest, reason: string | null): SipRequest {
+/**
+ * A request that belongs to a pending INVITE's transaction (§9.1 CANCEL, §17.1.1.3 ACK of a
+ * 3xx–6xx): its Request-URI, top Via, Route, From, Call-ID and CSeq number, with `to` as To.
+ */
+export function inviteTransactionRequest(invite: SipRequest, method: 'CANCEL' | 'ACK', to: string, extra: [string, string][] = []): SipRequest {
   const copy = (name: string) => headerAll(invite, name).map((v) => [name, v] as [string, string]);
   const seq = (header(invite, 'CSeq') ?? '1').trim().split(/\s+/)[0];
   return {
     kind: 'request',
-    method: 'CANCEL',
+    method,
     uri: invite.uri,
-    headers: [
-      ...copy('Via').slice(0, 1),
-      ...copy('Route'),
-      ['Max-Forwards', '70'],
-      ...copy('From'),
-      ...copy('To'),
-      ...copy('Call-ID'),
-      ['CSeq', `${seq} CANCEL`],
-      ...(reason ? [['Reason', reason] as [string, string]] : []),
-      ['User-Agent', USER_AGENT],
-    ],
+    headers: [...copy('Via').slice(0, 1), ...copy('Route'), ['Max-Forwards', '70'], ...copy('From'), ['To', to], ...copy('Call-ID'), ['CSeq', `${seq} ${method}`], ...extra],
     body: '',
   };
+}
+
+/** The CANCEL of a pending INVITE (§9.1): its To as sent. */
+export function cancelOf(invite: SipRequest, reason: string | null): SipRequest {
+  return inviteTransactionRequest(invite, 'CANCEL', header(invite, 'To') ?? '', [...(reason ? [['Reason', reason] as [string, string]] : []), ['User-Agent', USER_AGENT]]);
 }
 
 /** A response to their request (§8.2.6): Via, From, Call-ID, CSeq copied; our tag on To. */

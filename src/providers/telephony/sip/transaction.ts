@@ -1,6 +1,7 @@
 import type { Clock } from '../../../lib/clock.js';
 import { parseVia } from './address.js';
-import { header, headerAll, type SipRequest, type SipResponse } from './message.js';
+import { inviteTransactionRequest } from './dialog.js';
+import { header, type SipRequest, type SipResponse } from './message.js';
 import type { Endpoint, SipTransport } from './transport.js';
 
 /**
@@ -71,25 +72,7 @@ export function createTransactionLayer(deps: { transport: SipTransport; clock: C
   });
 
   /** The ACK of a 3xx–6xx (§17.1.1.3): same branch and CSeq number, the response's To. */
-  function ackFor(invite: SipRequest, response: SipResponse): SipRequest {
-    const copy = (name: string) => headerAll(invite, name).map((v) => [name, v] as [string, string]);
-    const seq = (header(invite, 'CSeq') ?? '1').trim().split(/\s+/)[0];
-    return {
-      kind: 'request',
-      method: 'ACK',
-      uri: invite.uri,
-      headers: [
-        ...copy('Via').slice(0, 1),
-        ...copy('Route'),
-        ['Max-Forwards', '70'],
-        ...copy('From'),
-        ['To', header(response, 'To') ?? header(invite, 'To') ?? ''],
-        ...copy('Call-ID'),
-        ['CSeq', `${seq} ACK`],
-      ],
-      body: '',
-    };
-  }
+  const ackFor = (invite: SipRequest, response: SipResponse) => inviteTransactionRequest(invite, 'ACK', header(response, 'To') ?? header(invite, 'To') ?? '');
 
   function sendInvite(invite: SipRequest, to: Endpoint, handlers: ClientHandlers) {
     const key = `${branchOf(invite)}|INVITE`;
