@@ -23,7 +23,13 @@ const APP_SECRET = 'meta-app-secret-flow-0123456789';
 const HOOK_SECRET = 'whsec_' + Buffer.from('flow-webhook-secret-0123456789').toString('base64');
 const channels: Record<string, string> = {};
 const graph = await startFakeGraph({ callbacks: { webhookUrl: () => `${base}/webhooks/whatsapp/${channels.prompt}`, appSecret: APP_SECRET } });
-const early = await startFakeGraph({ callbacks: { webhookUrl: () => `${base}/webhooks/whatsapp/${channels.early}`, appSecret: APP_SECRET, early: true } });
+// Answers the send only once Wasl has tried all three callbacks (each found no wamid yet and waits for its retry).
+const triedCallbacks = async () => {
+  const deadline = Date.now() + 10_000;
+  const tried = () => h.store.db.selectFrom('jobs').select('id').where('name', '=', 'whatsapp.status').where('status', '=', 'pending').where('attempts', '>=', 1).where(sql<boolean>`payload->>'channelId' = ${channels.early!}`).execute();
+  while ((await tried()).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+};
+const early = await startFakeGraph({ callbacks: { webhookUrl: () => `${base}/webhooks/whatsapp/${channels.early}`, appSecret: APP_SECRET, early: triedCallbacks } });
 after(() => Promise.all([graph.close(), early.close()]));
 
 test('Cloud API: inbound → conversation → reply in the window → Meta sends it and reports Sent, Delivered, Read → each a signed webhook, one event id', () => replyFlow('prompt', graph));

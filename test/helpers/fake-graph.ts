@@ -42,9 +42,10 @@ export interface FakeGraphOptions {
   /**
    * Post signed status webhooks back to Wasl after each message send. `early`: post them (and wait
    * for Wasl's answers) before answering the send, as Meta sometimes does in effect — the callbacks
-   * then arrive before the sender has stored the wamid.
+   * then arrive before the sender has stored the wamid; a function is awaited too before the answer
+   * (a test waits there until Wasl has tried the callbacks).
    */
-  callbacks?: { webhookUrl: () => string; appSecret: string; statuses?: Array<'sent' | 'delivered' | 'read'>; early?: boolean };
+  callbacks?: { webhookUrl: () => string; appSecret: string; statuses?: Array<'sent' | 'delivered' | 'read'>; early?: boolean | (() => Promise<void>) };
 }
 
 const metaError = (code: number, message: string, details?: string) => ({ error: { message, type: 'OAuthException', code, ...(details && { error_data: { details } }), fbtrace_id: 'AfakeTrace' } });
@@ -105,6 +106,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}) {
         if (!options.callbacks) return answer();
         if (!options.callbacks.early) return void (answer(), callBack(wamid, String(message.to)));
         await callBack(wamid, String(message.to));
+        if (typeof options.callbacks.early === 'function') await options.callbacks.early();
         return answer();
       }
       if (req.method === 'GET' && second === 'message_templates') {
