@@ -43,9 +43,8 @@ export const contactOf = (transport: SipTransport) =>
 const from = (d: Dialog) => `<${d.localUri}>;tag=${d.localTag}`;
 const to = (d: Dialog) => `<${d.remoteUri}>${d.remoteTag ? `;tag=${d.remoteTag}` : ''}`;
 
-/** A request inside the dialog (BYE, INFO …): new branch, next CSeq. */
-export function inDialogRequest(d: Dialog, transport: SipTransport, method: string, extra: [string, string][] = [], body = ''): SipRequest {
-  d.localSeq += 1;
+/** A request of the dialog with a new branch: its route set, From/To with tags, Call-ID and this CSeq. */
+function dialogRequest(d: Dialog, transport: SipTransport, method: string, seq: number | string, extra: [string, string][], body: string): SipRequest {
   return {
     kind: 'request',
     method,
@@ -57,34 +56,24 @@ export function inDialogRequest(d: Dialog, transport: SipTransport, method: stri
       ['From', from(d)],
       ['To', to(d)],
       ['Call-ID', d.callId],
-      ['CSeq', `${d.localSeq} ${method}`],
-      ['User-Agent', USER_AGENT],
+      ['CSeq', `${seq} ${method}`],
       ...extra,
     ],
     body,
   };
 }
 
+/** A request inside the dialog (BYE, INFO …): new branch, next CSeq. */
+export function inDialogRequest(d: Dialog, transport: SipTransport, method: string, extra: [string, string][] = [], body = ''): SipRequest {
+  d.localSeq += 1;
+  return dialogRequest(d, transport, method, d.localSeq, [['User-Agent', USER_AGENT], ...extra], body);
+}
+
 /** The ACK of a 2xx (§13.2.2.4): its own branch, the INVITE's CSeq number and credentials. */
 export function ackOf2xx(d: Dialog, transport: SipTransport, invite: SipRequest): SipRequest {
-  const seq = (header(invite, 'CSeq') ?? '1').trim().split(/\s+/)[0];
+  const seq = (header(invite, 'CSeq') ?? '1').trim().split(/\s+/)[0]!;
   const credentials = [...headerAll(invite, 'Authorization').map((v) => ['Authorization', v]), ...headerAll(invite, 'Proxy-Authorization').map((v) => ['Proxy-Authorization', v])] as [string, string][];
-  return {
-    kind: 'request',
-    method: 'ACK',
-    uri: d.remoteTarget,
-    headers: [
-      ['Via', viaHeader(transport, newBranch())],
-      ...d.routeSet.map((r) => ['Route', r] as [string, string]),
-      ['Max-Forwards', '70'],
-      ['From', from(d)],
-      ['To', to(d)],
-      ['Call-ID', d.callId],
-      ['CSeq', `${seq} ACK`],
-      ...credentials,
-    ],
-    body: '',
-  };
+  return dialogRequest(d, transport, 'ACK', seq, credentials, '');
 }
 
 /**
