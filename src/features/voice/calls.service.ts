@@ -8,6 +8,7 @@ import type { Actor as ContactActor } from '../contacts/contacts.service.js';
 import type { Actor, ConversationsService } from '../conversations/conversations.service.js';
 import { Direction, Source, type ConversationEvents } from '../conversations/events.service.js';
 import type { EventType } from '../webhooks/webhooks.service.js';
+import { timeSpan } from '../conversations/conversations.view.js';
 import type { CallRow, CallsRepo } from './calls.repo.js';
 
 export const Call = codes(CallStatus);
@@ -15,13 +16,8 @@ const VOICE_ACTOR: ContactActor = { id: null, name: 'Voice', source: codes(Chang
 export const CallKind = codes(CallType);
 type Emit = (trx: Db, event: { workspaceId: string; channelId?: string; type: EventType; payload: object | (() => Promise<object>); url?: string }) => Promise<unknown>;
 
-/** `HH:MM:SS` (decisions.md "Durations"). */
-export function hhmmss(seconds: number | null): string | null {
-  if (seconds === null) return null;
-  const s = Math.max(0, Math.round(seconds));
-  return [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60].map((n) => String(n).padStart(2, '0')).join(':');
-}
-const secondsBetween = (from: Date | null, to: Date | null) => (from && to ? Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000)) : null);
+/** Whole seconds from one time to another (null when either is missing). */
+export const secondsBetween = (from: Date | null, to: Date | null) => (from && to ? Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000)) : null);
 
 /** A call's status as its timeline event says it: an answered call is `Answered` (what the lost flag reads), others by their Call Webhook name. */
 const timelineStatus = (status: number) => (status === Call.Active || status === Call.Completed ? 'Answered' : CallStatus[status as keyof typeof CallStatus]);
@@ -43,7 +39,7 @@ export function callWebhook(c: CallRow) {
     userName: null,
     contactId: c.contact_id,
     contactNumber: inbound ? c.caller_number : c.callee_number,
-    callLength: hhmmss(secondsBetween(c.pickup_at, c.hangup_at)),
+    callLength: timeSpan(secondsBetween(c.pickup_at, c.hangup_at)),
     aiAgentId: null,
     recordingUrl: c.recording_url,
     transcription: null,

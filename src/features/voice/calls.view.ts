@@ -1,7 +1,6 @@
 import type { CallRow } from './calls.repo.js';
-import { CallKind, hhmmss } from './calls.service.js';
-
-const seconds = (from: Date | null, to: Date | null) => (from && to ? (to.getTime() - from.getTime()) / 1000 : null);
+import { timeSpan } from '../conversations/conversations.view.js';
+import { CallKind, secondsBetween } from './calls.service.js';
 
 /** An item of `GET /v1/call/list` (spec §6). */
 export function toCallItem(c: CallRow & { phone_number_id?: string | null }) {
@@ -20,8 +19,8 @@ export function toCallItem(c: CallRow & { phone_number_id?: string | null }) {
     creationTime: c.created_at,
     pickupTime: c.pickup_at,
     hangupTime: c.hangup_at,
-    ringingDuration: hhmmss(seconds(c.ringing_at ?? c.created_at, c.pickup_at ?? c.hangup_at)),
-    callLength: hhmmss(seconds(c.pickup_at, c.hangup_at)),
+    ringingDuration: timeSpan(secondsBetween(c.ringing_at ?? c.created_at, c.pickup_at ?? c.hangup_at)),
+    callLength: timeSpan(secondsBetween(c.pickup_at, c.hangup_at)),
     hangupCause: c.hangup_cause,
     recordingUrl: c.recording_url,
     aiSummary: null,

@@ -13,7 +13,7 @@ import type { CallbackTelephony, Prompt, TelephonyPort } from '../../providers/t
 import { speakableText } from '../../providers/tts/index.js';
 import type { EventType } from '../webhooks/webhooks.service.js';
 import type { CallsRepo, OutboundIvrRow } from './calls.repo.js';
-import { Call, CallKind, type CallsService } from './calls.service.js';
+import { Call, CallKind, secondsBetween, type CallsService } from './calls.service.js';
 import { runLive, type IvrScript, type PromptName } from './ivr-engine.js';
 import { PromptError, type PromptLoader } from './prompts.js';
 import type { CreateOutboundIvrBody } from './voice.schemas.js';
@@ -82,7 +82,7 @@ export function toOutboundIvr(r: OutboundIvrRow) {
 /** The completion webhook (spec §4.3): integers for `status` and `result`, as Hatif sends them live. */
 export function ivrWebhook(r: OutboundIvrRow) {
   const { id, externalId, workspaceId, channelId, destinationNumber, status, result, pressedDigit, initiatedAt, ringingAt, answeredAt, completedAt, callId, errorMessage, hangupCause, creationTime } = toOutboundIvr(r);
-  const callDurationSeconds = answeredAt && completedAt ? Math.max(0, Math.round((completedAt.getTime() - answeredAt.getTime()) / 1000)) : null;
+  const callDurationSeconds = secondsBetween(answeredAt, completedAt);
   return { id, externalId, workspaceId, channelId, destinationNumber, status, result, pressedDigit, initiatedAt, ringingAt, answeredAt, completedAt, callDurationSeconds, callId, errorMessage, hangupCause, creationTime };
 }
 

@@ -113,7 +113,7 @@ test('a call that is answered and confirmed: the record, the completion webhook 
   const statuses = calls.received.map((r) => JSON.parse(r.body) as Json);
   assert.deepEqual(statuses.map((s) => [s.status, s.type, s.callId]), [[8, 2, done.callId], [0, 2, done.callId], [1, 2, done.callId]], 'Ringing, Active, Completed');
   const last = statuses[2]!;
-  assert.deepEqual([last.callerNumber, last.calleeNumber, last.contactNumber, last.callLength], [channel.phoneNumber.number ?? last.callerNumber, '+966500001001', '+966500001001', `00:00:0${payload.callDurationSeconds}`]);
+  assert.deepEqual([last.callerNumber, last.calleeNumber, last.contactNumber, last.callLength], [channel.phoneNumber.number, '+966500001001', '+966500001001', `00:00:0${payload.callDurationSeconds}`]);
   assert.ok(last.contactId);
 
   const list = await ok(ws, 'GET', '/v1/call/list?skipCount=0&maxResultCount=10&sorting=creationTime desc');

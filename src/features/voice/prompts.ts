@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import type { Clock } from '../../lib/clock.js';
+import { TtsVoice } from '../../lib/enums.js';
 import { parseWav, pcm16Of } from '../../lib/wav.js';
 import { OutboundRefusedError, OutboundTooLargeError, type OutboundHttp } from '../../providers/http/outbound.js';
 import type { FileStorage } from '../../providers/storage/port.js';
@@ -14,7 +15,6 @@ export class PromptError extends Error {}
 
 /** Recorded prompts are small: 8 kHz 16-bit mono is 16 KB a second. */
 const MAX_PROMPT_BYTES = 10 * 1024 * 1024;
-const TTS_VOICE = { 0: 'Male', 1: 'Female' } as const;
 
 export interface PromptLoaderDeps {
   /** The guarded client (SSRF check at every connection, no redirects, a time-out). */
@@ -71,7 +71,7 @@ export function createPromptLoader(deps: PromptLoaderDeps) {
   }
 
   async function fromText(text: string, voiceCode: number): Promise<Prompt> {
-    const voice = TTS_VOICE[voiceCode as 0 | 1] ?? 'Female';
+    const voice = TtsVoice[voiceCode as keyof typeof TtsVoice] ?? 'Female';
     const key = createHash('sha256').update(`${deps.tts.engine}\n${voice}\n${text}`).digest('hex');
     const url = deps.publicUrl ? `${deps.publicUrl}/voice/prompts/${key}.wav` : '';
     const cached = await deps.repo.ttsPrompt(key);
