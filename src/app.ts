@@ -44,6 +44,8 @@ export interface AppDeps {
   db: Db;
   engine: Engine;
   clock: Clock;
+  /** The store's pool for the workers' queue bookkeeping (`Store.bookkeeping`); `db` when absent. */
+  bookkeeping?: Db;
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger;
   /** The process's container (boot.ts made it); a new one when absent (tests). */
   container?: Container;
@@ -105,7 +107,7 @@ export async function buildApp(deps: AppDeps) {
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 
-  const c = deps.container ?? createContainer({ config, db, clock });
+  const c = deps.container ?? createContainer({ config, db, clock, bookkeeping: deps.bookkeeping ?? db });
   await c.keys.init();
   await c.secrets.init(app.log);
   // Read when the app is ready, not now: on a first start the bootstrap creates it after buildApp.

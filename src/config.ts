@@ -60,6 +60,8 @@ export interface Config {
   callConcurrency: number;
   /** RING_TIMEOUT_SECONDS: how long an outbound call rings before it is given up as not answered. */
   ringTimeoutSeconds: number;
+  /** CALL_STARTS_PER_SECOND: outbound IVR calls dialled per second per channel, across every worker (a trunk's CPS). */
+  callStartsPerSecond: number;
 }
 
 export class ConfigError extends Error {}
@@ -225,5 +227,6 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     // [voice] config here.
     callConcurrency: int(env, 'CALL_CONCURRENCY', 100, 1),
     ringTimeoutSeconds: int(env, 'RING_TIMEOUT_SECONDS', 45, 5),
+    callStartsPerSecond: int(env, 'CALL_STARTS_PER_SECOND', 20, 1),
   });
 }

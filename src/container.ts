@@ -78,13 +78,15 @@ import { createTwimlCalls } from './features/voice/twiml-calls.js'; // [voice]
 import { createTwimlRepo } from './features/voice/twiml.repo.js'; // [voice]
 
 /** The one place that wires repos → services → job handlers. */
-export function createContainer({ config, db, clock }: { config: Config; db: Db; clock: Clock }) {
+export function createContainer({ config, db, clock, bookkeeping = db }: { config: Config; db: Db; clock: Clock; /** the store's pool for the workers' queue bookkeeping (store.ts) */ bookkeeping?: Db }) {
   const registry = new Registry();
   const lifecycle = createLifecycle();
   const transaction = createTransactor(db);
   // Queue bookkeeping commits lazily on PostgreSQL only (jobs.repo.ts lazyCommit): PGlite has no WAL writer of its own.
   const lazyCommit = config.databaseUrl !== null;
   const jobsRepo = createJobsRepo(db, { lazyCommit });
+  // What worker loops claim, renew and finish with: the store's bookkeeping pool, never queued behind the jobs' own writes.
+  const workerJobsRepo = createJobsRepo(bookkeeping, { lazyCommit });
   const queue = createJobQueue({ repo: jobsRepo, clock, afterCommit: transaction.afterCommit });
   const jobMetrics = createJobMetrics(registry, queue.stats, clock);
   // Webhook URLs and secrets as emitting and sending read them (a second at most); their owners say when they change.
@@ -261,6 +263,7 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
       return number;
     },
     ringTimeoutMs: config.ringTimeoutSeconds * 1000,
+    callsPerSecond: config.callStartsPerSecond,
   });
   const sandboxCalls = createSandboxCalls({ transaction, clock, queue, calls, repo: callsRepo, channel: channels.voiceOf });
   queue.define(...voiceJobs({ ivr, sandboxCalls, callConcurrency: config.callConcurrency }));
@@ -268,6 +271,6 @@ export function createContainer({ config, db, clock }: { config: Config; db: Db;
 
   const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts });
 
-  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, whatsApp, whatsAppInbound, media, sendFile, templates, templateSends, idempotency, settings, bootstrap, tts, audio, audioConverter, calls, ivr, sandboxCalls, twimlCalls /* [audio] [tts] [voice] exports here */ };
+  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, workerJobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, whatsApp, whatsAppInbound, media, sendFile, templates, templateSends, idempotency, settings, bootstrap, tts, audio, audioConverter, calls, ivr, sandboxCalls, twimlCalls /* [audio] [tts] [voice] exports here */ };
 }
 export type Container = ReturnType<typeof createContainer>;

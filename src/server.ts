@@ -18,7 +18,7 @@ await boot('wasl', async ({ config, logger, store, container }) => {
   }
 
   await listen(app, config);
-  const workers = await startWorkers({ repo: container.jobsRepo, queue: container.queue, metrics: container.jobMetrics, store, clock: systemClock, logger }, workerOptions(config));
+  const workers = await startWorkers({ repo: container.workerJobsRepo, queue: container.queue, metrics: container.jobMetrics, store, clock: systemClock, logger }, workerOptions(config));
   logger.info(
     { node: process.version, store: store.engine, workers: config.workers, startupMs: Math.round(performance.now()), docs: `${config.publicUrl}/docs` },
     'wasl is serving',

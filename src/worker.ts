@@ -11,7 +11,7 @@ await boot('wasl worker', async ({ config, logger, store, container }) => {
   const probe = createProbeServer({ ping: () => pingStore(store.db), engine: store.engine, registry: container.registry, isDraining: () => draining, logger });
   await listen(probe, config);
   const options = { ...workerOptions(config), count: Math.max(1, config.workers) };
-  const workers = await startWorkers({ repo: container.jobsRepo, queue: container.queue, metrics: container.jobMetrics, store, clock: systemClock, logger }, options);
+  const workers = await startWorkers({ repo: container.workerJobsRepo, queue: container.queue, metrics: container.jobMetrics, store, clock: systemClock, logger }, options);
   logger.info({ node: process.version, store: store.engine, workers: options.count, startupMs: Math.round(performance.now()) }, 'wasl worker is running');
   return { markDraining: () => void (draining = true), workers, close: () => probe.close() };
 });

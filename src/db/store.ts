@@ -13,6 +13,12 @@ export type Db = Kysely<Database>;
 
 export interface Store {
   db: Db;
+  /**
+   * The job queue's own bookkeeping (claims, lease renewals, outcomes): on PostgreSQL a small pool
+   * of its own, so a pool drained by long work (300 live calls writing) cannot delay a lease renewal
+   * until the lease lapses and the job runs twice; on PGlite the one connection, `db`.
+   */
+  bookkeeping: Db;
   engine: Engine;
   pool: pg.Pool;
   /** Calls `onNotify` for each NOTIFY on `channel` (after its transaction commits). */
@@ -69,6 +75,9 @@ function withSessionOptions(databaseUrl: string, schema?: string): string {
   return url.toString();
 }
 
+/** Connections of the job queue's bookkeeping pool (PostgreSQL), beside `DATABASE_POOL_SIZE`. */
+export const BOOKKEEPING_POOL_SIZE = 2;
+
 function kysely(pool: pg.Pool): Db {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
@@ -82,9 +91,13 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     });
     pool.on('error', () => {}); // an idle client's error is reported to its next user
     const db = kysely(pool);
+    const sidePool = new pg.Pool({ connectionString: withSessionOptions(options.databaseUrl, options.schema), max: BOOKKEEPING_POOL_SIZE, connectionTimeoutMillis: 10_000 });
+    sidePool.on('error', () => {});
+    const bookkeeping = kysely(sidePool);
     const listeners = new Set<() => Promise<void>>();
     return {
       db,
+      bookkeeping,
       engine: 'postgres',
       pool,
       async listen(channel, onNotify) {
@@ -97,7 +110,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       },
       async close() {
         await Promise.all([...listeners].map((stop) => stop()));
-        await db.destroy();
+        await Promise.all([db.destroy(), bookkeeping.destroy()]);
       },
     };
   }
@@ -123,6 +136,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     };
     return {
       db,
+      bookkeeping: db,
       engine: 'pglite',
       pool,
       // pglite.listen talks to the engine directly: holding the pool's one connection meanwhile

@@ -219,3 +219,21 @@ test('/metrics shows queue depth and oldest due age per job name', async () => {
   assert.match(body, /^wasl_jobs_oldest_due_age_seconds\{name="webhook.deliver"\} 0$/m, 'a claimed job kind reports too');
   assert.equal(json(await h.app.inject({ method: 'GET', url: '/health/ready' })).status, 'ok');
 });
+
+test('on PostgreSQL a worker claims and finishes jobs while every connection of the main pool is taken', { skip: h.store.engine === 'pglite' && 'PGlite has one connection: there is no second pool to show' }, async () => {
+  const size = h.store.pool.options.max;
+  const id = await enqueue({ tag: 'beside-a-full-pool' }, { runAt: new Date(h.clock.now().getTime() + 60_000) });
+  // Long jobs (live calls) holding every connection of the pool, as in the voice benchmark.
+  const held = await Promise.all(Array.from({ length: size }, () => h.store.pool.connect()));
+  try {
+    h.clock.advance(60_000);
+    worker.wake();
+    const started = Date.now();
+    const status = async () => (await h.store.bookkeeping.selectFrom('jobs').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+    while ((await status()) !== 'done' && Date.now() - started < 5000) await tick(20);
+    assert.equal(ranFor('beside-a-full-pool').length, 1, 'claimed without a connection of the main pool');
+    assert.equal(await status(), 'done', 'and its outcome recorded, before any connection came back');
+  } finally {
+    for (const client of held) client.release();
+  }
+});

@@ -53,7 +53,7 @@ export async function build(overrides: Record<string, string> = {}, options: { l
     ? await openSchema(process.env.DATABASE_URL)
     : await openStore({ template: new Blob([readFileSync(requireEnv('WASL_TEST_TEMPLATE'))]) });
   const clock = createManualClock(new Date());
-  const app = await buildApp({ config, db: store.db, engine: store.engine, clock, logger: options.logger ?? false });
+  const app = await buildApp({ config, db: store.db, bookkeeping: store.bookkeeping, engine: store.engine, clock, logger: options.logger ?? false });
   // Undone last-first: workers stop before the app closes, the app before the store.
   const cleanups: (() => Promise<unknown>)[] = [() => store.close(), () => app.close()];
   after(async () => {
@@ -71,7 +71,7 @@ export async function build(overrides: Record<string, string> = {}, options: { l
     admin,
     async worker(options = {}) {
       const c = app.container;
-      const workers = await startWorkers({ repo: c.jobsRepo, queue: c.queue, metrics: c.jobMetrics, store, clock, logger: app.log }, { pollMs: 200, ...options });
+      const workers = await startWorkers({ repo: c.workerJobsRepo, queue: c.queue, metrics: c.jobMetrics, store, clock, logger: app.log }, { pollMs: 200, ...options });
       cleanups.push(() => workers.stop(1000));
       return withDrain(workers.workers[0]!, c.queue, clock);
     },

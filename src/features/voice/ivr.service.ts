@@ -6,7 +6,7 @@ import type { Clock } from '../../lib/clock.js';
 import { codes, IvrAudioType, IvrResult, IvrStatus, TtsVoice } from '../../lib/enums.js';
 import { errors } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import type { JobContext, JobQueue, JobResult } from '../../jobs/queue.js';
+import { pace, type JobContext, type JobQueue, type JobResult } from '../../jobs/queue.js';
 import type { UrlGuard } from '../../providers/http/url-guard.js';
 import type { VoiceChannelSettings } from '../../providers/settings.js';
 import type { CallbackTelephony, Prompt, TelephonyPort } from '../../providers/telephony/port.js';
@@ -107,6 +107,8 @@ export function createIvrService(deps: {
   prompts: PromptLoader;
   normaliseNumber: (workspaceId: string, input: string, member: string) => Promise<string>;
   ringTimeoutMs: number;
+  /** Calls dialled per second per channel, across every worker (`CALL_STARTS_PER_SECOND`). */
+  callsPerSecond: number;
 }) {
   const { repo, calls, transaction, clock } = deps;
 
@@ -185,7 +187,9 @@ export function createIvrService(deps: {
         const saved = await repo.insertIvr(row, trx);
         // Two requests with one externalId at once: the second answers the first's record.
         if (!saved) return { record: toOutboundIvr((await repo.ivrByExternalId(workspaceId, body.externalId!))!), replayed: true };
-        await deps.queue.enqueue(trx, IVR_CALL_JOB, { ivrId: saved.id } satisfies Static<typeof IvrCallPayload>);
+        // Dialled at the channel's pace: a burst of requests does not become a burst of INVITEs (a
+        // trunk refuses calls over its CPS) nor of set-up writes crowding out the live calls' ones.
+        await deps.queue.enqueue(trx, IVR_CALL_JOB, { ivrId: saved.id } satisfies Static<typeof IvrCallPayload>, { rate: pace(`voice:${saved.channel_id}`, deps.callsPerSecond) });
         return { record: toOutboundIvr(saved), replayed: false };
       });
     },

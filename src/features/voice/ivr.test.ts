@@ -258,3 +258,26 @@ authBattery(h, async (ws) => {
     { method: 'GET', url: '/v1/call/list' },
   ];
 });
+
+test('calls are dialled at CALL_STARTS_PER_SECOND per channel: a burst of requests on one line is spread out, another line is not held back', async () => {
+  const paced = await build({ WEBHOOK_ALLOW_PRIVATE: 'true', TOKEN_TTL_SECONDS: String(7 * 86_400), CALL_STARTS_PER_SECOND: '1' });
+  await paced.worker({ pollMs: 50, leaseMs: 600_000 });
+  const ws = await paced.workspace();
+  const [a, b] = [(await voiceChannel(paced, ws)).id as string, (await voiceChannel(paced, ws)).id as string];
+  // …0503 cannot be reached: each call ends the moment it is dialled, so only the pace spaces them.
+  const post = async (channelId: string) => json(await ws.api('POST', IVR, request(channelId, '966500000503', 'http://127.0.0.1:9/unused', { SuccessMessageFileUrl: null, FailedMessageFileUrl: null }))).id as string;
+  const first = [await post(a), await post(a), await post(a)];
+  const second = [await post(b), await post(b)];
+  const records = async (ids: string[]) => Promise.all(ids.map(async (id) => json(await ws.api('GET', `${IVR}/${id}`)) as Json));
+  const deadline = Date.now() + 20_000;
+  while ((await records([...first, ...second])).some((r) => !r.completedAt)) {
+    assert.ok(Date.now() < deadline, 'every call ends');
+    paced.clock.advance(100); // the queue hands a paced job back until its slot, on this clock
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const dialled = async (ids: string[]) => (await records(ids)).map((r) => Date.parse(r.initiatedAt)).sort((a, b) => a - b);
+  const one = await dialled(first);
+  for (let i = 1; i < one.length; i++) assert.ok(one[i]! - one[i - 1]! >= 1000, `one line: at most one call a second (${one.join(', ')})`);
+  const other = await dialled(second);
+  assert.ok(other[0]! - one[0]! < 1000, 'the other line dials its first call without waiting for the first line');
+});
