@@ -174,7 +174,7 @@ async function engineLayer(ns: number[], o: { promptMs: number; timeoutMs: numbe
 
 interface IvrRecord { id: string; destinationNumber: string; status: number; result: number; pressedDigit: string | null; hangupCause: string | null; errorMessage: string | null; creationTime: string; initiatedAt: string | null; ringingAt: string | null; answeredAt: string | null; completedAt: string | null }
 
-async function appLayer(batches: number[], o: { promptMs: number; timeoutMs: number; retries: number; pg: string; callConcurrency: number; logLevel: string; warmup: number; profile?: string }) {
+async function appLayer(batches: number[], o: { promptMs: number; timeoutMs: number; retries: number; pg: string; callConcurrency: number; startsPerSecond: number; logLevel: string; warmup: number; profile?: string }) {
   const { ownDatabase, freePort, spawnNode, stopChild, cpuMs, databaseCpu, sleep } = await import('./webhooks-lib.js');
   const ADMIN = 'bench-admin-token-0123456789abcdef';
   const name = `wasl_bench_voice_${process.pid}`;
@@ -203,7 +203,7 @@ async function appLayer(batches: number[], o: { promptMs: number; timeoutMs: num
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const server = spawnNode(
     [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), '--import', 'tsx', '--import', './bench/voice.bench.ts', '--import', './bench/webhooks-statements.ts', 'src/server.ts'],
-    { DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: app, WASL_ADMIN_TOKEN: ADMIN, LOG_LEVEL: o.logLevel, WEBHOOK_ALLOW_PRIVATE: 'true', CALL_CONCURRENCY: String(o.callConcurrency), RATE_LIMIT_PER_MINUTE: '1000000000', BENCH_VOICE_PROBE: probeFile, BENCH_VOICE_PROBE_DELAYS: `${RING_MS},${perPlay}` },
+    { DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: app, WASL_ADMIN_TOKEN: ADMIN, LOG_LEVEL: o.logLevel, WEBHOOK_ALLOW_PRIVATE: 'true', CALL_CONCURRENCY: String(o.callConcurrency), CALL_STARTS_PER_SECOND: String(o.startsPerSecond), RATE_LIMIT_PER_MINUTE: '1000000000', BENCH_VOICE_PROBE: probeFile, BENCH_VOICE_PROBE_DELAYS: `${RING_MS},${perPlay}` },
   );
   // The server's warnings, errors and job retries, by message, for the report (JSON log lines only:
   // the first start prints its credentials on plain stderr lines, which are not kept).
@@ -328,7 +328,7 @@ async function appLayer(batches: number[], o: { promptMs: number; timeoutMs: num
       complaints.clear();
     }
     lines.push(
-      `### (2) Through the app: \`src/server.ts\` in a child process on PostgreSQL (fresh \`${name}\`), CALL_CONCURRENCY=${o.callConcurrency}, LOG_LEVEL=${o.logLevel}, other settings default (WORKERS 1, JOB_CONCURRENCY 16, DATABASE_POOL_SIZE 20); main prompt a ${o.promptMs}-ms WAV from a loopback server, inputTimeoutMs ${o.timeoutMs}, maxAudioRetries ${o.retries}, no welcome/success/failed prompt; 3 of 4 calls to …0900 (expected ${(o.retries + 1) * perPlay} ms answered → completed), 1 of 4 to …1001 (presses 1 after ${PRESS_AFTER_MS} ms: expected ${PRESS_AFTER_MS} ms)`,
+      `### (2) Through the app: \`src/server.ts\` in a child process on PostgreSQL (fresh \`${name}\`), CALL_CONCURRENCY=${o.callConcurrency}, CALL_STARTS_PER_SECOND=${o.startsPerSecond}, LOG_LEVEL=${o.logLevel}, other settings default (WORKERS 1, JOB_CONCURRENCY 16, DATABASE_POOL_SIZE 20); main prompt a ${o.promptMs}-ms WAV from a loopback server, inputTimeoutMs ${o.timeoutMs}, maxAudioRetries ${o.retries}, no welcome/success/failed prompt; 3 of 4 calls to …0900 (expected ${(o.retries + 1) * perPlay} ms answered → completed), 1 of 4 to …1001 (presses 1 after ${PRESS_AFTER_MS} ms: expected ${PRESS_AFTER_MS} ms)`,
       '| POSTs at once | last POST answered after s | POST → dialling (creationTime → initiatedAt) p50 / p99 / max ms | answeredAt first → last s | most calls in progress at once | completed as expected | webhooks received (completion + Call) | server CPU | postgres backends CPU | statements a call (all the server sent, over the calls) | waits for a pool connection p50 / p99 / max ms (n) |',
       '|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---|',
       ...calls,
@@ -421,6 +421,7 @@ if (probe) {
       'timeout-ms': { type: 'string', default: '1500' },
       retries: { type: 'string', default: '2' },
       'call-concurrency': { type: 'string', default: '300' },
+      'starts-per-second': { type: 'string', default: '50' },
       'log-level': { type: 'string', default: 'info' },
       pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
       layers: { type: 'string', default: 'engine,app' },
@@ -429,7 +430,7 @@ if (probe) {
     },
   });
   if (f.help) {
-    process.stdout.write('node --import tsx bench/voice.bench.ts [--ns=50,100,200,400] [--batches=200,300] [--warmup=20] [--prompt-ms=1000] [--timeout-ms=1500] [--retries=2]\n  [--call-concurrency=300] [--log-level=info] [--pg=postgres://postgres@127.0.0.1:5432] [--layers=engine,app] [--profile=<dir>] (a V8 profile of the server child, summarised)\n');
+    process.stdout.write('node --import tsx bench/voice.bench.ts [--ns=50,100,200,400] [--batches=200,300] [--warmup=20] [--prompt-ms=1000] [--timeout-ms=1500] [--retries=2]\n  [--call-concurrency=300] [--starts-per-second=50] [--log-level=info] [--pg=postgres://postgres@127.0.0.1:5432] [--layers=engine,app] [--profile=<dir>] (a V8 profile of the server child, summarised)\n');
     process.exit(0);
   }
   const o = { promptMs: Number(f['prompt-ms']), timeoutMs: Number(f['timeout-ms']), retries: Number(f.retries) };
@@ -444,7 +445,7 @@ if (probe) {
     verdicts.push(`engine: ${!r.judged ? 'not judged (no N ≥ 200)' : r.met ? 'met' : 'missed'}`);
   }
   if (layers.has('app')) {
-    const r = await appLayer(f.batches!.split(',').map(Number), { ...o, pg: f.pg!, callConcurrency: Number(f['call-concurrency']), logLevel: f['log-level']!, warmup: Number(f.warmup), profile: f.profile });
+    const r = await appLayer(f.batches!.split(',').map(Number), { ...o, pg: f.pg!, callConcurrency: Number(f['call-concurrency']), startsPerSecond: Number(f['starts-per-second']), logLevel: f['log-level']!, warmup: Number(f.warmup), profile: f.profile });
     out.push(...r.lines);
     verdicts.push(!r.judged ? 'through the app: not judged (no batch ≥ 200)' : `through the app, the time-outs: ${r.timeoutsMet ? 'met' : 'missed'}; through the app, whole calls from the answer: ${r.callsMet ? 'met' : 'missed'}`);
   }

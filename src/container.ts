@@ -244,7 +244,7 @@ export function createContainer({ config, db, clock, bookkeeping = db }: { confi
   lifecycle.add('prompt http', { stop: () => promptHttp.close() });
   const prompts = createPromptLoader({ http: promptHttp, ownAudio: audio.audioByUrl, toTelephonyWav: (input) => audioConverter.toTelephonyWav(input), tts, storage: fileStorage, repo: callsRepo, clock, publicUrl: config.publicUrl });
   // Calls on a TwiML provider: placed by the IVR job, then carried on by the provider's callbacks (any node).
-  const twimlCalls = createTwimlCalls({ repo: createTwimlRepo(db), calls: callsRepo, transaction, clock, steps: () => ivr.steps, channel: channels.voiceOf, telephony: (channel) => providers.telephony(channel), storage: fileStorage, publicUrl: config.publicUrl, ringTimeoutMs: config.ringTimeoutSeconds * 1000 });
+  const twimlCalls = createTwimlCalls({ repo: createTwimlRepo(db), calls: callsRepo, transaction, clock, steps: () => ivr.steps, channel: channels.voiceOf, telephony: (channel) => providers.telephony(channel), storage: fileStorage, publicUrl: config.publicUrl, ringTimeoutMs: config.ringTimeoutSeconds * 1000, queue });
   const ivr = createIvrService({
     repo: callsRepo,
     calls,
@@ -266,7 +266,7 @@ export function createContainer({ config, db, clock, bookkeeping = db }: { confi
     callsPerSecond: config.callStartsPerSecond,
   });
   const sandboxCalls = createSandboxCalls({ transaction, clock, queue, calls, repo: callsRepo, channel: channels.voiceOf });
-  queue.define(...voiceJobs({ ivr, sandboxCalls, callConcurrency: config.callConcurrency }));
+  queue.define(...voiceJobs({ ivr, sandboxCalls, twimlCalls, callConcurrency: config.callConcurrency }));
   const idempotency = createIdempotencyService({ repo: createIdempotencyRepo(db), transaction, clock });
 
   const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts });

@@ -46,7 +46,8 @@ const attr = (tag: string, name: string) => unescapeXml(new RegExp(`${name}="([^
  * or its error JSON), then the call simulated per its script: status callbacks (ringing,
  * in-progress, then completed / busy / no-answer / failed / canceled), the voice URL's TwiML
  * followed (<Play> fetched and checked to be a WAV, <Gather> answered with a key or nothing,
- * <Redirect>, <Hangup/>), every callback signed with X-Twilio-Signature as Twilio does.
+ * <Redirect>, <Hangup/>), every callback signed with X-Twilio-Signature as Twilio does; the call
+ * resource (`GET|POST …/Calls/{sid}.json`) reads and ends a call.
  */
 export async function startFakeTwilio(options: FakeTwilioOptions = {}) {
   const accountSid = options.accountSid ?? `AC${'0'.repeat(30)}1`;
@@ -55,6 +56,8 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}) {
   const callbacks: Callback[] = [];
   const plays: { url: string; wav: boolean }[] = [];
   const running = new Map<string, Promise<void>>();
+  /** Every call placed, by sid: what `GET …/Calls/{sid}.json` reports (the simulation moves it; a test may set it). */
+  const calls = new Map<string, { to: string; status: string; duration?: number }>();
   const sockets = new Set<Socket>();
 
   async function post(url: string, params: Record<string, string>): Promise<Callback> {
@@ -67,7 +70,10 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}) {
   async function simulate(sid: string, form: Record<string, string[]>) {
     const one = (name: string) => form[name]?.[0] ?? '';
     const base = { CallSid: sid, AccountSid: accountSid, From: one('From'), To: one('To'), Direction: 'outbound-api', ApiVersion: '2010-04-01' };
-    const status = (CallStatus: string, extra: Record<string, string> = {}) => post(one('StatusCallback'), { ...base, CallStatus, ...extra });
+    const status = (CallStatus: string, extra: Record<string, string> = {}) => {
+      Object.assign(calls.get(sid)!, { status: CallStatus, ...(extra.CallDuration && { duration: Number(extra.CallDuration) }) });
+      return post(one('StatusCallback'), { ...base, CallStatus, ...extra });
+    };
     const script = options.script?.(one('To')) ?? { keys: ['1'] };
     if ('hold' in script) return;
     if ('outcome' in script) {
@@ -121,11 +127,19 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}) {
       requests.push({ method: req.method ?? '', path, headers: req.headers, form });
       const send = (status: number, json: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json));
       if (req.headers.authorization !== `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`) return send(401, twilioError(401, 20003, 'Authenticate'));
+      const one = /^\/2010-04-01\/Accounts\/[^/]+\/Calls\/([^/]+)\.json$/.exec(path);
+      const placed = one && path.startsWith(`/2010-04-01/Accounts/${accountSid}/`) ? calls.get(one[1]!) : undefined;
+      if (placed) {
+        // Twilio's call resource: GET reads it; POST Status=completed|canceled ends it (this fake sends no callback for that).
+        if (req.method === 'POST' && ['completed', 'canceled'].includes(form.Status?.[0] ?? '')) placed.status = form.Status![0]!;
+        return send(200, { sid: one![1], account_sid: accountSid, to: placed.to, status: placed.status, duration: placed.duration === undefined ? null : String(placed.duration), direction: 'outbound-api' });
+      }
       if (req.method !== 'POST' || path !== `/2010-04-01/Accounts/${accountSid}/Calls.json`) return send(404, twilioError(404, 20404, `The requested resource ${path} was not found`));
       const scripted = options.answer?.(form);
       if (scripted) return send(scripted[0], scripted[1]);
       if (!form.To?.[0] || !form.Url?.[0]) return send(400, twilioError(400, 21201, 'No called number is specified'));
       const sid = `CA${randomBytes(16).toString('hex')}`;
+      calls.set(sid, { to: form.To[0], status: 'queued' });
       send(201, { sid, account_sid: accountSid, to: form.To[0], from: form.From?.[0], status: 'queued', direction: 'outbound-api', api_version: '2010-04-01', uri: `/2010-04-01/Accounts/${accountSid}/Calls/${sid}.json` });
       // As Twilio does, the call goes on after the answer.
       running.set(sid, simulate(sid, form).catch(() => undefined));
@@ -145,6 +159,7 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}) {
     accountSid,
     authToken,
     requests,
+    calls,
     callbacks,
     plays,
     /** Posts a signed callback as Twilio would (a test driving a held call). */

@@ -6,6 +6,12 @@ import { Call } from './calls.service.js';
 
 export const IVR_CALL_JOB = 'voice.ivr-call';
 export const IvrCallPayload = Type.Object({ ivrId: Uuid });
+/** A call on a callback provider (TwiML) whose provider may have gone quiet: `twiml-calls.ts` `check`. */
+export const TWIML_CHECK_JOB = 'voice.twiml-check';
+export const TwimlCheckPayload = Type.Object({ callId: Uuid });
+
+/** The longest an IVR call may run once placed (its job is stopped and the call hung up). */
+export const MAX_CALL_MS = 15 * 60_000;
 
 const Status = codes(IvrStatus);
 const Result = codes(IvrResult);

@@ -1,17 +1,20 @@
 import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Static } from 'typebox';
 import type { Db } from '../../db/store.js';
 import type { Transaction } from '../../db/transaction.js';
 import type { Clock } from '../../lib/clock.js';
 import { codes, IvrResult, IvrStatus } from '../../lib/enums.js';
 import { errors } from '../../lib/errors.js';
+import { queuedJob, type JobDefinition, type JobQueue, type JobResult } from '../../jobs/queue.js';
 import { ProviderError } from '../../providers/errors.js';
 import type { VoiceChannelSettings } from '../../providers/settings.js';
 import type { FileStorage } from '../../providers/storage/port.js';
-import type { CallbackStep, CallbackTelephony, HangupCause, Prompt, TelephonyPort, Unanswered } from '../../providers/telephony/port.js';
+import type { CallbackStep, CallbackTelephony, HangupCause, PlaceRequest, Prompt, TelephonyPort, Unanswered } from '../../providers/telephony/port.js';
 import type { CallsRepo, OutboundIvrRow } from './calls.repo.js';
 import { Call } from './calls.service.js';
 import { initialState, step, type IvrAction, type IvrInput, type PromptName } from './ivr-engine.js';
-import { unanswered, type Finish } from './ivr.outcomes.js';
+import { MAX_CALL_MS, TWIML_CHECK_JOB, TwimlCheckPayload, unanswered, type Finish } from './ivr.outcomes.js';
 import type { IvrService, VoiceChannel } from './ivr.service.js';
 import type { TwimlCallRow, TwimlRepo } from './twiml.repo.js';
 
@@ -34,6 +37,14 @@ const UNANSWERED: Record<string, { outcome: Unanswered; cause: HangupCause; reas
   canceled: { outcome: 'cancelled', cause: 'ORIGINATOR_CANCEL', reason: 'Cancelled' },
 };
 const SIP_CAUSE: Record<string, HangupCause> = { '404': 'UNALLOCATED_NUMBER', '484': 'INVALID_NUMBER_FORMAT', '503': 'NORMAL_TEMPORARY_FAILURE', '603': 'CALL_REJECTED' };
+/** A call's final statuses in TwiML's words. */
+const FINAL = new Set(['completed', ...Object.keys(UNANSWERED)]);
+
+/** A call is asked about at the provider this long after it could have stopped ringing, and then again as often, while it has not ended. */
+export const CHECK_EVERY_MS = 2 * 60_000;
+/** Tries of a placement the provider refused for now (429, 503: nothing was placed), and the longest wait between them. */
+const PLACE_TRIES = 3;
+const PLACE_WAIT_MAX_MS = 10_000;
 
 /**
  * Outbound IVR calls on a callback provider (TwiML): `start` places the call with the engine's
@@ -54,6 +65,7 @@ export function createTwimlCalls(deps: {
   storage: FileStorage;
   publicUrl: string;
   ringTimeoutMs: number;
+  queue: JobQueue;
 }) {
   const { repo, transaction, clock } = deps;
   const callbackUrl = (channelId: string, callId: string) => `${deps.publicUrl}/webhooks/voice/${channelId}/twiml/${callId}`;
@@ -127,7 +139,74 @@ export function createTwimlCalls(deps: {
     return unanswered({ answered: false, at: now, ...u, cause, ...(sipCode && { sipCode }) });
   }
 
+  /**
+   * Places the call, again after a wait when the provider said it took nothing for now (429, 503):
+   * never after an answer that leaves it unknown whether the call was placed (a time-out, another
+   * 5xx), which would ring the customer twice — those fail the request.
+   */
+  async function place(telephony: CallbackTelephony, request: PlaceRequest) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await telephony.place(request);
+      } catch (err) {
+        if (!(err instanceof ProviderError) || err.retry !== 'throttled' || attempt >= PLACE_TRIES) throw err;
+        await sleep(Math.min(err.retryAfterMs ?? 1000 * 2 ** (attempt - 1), PLACE_WAIT_MAX_MS));
+      }
+    }
+  }
+
+  /** Ends the request in one transaction with the call's row locked, unless a callback ended it first. */
+  async function endOnce(callId: string, f: (trx: Db, row: TwimlCallRow) => Promise<Finish | null>) {
+    await transaction(async (trx) => {
+      const row = (await repo.lock(callId, trx))!;
+      const end = row.finished ? null : await f(trx, row);
+      if (end) await finishIvr(row.ivr_id, end, trx);
+    });
+  }
+
+  /**
+   * `voice.twiml-check`: a call not ended by its callbacks some minutes after it could have stopped
+   * ringing. The provider's REST API says how it is: a final status ends the request as that
+   * callback would have; a call still going is asked about again, until it has run longer than
+   * any call may (MAX_CALL_MS), when it is hung up and the request fails; a provider that does not
+   * answer by then fails the request too.
+   */
+  async function check({ callId }: Static<typeof TwimlCheckPayload>): Promise<JobResult> {
+    const row = await repo.find(callId);
+    if (!row || row.finished) return;
+    const channel = await deps.channel(row.channel_id);
+    const telephony = channel?.settings && deps.telephony({ ...channel, settings: channel.settings });
+    const now = clock.now();
+    let seen: Awaited<ReturnType<CallbackTelephony['status']>> | null = null;
+    let trouble = 'the channel no longer has this provider';
+    if (telephony?.mode === 'callback' && row.provider_call_id) {
+      try {
+        seen = await telephony.status(row.provider_call_id);
+      } catch (err) {
+        if (!(err instanceof ProviderError)) throw err;
+        trouble = `the provider did not answer: ${err.reason}`;
+      }
+    }
+    if (seen && FINAL.has(seen.status)) {
+      const params: Record<string, string> = { CallStatus: seen.status, ...(seen.durationSeconds !== undefined && { CallDuration: String(seen.durationSeconds) }), ...(seen.sipCode && { SipResponseCode: String(seen.sipCode) }) };
+      await endOnce(callId, (trx, locked) => status(trx, locked, params));
+      return;
+    }
+    if (now.getTime() - row.created_at.getTime() < deps.ringTimeoutMs + MAX_CALL_MS) {
+      return { retryAt: new Date(now.getTime() + CHECK_EVERY_MS), reason: seen ? `the provider says the call is ${seen.status || 'unknown'}` : trouble };
+    }
+    if (seen && telephony?.mode === 'callback') await telephony.end(row.provider_call_id!).catch(() => {});
+    const error = seen ? `The call ran past the ${MAX_CALL_MS / 60_000}-minute limit without ending (the provider said "${seen.status}"); it was hung up.` : `The provider stopped reporting on the call (${trouble}).`;
+    await endOnce(callId, async (trx, locked) => ((await claimEnd(trx, locked)) ? { status: Status.Failed, result: Result.TechnicalFailure, callStatus: Call.Failed, at: now, cause: 'RECOVERY_ON_TIMER_EXPIRE', error } : null));
+  }
+
   return {
+    check,
+    jobs(): JobDefinition[] {
+      // Asked every CHECK_EVERY_MS for as long as a call may run, and a few more.
+      return [queuedJob({ name: TWIML_CHECK_JOB, payload: TwimlCheckPayload, maxAttempts: Math.ceil(MAX_CALL_MS / CHECK_EVERY_MS) + 5, handler: (p) => check(p) })];
+    },
+
     /** Places the call; the provider's callbacks carry it on. A refusal ends the request at once. */
     async start(input: { row: OutboundIvrRow; call: { id: string }; prompts: Partial<Record<PromptName, Prompt>>; telephony: CallbackTelephony }) {
       const { row, call, prompts, telephony } = input;
@@ -137,10 +216,12 @@ export function createTwimlCalls(deps: {
       await repo.insert({ call_id: call.id, ivr_id: row.id, channel_id: row.channel_id, provider_call_id: null, script, prompts: urls, state: initialState(), seq: 0, last_answer: null, finished: false, created_at: clock.now() });
       const channel = (await deps.channel(row.channel_id))!;
       try {
-        const placed = await telephony.place({ callId: call.id, from: channel.phoneNumber ?? '', to: row.destination_number, ringTimeoutMs: deps.ringTimeoutMs, callbackUrl: callbackUrl(row.channel_id, call.id) });
+        const placed = await place(telephony, { callId: call.id, from: channel.phoneNumber ?? '', to: row.destination_number, ringTimeoutMs: deps.ringTimeoutMs, callbackUrl: callbackUrl(row.channel_id, call.id) });
         await transaction(async (trx) => {
           await repo.update(call.id, { provider_call_id: placed.providerCallId }, trx);
           await deps.calls.updateCall(call.id, { provider_call_id: placed.providerCallId }, trx);
+          // If the provider's callbacks stop (lost, or the provider down), this asks it how the call ended.
+          await deps.queue.enqueue(trx, TWIML_CHECK_JOB, { callId: call.id } satisfies Static<typeof TwimlCheckPayload>, { runAt: new Date(clock.now().getTime() + deps.ringTimeoutMs + CHECK_EVERY_MS) });
         });
       } catch (err) {
         if (!(err instanceof ProviderError)) throw err;

@@ -30,6 +30,9 @@ export function createTwimlRepo(db: Db) {
     async insert(row: TwimlCallRow, trx: Db = db) {
       await t(trx).insertInto('twiml_calls').values({ ...row, script: json(row.script), prompts: json(row.prompts), state: json(row.state) }).execute();
     },
+    async find(callId: string, trx: Db = db) {
+      return t(trx).selectFrom('twiml_calls').selectAll().where('call_id', '=', callId).executeTakeFirst();
+    },
     /** The call's row, locked until the transaction ends: callbacks of one call take turns. */
     async lock(callId: string, trx: Db) {
       return t(trx).selectFrom('twiml_calls').selectAll().where('call_id', '=', callId).forUpdate().executeTakeFirst();

@@ -37,10 +37,22 @@ const SCRIPTS: Record<string, CallScript> = {
   '+966500002005': { outcome: 'no-answer' },
   '+966500002006': { hold: true },
   '+966500002007': { keys: ['1'] },
+  '+966500002011': { hold: true },
+  '+966500002012': { hold: true },
 };
+// Calls.json refused for now: twice for …2009 (then taken), always for …2010.
+const refusals = new Map<string, number>();
 const twilio = await startFakeTwilio({
   script: (to) => SCRIPTS[to] ?? { keys: ['1'] },
-  answer: (form) => (form.To?.[0] === '+966500002008' ? [400, twilioError(400, 21215, 'Account not authorized to call +966500002008.')] : undefined),
+  answer: (form) => {
+    const to = form.To?.[0] ?? '';
+    if (to === '+966500002008') return [400, twilioError(400, 21215, 'Account not authorized to call +966500002008.')];
+    const seen = refusals.get(to) ?? 0;
+    refusals.set(to, seen + 1);
+    if (to === '+966500002009' && seen < 2) return [429, twilioError(429, 20429, 'Too Many Requests')];
+    if (to === '+966500002010') return [503, twilioError(503, 20503, 'Service Unavailable')];
+    return undefined;
+  },
 });
 after(() => twilio.close());
 
@@ -176,4 +188,67 @@ test('the provider refuses the call (Calls.json 400): Failed / TechnicalFailure 
   assert.match(done.errorMessage, /Account not authorized to call \+966500002008\. \(21215\)/);
   await calls.waitFor(1);
   assert.deepEqual(calls.received.map((r) => JSON.parse(r.body).status), [7]);
+});
+
+test('Calls.json refused for now (429, 503: nothing placed) is tried again after a wait, at most three times; then Failed with the provider\'s message', async () => {
+  const taken = await call('+966500002009');
+  assert.equal(refusals.get('+966500002009'), 3, 'placed on the third try');
+  assert.deepEqual([taken.done.status, taken.done.result, taken.done.pressedDigit], [4, 1, '1'], 'and the call then ran as usual');
+  const refused = await call('+966500002010');
+  assert.equal(refusals.get('+966500002010'), 3, 'three tries, no more');
+  assert.deepEqual([refused.done.status, refused.done.result, refused.done.hangupCause], [7, 6, 'NORMAL_TEMPORARY_FAILURE']);
+  assert.match(refused.done.errorMessage, /Service Unavailable \(20503\)/);
+});
+
+/** A call the fake accepts and then never calls back about: its sid at the fake, once placed. */
+async function heldCall(to: string) {
+  const ws = await h.workspace();
+  const completions = await startReceiver();
+  const channel = await line(ws);
+  const id = json(await ws.api('POST', IVR, { channelId: channel.id, destinationNumber: to, audioFileUrl: MAIN, options: [{ digit: '1', description: 'Yes' }], webhookUrl: completions.url('/ivr') })).id as string;
+  const deadline = Date.now() + 20_000;
+  let sid: string | undefined;
+  while (!(sid = [...twilio.calls].find(([, c]) => c.to === to)?.[0]) || !json(await ws.api('GET', `${IVR}/${id}`)).callId) {
+    assert.ok(Date.now() < deadline, 'the call was not placed');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await worker.drain();
+  const record = async () => json(await ws.api('GET', `${IVR}/${id}`)) as Json;
+  const asked = () => twilio.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/Calls/${sid}.json`)).length;
+  return { sid, record, asked, completions };
+}
+
+test('callbacks that never come: two minutes after the ring time-out Wasl asks the provider, and its final status ends the request as the callback would have', async () => {
+  const held = await heldCall('+966500002011');
+  twilio.calls.get(held.sid)!.status = 'busy';
+  h.clock.advance(h.config.ringTimeoutSeconds * 1000 + 2 * 60_000 - 1_000);
+  await worker.drain();
+  assert.equal(held.asked(), 0, 'not asked before its time');
+  assert.equal((await held.record()).completedAt, null);
+  h.clock.advance(1_001);
+  await worker.drain();
+  assert.equal(held.asked(), 1, 'asked at the call resource');
+  const done = await held.record();
+  assert.deepEqual([done.status, done.result, done.hangupCause], [6, 5, 'USER_BUSY']);
+  await held.completions.waitFor(1);
+  assert.equal(JSON.parse(held.completions.received[0]!.body).status, 6, 'the completion webhook went out');
+});
+
+test('a call the provider still calls in progress past the 15-minute limit is hung up at the provider and fails: RECOVERY_ON_TIMER_EXPIRE', async () => {
+  const held = await heldCall('+966500002012');
+  twilio.calls.get(held.sid)!.status = 'in-progress';
+  h.clock.advance(h.config.ringTimeoutSeconds * 1000 + 2 * 60_000 + 1);
+  await worker.drain();
+  assert.equal(held.asked(), 1);
+  assert.equal((await held.record()).completedAt, null, 'a call still going is left alone');
+  for (let minute = 0; minute < 16; minute += 2) {
+    h.clock.advance(2 * 60_000);
+    await worker.drain();
+  }
+  assert.ok(held.asked() >= 8, `asked every two minutes (${held.asked()})`);
+  assert.ok(twilio.requests.some((r) => r.method === 'POST' && r.path.endsWith(`/Calls/${held.sid}.json`) && r.form.Status?.[0] === 'completed'), 'hung up with Status=completed');
+  assert.equal(twilio.calls.get(held.sid)!.status, 'completed');
+  const done = await held.record();
+  assert.deepEqual([done.status, done.result, done.hangupCause], [7, 6, 'RECOVERY_ON_TIMER_EXPIRE']);
+  assert.match(done.errorMessage, /ran past the 15-minute limit without ending \(the provider said "in-progress"\); it was hung up/);
 });

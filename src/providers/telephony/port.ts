@@ -121,6 +121,14 @@ export interface CallbackTelephony {
   verify(url: string, params: Record<string, string>, signature: string | undefined): boolean;
   /** The answer to a callback that carries out `step`. */
   render(step: CallbackStep): { contentType: string; body: string };
+  /**
+   * The call as the provider sees it now (its REST API), for a call whose callbacks stopped: the
+   * status in the provider's words (TwiML: queued, ringing, in-progress, completed, busy,
+   * no-answer, failed, canceled), seconds talked, the SIP response. Failures are `ProviderError`s.
+   */
+  status(providerCallId: string): Promise<{ status: string; durationSeconds?: number; sipCode?: number }>;
+  /** Ends the call at the provider (hangs up, or cancels one not answered yet). */
+  end(providerCallId: string): Promise<void>;
 }
 
 /** Every telephony adapter. */

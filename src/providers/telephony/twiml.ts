@@ -20,23 +20,16 @@ export function createTwimlTelephony(settings: TwimlSettings & VoiceSecrets, ctx
   const base = (settings.baseUrl ?? DEFAULT_TWIML_URL).replace(/\/+$/, '');
   const token = settings.authToken ?? '';
 
-  async function place(request: PlaceRequest): Promise<{ providerCallId: string }> {
+  const account = `${base}/2010-04-01/Accounts/${encodeURIComponent(settings.accountSid)}`;
+
+  /** One REST call with the account's Basic auth; the JSON answer, or the provider's error as a ProviderError. */
+  async function rest(method: 'GET' | 'POST', path: string, form?: URLSearchParams): Promise<Record<string, unknown>> {
     if (!token) throw new ProviderError(PROVIDER, 'no_credentials', 'The channel has no voice.twiml.authToken.', 'never');
-    const form = new URLSearchParams({
-      To: request.to,
-      From: settings.fromNumber ?? request.from,
-      Url: `${request.callbackUrl}?ev=answer`,
-      Method: 'POST',
-      StatusCallback: `${request.callbackUrl}?ev=status`,
-      StatusCallbackMethod: 'POST',
-      Timeout: String(Math.max(1, Math.ceil(request.ringTimeoutMs / 1000))),
-    });
-    for (const event of ['initiated', 'ringing', 'answered', 'completed']) form.append('StatusCallbackEvent', event);
     let res: OutboundResponse;
     try {
-      res = await ctx.http.request('POST', `${base}/2010-04-01/Accounts/${encodeURIComponent(settings.accountSid)}/Calls.json`, {
-        headers: { authorization: `Basic ${Buffer.from(`${settings.accountSid}:${token}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: form.toString(),
+      res = await ctx.http.request(method, `${account}${path}`, {
+        headers: { authorization: `Basic ${Buffer.from(`${settings.accountSid}:${token}`).toString('base64')}`, accept: 'application/json', ...(form && { 'content-type': 'application/x-www-form-urlencoded' }) },
+        ...(form && { body: form.toString() }),
         maxBodyBytes: MAX_JSON_BYTES,
         label: 'voice.twiml.baseUrl',
       });
@@ -50,8 +43,32 @@ export function createTwimlTelephony(settings: TwimlSettings & VoiceSecrets, ctx
       if (res.status < 300) throw new ProviderError(PROVIDER, `http_${res.status}`, 'The provider answered something that is not JSON.', 'later');
     }
     if (res.status < 200 || res.status >= 300) throw twilioError(res, json);
+    return json;
+  }
+
+  async function place(request: PlaceRequest): Promise<{ providerCallId: string }> {
+    const form = new URLSearchParams({
+      To: request.to,
+      From: settings.fromNumber ?? request.from,
+      Url: `${request.callbackUrl}?ev=answer`,
+      Method: 'POST',
+      StatusCallback: `${request.callbackUrl}?ev=status`,
+      StatusCallbackMethod: 'POST',
+      Timeout: String(Math.max(1, Math.ceil(request.ringTimeoutMs / 1000))),
+    });
+    for (const event of ['initiated', 'ringing', 'answered', 'completed']) form.append('StatusCallbackEvent', event);
+    const json = await rest('POST', '/Calls.json', form);
     if (typeof json.sid !== 'string' || !json.sid) throw new ProviderError(PROVIDER, 'no_call_sid', 'The provider accepted the call without a call sid.', 'later');
     return { providerCallId: json.sid };
+  }
+
+  const callPath = (sid: string) => `/Calls/${encodeURIComponent(sid)}.json`;
+
+  async function status(sid: string) {
+    const json = await rest('GET', callPath(sid));
+    const seconds = Number(json.duration);
+    const sipCode = Number(json.sip_response_code);
+    return { status: String(json.status ?? ''), ...(json.duration != null && Number.isFinite(seconds) && { durationSeconds: seconds }), ...(sipCode > 0 && { sipCode }) };
   }
 
   return {
@@ -60,14 +77,22 @@ export function createTwimlTelephony(settings: TwimlSettings & VoiceSecrets, ctx
     place,
     verify: (url, params, signature) => Boolean(token) && verifyTwilioSignature(token, url, params, signature),
     render: (step) => ({ contentType: 'text/xml; charset=utf-8', body: renderTwiml(step) }),
+    status,
+    async end(sid) {
+      // Twilio: `completed` hangs up a call in progress; one still queued or ringing needs `canceled`.
+      const now = (await status(sid)).status;
+      if (['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(now)) return;
+      await rest('POST', callPath(sid), new URLSearchParams({ Status: now === 'in-progress' ? 'completed' : 'canceled' }));
+    },
   };
 }
 
-/** Twilio's error answer `{code, message, more_info, status}` as a ProviderError: 429 throttled, 5xx later, other 4xx never. */
+/** Twilio's error answer `{code, message, more_info, status}` as a ProviderError: 429 and 503 throttled, other 5xx later, other 4xx never. */
 function twilioError(res: OutboundResponse, json: Record<string, unknown>): ProviderError {
   const code = typeof json.code === 'number' || typeof json.code === 'string' ? json.code : `http_${res.status}`;
   const reason = typeof json.message === 'string' && json.message ? json.message : `The provider answered HTTP ${res.status}.`;
-  if (res.status === 429) {
+  // 429 and 503: the provider did not take the request (Twilio: too many requests, or overloaded) — safe to send again.
+  if (res.status === 429 || res.status === 503) {
     const after = Number(res.headers['retry-after']);
     return new ProviderError(PROVIDER, code, reason, 'throttled', Number.isFinite(after) && after > 0 ? after * 1000 : undefined);
   }
