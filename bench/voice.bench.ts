@@ -228,6 +228,9 @@ async function appLayer(batches: number[], o: { promptMs: number; timeoutMs: num
   let judged = false;
   let timeoutsMet = true;
   let callsMet = true;
+  // Dialled at CALL_STARTS_PER_SECOND, a batch of 200 may never have 200 calls up at once: the
+  // target's "≥ 200 at once" is met by a batch that had them, and every batch is judged on the rest.
+  let reached200 = false;
   try {
     const request = async <T>(method: string, path: string, body?: object, bearer = ADMIN, form = false): Promise<T> => {
       const res = await fetch(`${app}${path}`, {
@@ -316,7 +319,8 @@ async function appLayer(batches: number[], o: { promptMs: number; timeoutMs: num
       const worstCall = Math.max(...late);
       if (!warm && count >= 200) {
         judged = true;
-        if (!(wrong === 0 && most >= 200 && timeouts.length === expectedTimeouts && worstTimeout <= TARGET_MS)) timeoutsMet = false;
+        if (most >= 200) reached200 = true;
+        if (!(wrong === 0 && timeouts.length === expectedTimeouts && worstTimeout <= TARGET_MS)) timeoutsMet = false;
         if (!(wrong === 0 && worstCall <= TARGET_MS)) callsMet = false;
       }
       calls.push(`| ${label} | ${ms(Math.max(...answers) / 1000)} | ${three(queued)} | ${ms(spread)} | **${most}** | ${count - wrong}/${count} | ${hooks} | ${ms(serverCpu / 1000)} s (${Math.round(serverCpu / 10 / wall)} % of a core over ${ms(wall)} s) | ${ms(dbCpu / 1000)} s | ${Math.round(sent / count)} | ${three(probe.waits)} (${probe.waits.length}) |`);
@@ -346,7 +350,7 @@ async function appLayer(batches: number[], o: { promptMs: number; timeoutMs: num
     rmSync(probeFile, { force: true });
   }
   if (profileDir) lines.push(...(await profileSummary(profileDir)));
-  return { judged, timeoutsMet, callsMet, lines };
+  return { judged: judged && reached200, timeoutsMet, callsMet, lines };
 }
 
 /**
@@ -447,7 +451,7 @@ if (probe) {
   if (layers.has('app')) {
     const r = await appLayer(f.batches!.split(',').map(Number), { ...o, pg: f.pg!, callConcurrency: Number(f['call-concurrency']), startsPerSecond: Number(f['starts-per-second']), logLevel: f['log-level']!, warmup: Number(f.warmup), profile: f.profile });
     out.push(...r.lines);
-    verdicts.push(!r.judged ? 'through the app: not judged (no batch ≥ 200)' : `through the app, the time-outs: ${r.timeoutsMet ? 'met' : 'missed'}; through the app, whole calls from the answer: ${r.callsMet ? 'met' : 'missed'}`);
+    verdicts.push(!r.judged ? 'through the app: not judged (no batch had 200 calls up at once)' : `through the app, the time-outs: ${r.timeoutsMet ? 'met' : 'missed'}; through the app, whole calls from the answer: ${r.callsMet ? 'met' : 'missed'}`);
   }
   const cpu = cpus();
   process.stdout.write([

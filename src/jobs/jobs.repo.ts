@@ -156,22 +156,14 @@ export function createJobsRepo(db: Db, options: { lazyCommit?: boolean } = {}) {
         .execute();
     },
 
-    /**
-     * Reserves the next free slot of a rate key (one job per interval), atomically across workers —
-     * only when it is less than `holdMs` ahead (the caller waits for it); otherwise nothing is
-     * reserved and the answer is when the next slot is free (`reserved: false`), so a job going
-     * back to the queue holds no slot it might come too late for.
-     */
-    async reserveRateSlot(key: string, intervalMs: number, now: Date, holdMs = Infinity): Promise<{ slot: Date; reserved: boolean }> {
+    /** Reserves the next free slot of a rate key (one job per interval), atomically across workers, however far ahead. */
+    async reserveRateSlot(key: string, intervalMs: number, now: Date): Promise<Date> {
       const step = sql`make_interval(secs => ${intervalMs / 1000})`;
-      const horizon = Number.isFinite(holdMs) ? sql`${new Date(now.getTime() + holdMs)}::timestamptz` : sql`'infinity'::timestamptz`;
       const { rows } = await sql<{ slot: Date }>`
         INSERT INTO job_rate_slots AS r (key, next_at) VALUES (${key}, ${now}::timestamptz + ${step})
-        ON CONFLICT (key) DO UPDATE SET next_at = greatest(r.next_at, ${now}::timestamptz) + ${step} WHERE r.next_at < ${horizon}
+        ON CONFLICT (key) DO UPDATE SET next_at = greatest(r.next_at, ${now}::timestamptz) + ${step}
         RETURNING r.next_at - ${step} AS slot`.execute(db);
-      if (rows[0]) return { slot: rows[0].slot, reserved: true };
-      const next = await db.selectFrom('job_rate_slots').select('next_at').where('key', '=', key).executeTakeFirstOrThrow();
-      return { slot: next.next_at, reserved: false };
+      return rows[0]!.slot;
     },
 
     /** Per job name: open jobs by status, the oldest due job's age, and dead letters. */

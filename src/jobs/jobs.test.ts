@@ -167,6 +167,23 @@ test('a rate key never lets jobs bunch up behind a late worker: due together aft
   assert.equal(runs.filter((r) => r.tag.startsWith('bunch')).length, 3);
 });
 
+test('a burst of paced jobs waits in line: each goes back once, holding a slot of its own, one interval apart in the order they came', async () => {
+  const ids: string[] = [];
+  for (let i = 0; i < 6; i++) ids.push((await enqueue({ tag: `line${i}` }, { rate: { key: 'number:+966500000003', intervalMs: 1000 } }))!);
+  await worker.drain();
+  assert.equal(ranFor('line0').length, 1, 'the first starts at once');
+  const waiting = await Promise.all(ids.slice(1).map(jobRow));
+  const slots = waiting.map((j) => j.rate_slot!.getTime());
+  assert.deepEqual(slots.map((t) => t - slots[0]!), [0, 1000, 2000, 3000, 4000], 'slots one interval apart, in order');
+  assert.deepEqual(waiting.map((j) => j.run_at.getTime() - j.rate_slot!.getTime()), Array(5).fill(-200), 'each due just before its own slot, not all at the next free one');
+  for (let i = 1; i < 6; i++) {
+    h.clock.advance(1000);
+    await worker.drain();
+    assert.equal(runs.filter((r) => r.tag.startsWith('line')).length, i + 1);
+  }
+  assert.deepEqual((await Promise.all(ids.map(jobRow))).map((j) => [j.status, j.attempts]), Array(6).fill(['done', 1]));
+});
+
 test("a dead worker's job runs again once its lease expires", async () => {
   // Due an hour from now for the real worker; the ghost claims it with a clock of its own, ahead.
   const id = await enqueue({ tag: 'orphan' }, { runAt: new Date(h.clock.now().getTime() + 3_600_000) });

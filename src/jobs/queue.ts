@@ -79,8 +79,10 @@ export interface EnqueueOptions {
 
 /** A paced job may start this long after its slot; later, it takes a new slot. */
 export const RATE_LATE_MS = 50;
-/** A paced job whose slot is nearer than this waits for it in the worker; further, it goes back to the queue. */
+/** A paced job whose slot is nearer than this waits for it in the worker; further, it goes back to the queue with its slot… */
 export const RATE_HOLD_MS = 250;
+/** … due this long before the slot, so the worker that claims it has time to and waits the rest. */
+export const RATE_LEAD_MS = 200;
 
 /**
  * The rate of at most `perSecond` starts in any one-second window, for `key`: slots one interval

@@ -5,7 +5,7 @@ import { createBatcher } from '../lib/batcher.js';
 import { newId } from '../lib/ids.js';
 import type { JobRow } from '../db/types.js';
 import type { JobsRepo } from './jobs.repo.js';
-import { exponentialBackoff, isClaimed, RATE_HOLD_MS, RATE_LATE_MS, type ClaimedJobDefinition, type JobQueue, type JobResult, type QueuedJobDefinition } from './queue.js';
+import { exponentialBackoff, isClaimed, RATE_HOLD_MS, RATE_LATE_MS, RATE_LEAD_MS, type ClaimedJobDefinition, type JobQueue, type JobResult, type QueuedJobDefinition } from './queue.js';
 import type { JobMetrics } from './metrics.js';
 
 export interface WorkerOptions {
@@ -118,30 +118,23 @@ export function createWorker(deps: {
   const outcomeOf = (result: JobResult) => (!result ? 'done' : 'giveUp' in result ? 'dead' : 'retry');
 
   /**
-   * A paced job's turn (jobs/README.md "Rate per key"): true to run now; false when it was given
-   * back to the queue until a slot further ahead. A slot is good from its time until RATE_LATE_MS
-   * after (later, the job takes a new one), so jobs never bunch up behind a late worker; one due
-   * within RATE_HOLD_MS waits here, off the concurrency count, instead of a round trip to the queue.
+   * A paced job's turn (jobs/README.md "Rate per key"): true to run now; false when it went back to
+   * the queue with its slot. A job takes the next free slot of its key however far ahead — its place
+   * in line — and keeps it: a slot within RATE_HOLD_MS is waited for here, off the concurrency count;
+   * a later one sends the job back to the queue due RATE_LEAD_MS before it, when a worker claims it
+   * and waits here. A slot is good from its time until RATE_LATE_MS after (later, the job takes a new
+   * one), so jobs never bunch up behind a late worker.
    */
   async function takeRateSlot(job: JobRow, task: Task): Promise<boolean> {
     let slot = job.rate_slot;
     for (;;) {
       const now = clock.now();
-      if (!slot || now.getTime() > slot.getTime() + RATE_LATE_MS) {
-        const next = await repo.reserveRateSlot(job.rate_key!, job.rate_interval_ms!, now, RATE_HOLD_MS);
-        if (!next.reserved) {
-          // The number is busy for a while: back to the queue until then, holding no slot.
-          const wait = Math.max(1, next.slot.getTime() - now.getTime());
-          await repo.release(job.id, workerId, next.slot, null);
-          wakeAt(wait);
-          return false;
-        }
-        slot = next.slot;
-      }
+      if (!slot || now.getTime() > slot.getTime() + RATE_LATE_MS) slot = await repo.reserveRateSlot(job.rate_key!, job.rate_interval_ms!, now);
       const wait = slot.getTime() - now.getTime();
       if (wait <= 0) return true;
-      if (!running) {
-        await repo.release(job.id, workerId, slot, slot);
+      if (!running || wait > RATE_HOLD_MS) {
+        await repo.release(job.id, workerId, new Date(Math.max(now.getTime(), slot.getTime() - RATE_LEAD_MS)), slot);
+        if (running) wakeAt(Math.max(1, wait - RATE_LEAD_MS));
         return false;
       }
       freeSlot(task);
