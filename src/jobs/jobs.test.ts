@@ -184,6 +184,20 @@ test('a burst of paced jobs waits in line: each goes back once, holding a slot o
   assert.deepEqual((await Promise.all(ids.map(jobRow))).map((j) => [j.status, j.attempts]), Array(6).fill(['done', 1]));
 });
 
+test('the worker wakes for each paced job it gave back, though its poll is a minute away', async () => {
+  // The test's clock kept moving with real time, as a server's does.
+  const ticking = setInterval(() => h.clock.advance(10), 10);
+  try {
+    const began = Date.now();
+    for (let i = 0; i < 5; i++) await enqueue({ tag: `woken${i}` }, { rate: { key: 'number:+966500000004', intervalMs: 400 } });
+    while (runs.filter((r) => r.tag.startsWith('woken')).length < 5 && Date.now() - began < 10_000) await tick(20);
+    assert.equal(runs.filter((r) => r.tag.startsWith('woken')).length, 5, 'every job ran, each at its slot, none left for the poll');
+    assert.ok(Date.now() - began < 5000, `within its slots, not a poll later (${Date.now() - began} ms)`);
+  } finally {
+    clearInterval(ticking);
+  }
+});
+
 test("a dead worker's job runs again once its lease expires", async () => {
   // Due an hour from now for the real worker; the ghost claims it with a clock of its own, ahead.
   const id = await enqueue({ tag: 'orphan' }, { runAt: new Date(h.clock.now().getTime() + 3_600_000) });

@@ -76,20 +76,29 @@ export function createWorker(deps: {
     pendingWake = true;
     wakeUp?.();
   };
-  // A paced job given back until its slot: the worker looks again then, not at its next poll.
-  let wakeTimer: NodeJS.Timeout | null = null;
-  let wakeDue = Infinity;
+  // Paced jobs this worker gave back, each due just before its slot: it wakes for every one of those
+  // times (in order, the near ones together), not only the earliest — the rest would wait for the poll
+  // and come too late for their slots. Others' jobs wake it by NOTIFY or the poll.
+  const dueTimes: number[] = [];
+  let dueTimer: NodeJS.Timeout | null = null;
+  const armDueTimer = () => {
+    if (dueTimer) clearTimeout(dueTimer);
+    dueTimer = null;
+    if (!dueTimes.length || !running) return;
+    dueTimer = setTimeout(() => {
+      const now = performance.now();
+      while (dueTimes.length && dueTimes[0]! <= now + 2) dueTimes.shift();
+      wake();
+      armDueTimer();
+    }, Math.max(0, dueTimes[0]! - performance.now()));
+    dueTimer.unref();
+  };
   const wakeAt = (inMs: number) => {
     const due = performance.now() + inMs;
-    if (wakeTimer && due >= wakeDue) return;
-    if (wakeTimer) clearTimeout(wakeTimer);
-    wakeDue = due;
-    wakeTimer = setTimeout(() => {
-      wakeTimer = null;
-      wakeDue = Infinity;
-      wake();
-    }, inMs);
-    wakeTimer.unref();
+    let i = dueTimes.length;
+    while (i > 0 && dueTimes[i - 1]! > due) i--;
+    dueTimes.splice(i, 0, due);
+    if (i === 0) armDueTimer();
   };
   const sleep = () =>
     new Promise<void>((resolve) => {
@@ -327,6 +336,8 @@ export function createWorker(deps: {
       running = false;
       wake();
       timers.splice(0).forEach(clearInterval);
+      dueTimes.length = 0;
+      armDueTimer();
       for (const fn of undo.splice(0).reverse()) await fn();
       await loopDone;
       for (const task of ready.splice(0)) await task.giveBack().catch((err) => logger.warn({ err, jobId: task.id }, 'giving back a job failed; its lease will expire'));
