@@ -1,15 +1,24 @@
+import { spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { loadavg } from 'node:os';
+import { rmSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { systemClock } from '../src/lib/clock.js';
+import type { Prompt } from '../src/providers/telephony/port.js';
 import { dtmfTone } from '../src/providers/telephony/sip/media/dtmf-generate.js';
 import { g711Encode } from '../src/providers/telephony/sip/media/g711.js';
 import { telephoneEventPayloads } from '../src/providers/telephony/sip/media/rfc4733.js';
 import { openRtpSession } from '../src/providers/telephony/sip/media/rtp-session.js';
 import { buildRtp, parseRtp, randomRtpStart } from '../src/providers/telephony/sip/media/rtp.js';
-import { childEnv, log, percentiles, start, stop } from './lib.js';
+import { createSipTrunk } from '../src/providers/telephony/sip/trunk.js';
+import { childEnv, cleanup, log, percentiles, start, stop } from './lib.js';
 
 /**
  * RTP pacing of the SIP adapter's media (issue 10: ≥ 50 concurrent calls, RTP within 5 ms jitter).
@@ -22,12 +31,22 @@ import { childEnv, log, percentiles, start, stop } from './lib.js';
  * delay. All sessions connect together, so their 20-ms slots coincide: the burstiest case. Before
  * each count, the baseline: a bare timer loop on the same grid in this process (no sockets), which
  * shows what the machine's scheduling alone does to any 20-ms timer.
- * `node --import tsx bench/rtp-pacing.bench.ts --sessions=1,50,100 --seconds=5`
+ * `--sipp`: N real calls instead, placed at once through the SIP trunk adapter (`createSipTrunk`) to
+ * one sipp UAS (`sipp/uas-bench.xml`) whose answers point the media at the same recorder child;
+ * each answered call plays `--seconds` of audio (`LiveCall.play`) and hangs up. Each call's grid
+ * starts at its own answer, so the slots are spread by the set-up times. Reported: calls answered,
+ * set-up time (dial → answered), the recorder's arrivals, CPU of this process (sipp's not counted).
+ * `node --import tsx bench/rtp-pacing.bench.ts --sessions=1,50,100 --seconds=5 [--sipp]`
  */
 
-const { values: args } = parseArgs({ options: { sessions: { type: 'string', default: '1,50' }, seconds: { type: 'string', default: '5' }, far: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { sessions: { type: 'string', default: '1,50' }, seconds: { type: 'string', default: '5' }, far: { type: 'string' }, sipp: { type: 'boolean', default: false } } });
+const f = (x: number) => x.toFixed(2);
+const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(2)} %`;
+/** `seconds` of a warbling tone: never silence, so every packet carries encoded audio. */
+const testAudio = (seconds: number) => Int16Array.from({ length: seconds * 8000 }, (_, i) => Math.round(6000 * Math.sin(i / 4) * Math.sin(i / 4000)));
 
 if (args.far) await farEnd(args.far === 'send');
+else if (args.sipp) await sippMain();
 else await main();
 
 /** The far end: `--far=recv` timestamps arrivals (and does nothing else, to stamp them on time); `--far=send` streams back. */
@@ -96,12 +115,17 @@ function sendStreams(socket: dgram.Socket, ports: number[], keys: number) {
 /** Each stream's arrival deviation from its RTP timestamp's slot (median-aligned), and RFC 3550 jitter. */
 function report(arrivals: Map<number, { at: number[]; ts: number[] }>) {
   const deviations: number[] = [];
+  // After each stream's first 0.5 s (25 packets): playback once every call is set up.
+  const steady: number[] = [];
   const jitters: number[] = [];
   let packets = 0;
   for (const { at, ts } of arrivals.values()) {
     const offsets = at.map((a, k) => a - at[0]! - ((ts[k]! - ts[0]!) >>> 0) / 8);
     const median = [...offsets].sort((x, y) => x - y)[offsets.length >> 1]!;
-    for (const o of offsets) deviations.push(Math.abs(o - median));
+    offsets.forEach((o, k) => {
+      deviations.push(Math.abs(o - median));
+      if (k >= 25) steady.push(Math.abs(o - median));
+    });
     let j = 0;
     for (let k = 1; k < offsets.length; k++) j += (Math.abs(offsets[k]! - offsets[k - 1]!) - j) / 16;
     jitters.push(j);
@@ -109,7 +133,8 @@ function report(arrivals: Map<number, { at: number[]; ts: number[] }>) {
   }
   const d = percentiles(deviations);
   const over5ms = deviations.filter((x) => x > 5).length;
-  return { streams: arrivals.size, packets, p50: d.p50, p99: d.p99, max: Math.max(...deviations), over5ms, jitter: Math.max(...jitters) };
+  const st = percentiles(steady);
+  return { streams: arrivals.size, packets, p50: d.p50, p99: d.p99, max: Math.max(...deviations), over5ms, jitter: Math.max(...jitters), steadyP99: st.p99, steadyMax: Math.max(...steady), steadyOver5ms: steady.filter((x) => x > 5).length, steadyCount: steady.length };
 }
 
 /** The baseline: a bare timer loop on the same 20-ms grid, no sockets — what this machine gives any timer. */
@@ -150,8 +175,6 @@ async function main() {
   ];
   for (const n of args.sessions.split(',').map(Number)) {
     const bare = await bareTimers(seconds);
-    const f = (x: number) => x.toFixed(2);
-    const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(2)} %`;
     rows.push(`| bare timer loop (baseline) | ${bare.count} | ${f(bare.p50)} / ${f(bare.p99)} / ${f(bare.max)} | ${pct(bare.over, bare.count)} | | | | | | | | ${loadavg()[0]!.toFixed(1)} |`);
     log(rows.at(-1)!);
     const load = loadavg()[0]!.toFixed(1);
@@ -164,7 +187,7 @@ async function main() {
     for (const s of sessions) s.onDigit(() => keys++);
     // A key each second from 0.2 s on, the last one done well before the prompts end.
     sender.ask({ ports: sessions.map((s) => s.localPort), keys: Math.max(1, seconds - 1) });
-    const audio = Int16Array.from({ length: seconds * 8000 }, (_, i) => Math.round(6000 * Math.sin(i / 4) * Math.sin(i / 4000)));
+    const audio = testAudio(seconds);
     for (const s of sessions) s.connect({ address: '127.0.0.1', port: port! }, { name: 'PCMU', payloadType: 0 }, 101);
     const delay = monitorEventLoopDelay({ resolution: 1 });
     delay.enable();
@@ -193,6 +216,139 @@ async function main() {
     const measured = stats.reduce((a, s) => a + s.pacing.count, 0);
     const cpuPct = ((used.user + used.system) / 1000 / elapsed) * 100;
     rows.push(`| ${n} | ${sent} | ${f(send.p50)} / ${f(send.p99)} / ${f(send.max)} | ${pct(over, measured)} | ${f(far.p50!)} / ${f(far.p99!)} / ${f(far.max!)} | ${pct(far.over5ms!, far.packets!)} | ${f(far.jitter!)} | ${stalls} | ${keys} / ${keysSent} | ${cpuPct.toFixed(0)} | ${f(delay.percentile(99) / 1e6)} | ${load} |`);
+    log(rows.at(-1)!);
+  }
+  console.log(rows.join('\n'));
+}
+
+/** A UDP port on 127.0.0.1 free right now (`port` 0: any), or null when it is taken. */
+async function freeUdp(port = 0): Promise<number | null> {
+  const socket = dgram.createSocket('udp4');
+  return new Promise((resolve) => {
+    socket.once('error', () => socket.close(() => resolve(null)));
+    socket.bind(port, '127.0.0.1', () => {
+      const got = socket.address().port;
+      socket.close(() => resolve(got));
+    });
+  });
+}
+
+/**
+ * One sipp UAS for `calls` calls (`-m`, `-l`), its answers pointing media at the recorder. It exits
+ * by itself once every call is over; `close()` kills it whatever happened (and on this process's exit),
+ * and `-timeout` bounds it should both fail.
+ */
+async function startSipp(calls: number, recorderPort: number, seconds: number) {
+  const dir = await mkdtemp(join(tmpdir(), 'wasl-sipp-bench-'));
+  const port = (await freeUdp())!;
+  let mediaPort = 0; // sipp binds it and the port two above, though no media reaches it
+  while (!mediaPort) {
+    const base = 41000 + 2 * randomInt(5000); // above the trunk's RTP range (20000–40000)
+    if ((await freeUdp(base)) && (await freeUdp(base + 2))) mediaPort = base;
+  }
+  const scenario = fileURLToPath(new URL('sipp/uas-bench.xml', import.meta.url));
+  const child = spawn('sipp', ['-sf', scenario, '-i', '127.0.0.1', '-p', String(port), '-mi', '127.0.0.1', '-mp', String(mediaPort), '-m', String(calls), '-l', String(calls),
+    '-key', 'recorder_ip', '127.0.0.1', '-key', 'recorder_port', String(recorderPort), '-nostdin', '-timeout', `${seconds + 90}s`, '-timeout_error',
+    '-trace_err', '-error_file', join(dir, 'errors.log')], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; errors: string }>((resolve) => {
+    const done = (code: number | null, extra = '') => void readFile(join(dir, 'errors.log'), 'utf8').catch(() => '').then((log) => resolve({ code, errors: `${stderr}${extra}${log}`.trim() }));
+    child.once('error', (err) => done(null, err.message));
+    child.once('exit', (code) => done(code));
+  });
+  const kill = () => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
+  const onExit = () => {
+    kill();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
+  const close = async () => {
+    kill();
+    await exited;
+    process.off('exit', onExit);
+    await rm(dir, { recursive: true, force: true });
+  };
+  // Ready once it holds its SIP port.
+  for (let i = 0; (await freeUdp(port)) !== null; i++) {
+    if (i >= 250 || child.exitCode !== null || child.pid === undefined) {
+      await close();
+      throw new Error(`sipp did not start: ${(await exited).errors}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return { port, exited, close };
+}
+
+/** One count of calls through the trunk to sipp: its table row (and the failures, when there are any). */
+async function sippRound(n: number, seconds: number): Promise<string> {
+  const load = loadavg()[0]!.toFixed(1);
+  const receiver = farChild('recv');
+  let sipp: Awaited<ReturnType<typeof startSipp>> | undefined;
+  try {
+    const { port: recorderPort } = await receiver.next();
+    sipp = await startSipp(n, recorderPort!, seconds);
+    const trunk = createSipTrunk({ host: '127.0.0.1', port: sipp.port }, { channelId: 'ch-bench', phoneNumber: '+966500000001', clock: systemClock }, { mediaTimeoutMs: 0 });
+    const prompt: Prompt = { pcm: testAudio(seconds), durationMs: seconds * 1000, url: 'http://127.0.0.1/bench.wav' };
+    // sipp gone wrong: hang up rather than wait out the SIP timers.
+    const abort = new AbortController();
+    void sipp.exited.then(({ code }) => code !== 0 && abort.abort());
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
+    const cpu = process.cpuUsage();
+    const began = performance.now();
+    const calls = await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        const dialled = performance.now();
+        try {
+          const r = await trunk.dial({ callId: `bench-${i}`, from: '+966500000001', to: `+96650${String(i).padStart(7, '0')}`, ringTimeoutMs: 30_000, signal: abort.signal });
+          const setupMs = performance.now() - dialled;
+          if (!r.answered) return { setupMs: null, outcome: `${r.outcome} ${r.cause}${r.sipCode ? ` ${r.sipCode}` : ''}` };
+          const end = await r.call.play(prompt).then(
+            (p) => p.ended ?? r.call.hangUp(),
+            () => r.call.hangUp(),
+          );
+          return { setupMs, outcome: `ended by ${end.by} ${end.cause}` };
+        } catch (err) {
+          return { setupMs: null, outcome: `threw ${(err as Error).message}` };
+        }
+      }),
+    );
+    const elapsed = performance.now() - began;
+    const used = process.cpuUsage(cpu);
+    delay.disable();
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the last packets are in
+    receiver.ask({ report: true });
+    const far = await receiver.next();
+    let wait: NodeJS.Timeout | undefined;
+    const sippEnd = await Promise.race([sipp.exited, new Promise<null>((resolve) => (wait = setTimeout(resolve, 10_000, null)))]);
+    clearTimeout(wait);
+    const setups = calls.flatMap((c) => (c.setupMs === null ? [] : [c.setupMs]));
+    const s = percentiles(setups);
+    const outcomes = new Map<string, number>();
+    for (const c of calls) outcomes.set(c.outcome, (outcomes.get(c.outcome) ?? 0) + 1);
+    const notes = [...[...outcomes].map(([o, k]) => `${o} ×${k}`), sippEnd ? `sipp exit ${sippEnd.code}` : 'sipp still running after 10 s (killed)'].join('; ');
+    if (sippEnd?.code !== 0) log(`sipp (${n} calls): ${sippEnd?.errors.slice(0, 2000) || 'no error output'}`);
+    const cpuPct = ((used.user + used.system) / 1000 / elapsed) * 100;
+    return `| ${n} | ${setups.length} / ${n} | ${f(s.p50)} / ${f(s.p99)} / ${f(Math.max(...setups))} | ${far.packets} (${far.streams}) | ${f(far.p50!)} / ${f(far.p99!)} / ${f(far.max!)} | ${pct(far.over5ms!, far.packets!)} | ${f(far.steadyP99!)} / ${f(far.steadyMax!)} | ${pct(far.steadyOver5ms!, far.steadyCount!)} | ${f(far.jitter!)} | ${cpuPct.toFixed(0)} | ${f(delay.percentile(99) / 1e6)} | ${load} | ${notes} |`;
+  } finally {
+    await sipp?.close();
+    await stop(receiver.child);
+  }
+}
+
+async function sippMain() {
+  process.once('SIGTERM', () => void cleanup().then(() => process.exit(143))); // the 'exit' hook kills sipp
+  const seconds = Number(args.seconds);
+  const rows: string[] = [
+    `| calls | answered / N | set-up, dial → answered p50 / p99 / max (ms) | packets (streams) | arrival vs slot p50 / p99 / max (ms) | arrived > 5 ms off | after each call's first 0.5 s: arrival p99 / max (ms) | after 0.5 s: > 5 ms off | RFC 3550 jitter, worst stream (ms) | CPU (% of one core) | event-loop delay p99 (ms) | load avg before | outcomes |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const n of args.sessions.split(',').map(Number)) {
+    const bare = await bareTimers(seconds);
+    rows.push(`| bare timer loop (baseline) | | | ${bare.count} | ${f(bare.p50)} / ${f(bare.p99)} / ${f(bare.max)} | ${pct(bare.over, bare.count)} | | | | | | ${loadavg()[0]!.toFixed(1)} | |`);
+    log(rows.at(-1)!);
+    rows.push(await sippRound(n, seconds));
     log(rows.at(-1)!);
   }
   console.log(rows.join('\n'));

@@ -44,7 +44,7 @@ async function free(kind: 'udp' | 'tcp', port = 0): Promise<number | null> {
   }
   const socket = dgram.createSocket('udp4');
   return new Promise((resolve) => {
-    socket.once('error', () => resolve(null));
+    socket.once('error', () => socket.close(() => resolve(null)));
     socket.bind(port, '127.0.0.1', () => {
       const got = socket.address().port;
       socket.close(() => resolve(got));
