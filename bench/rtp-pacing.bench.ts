@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
@@ -18,6 +17,7 @@ import { telephoneEventPayloads } from '../src/providers/telephony/sip/media/rfc
 import { openRtpSession } from '../src/providers/telephony/sip/media/rtp-session.js';
 import { buildRtp, parseRtp, randomRtpStart } from '../src/providers/telephony/sip/media/rtp.js';
 import { createSipTrunk } from '../src/providers/telephony/sip/trunk.js';
+import { freeMediaPort, freePort } from '../test/sipp/ports.js';
 import { childEnv, cleanup, log, percentiles, start, stop } from './lib.js';
 
 /**
@@ -221,18 +221,6 @@ async function main() {
   console.log(rows.join('\n'));
 }
 
-/** A UDP port on 127.0.0.1 free right now (`port` 0: any), or null when it is taken. */
-async function freeUdp(port = 0): Promise<number | null> {
-  const socket = dgram.createSocket('udp4');
-  return new Promise((resolve) => {
-    socket.once('error', () => socket.close(() => resolve(null)));
-    socket.bind(port, '127.0.0.1', () => {
-      const got = socket.address().port;
-      socket.close(() => resolve(got));
-    });
-  });
-}
-
 /**
  * One sipp UAS for `calls` calls (`-m`, `-l`), its answers pointing media at the recorder. It exits
  * by itself once every call is over; `close()` kills it whatever happened (and on this process's exit),
@@ -240,12 +228,8 @@ async function freeUdp(port = 0): Promise<number | null> {
  */
 async function startSipp(calls: number, recorderPort: number, seconds: number) {
   const dir = await mkdtemp(join(tmpdir(), 'wasl-sipp-bench-'));
-  const port = (await freeUdp())!;
-  let mediaPort = 0; // sipp binds it and the port two above, though no media reaches it
-  while (!mediaPort) {
-    const base = 41000 + 2 * randomInt(5000); // above the trunk's RTP range (20000–40000)
-    if ((await freeUdp(base)) && (await freeUdp(base + 2))) mediaPort = base;
-  }
+  const port = (await freePort('udp'))!;
+  const mediaPort = await freeMediaPort(); // no media reaches it: the answers point at the recorder
   const scenario = fileURLToPath(new URL('sipp/uas-bench.xml', import.meta.url));
   const child = spawn('sipp', ['-sf', scenario, '-i', '127.0.0.1', '-p', String(port), '-mi', '127.0.0.1', '-mp', String(mediaPort), '-m', String(calls), '-l', String(calls),
     '-key', 'recorder_ip', '127.0.0.1', '-key', 'recorder_port', String(recorderPort), '-nostdin', '-timeout', `${seconds + 90}s`, '-timeout_error',
@@ -270,7 +254,7 @@ async function startSipp(calls: number, recorderPort: number, seconds: number) {
     await rm(dir, { recursive: true, force: true });
   };
   // Ready once it holds its SIP port.
-  for (let i = 0; (await freeUdp(port)) !== null; i++) {
+  for (let i = 0; (await freePort('udp', port)) !== null; i++) {
     if (i >= 250 || child.exitCode !== null || child.pid === undefined) {
       await close();
       throw new Error(`sipp did not start: ${(await exited).errors}`);

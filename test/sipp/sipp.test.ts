@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import dgram from 'node:dgram';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +14,7 @@ import { createSipTrunk, type SipTrunkSettings } from '../../src/providers/telep
 import type { DialResult, LiveCall } from '../../src/providers/telephony/port.js';
 import { answered, prompt } from '../helpers/fake-sip-callee.js';
 import { inbandPackets, rfc4733Packets, writePcap, type TimedPacket } from './pcap.js';
+import { freeMediaPort, freePort } from './ports.js';
 
 /**
  * The SIP trunk against sipp as the callee (test/sipp/*.xml, one UAS scenario per case). sipp
@@ -30,35 +29,6 @@ const isRoot = process.getuid?.() === 0;
 const noSipp = hasSipp ? false : 'sipp is not on PATH: install the Debian package sip-tester (.ci/run does) to run the SIP trunk against it';
 const noPcap = noSipp || (isRoot ? false : 'sipp replays RTP from pcap through a raw socket, which needs root');
 if (noSipp) console.log(`# skipped: ${noSipp}`);
-
-async function free(kind: 'udp' | 'tcp', port = 0): Promise<number | null> {
-  if (kind === 'tcp') {
-    const server = createServer();
-    return new Promise((resolve) => {
-      server.once('error', () => resolve(null));
-      server.listen(port, '127.0.0.1', () => {
-        const got = (server.address() as { port: number }).port;
-        server.close(() => resolve(got));
-      });
-    });
-  }
-  const socket = dgram.createSocket('udp4');
-  return new Promise((resolve) => {
-    socket.once('error', () => socket.close(() => resolve(null)));
-    socket.bind(port, '127.0.0.1', () => {
-      const got = socket.address().port;
-      socket.close(() => resolve(got));
-    });
-  });
-}
-
-/** sipp's media port and the next two above it (it binds audio and video) must be free. */
-async function freeMediaPort(): Promise<number> {
-  for (;;) {
-    const base = 30000 + 2 * Math.floor(Math.random() * 10000);
-    if ((await free('udp', base)) && (await free('udp', base + 2))) return base;
-  }
-}
 
 interface SippRun {
   exited: Promise<{ code: number | null; errors: string }>;
@@ -75,7 +45,7 @@ async function sipp(t: TestContext, scenario: string, pcaps: Record<string, Time
   copyFileSync(join(here, scenario), join(dir, scenario));
   for (const [name, packets] of Object.entries(pcaps)) writePcap(join(dir, name), packets);
   const transport = options.tcp ? 'tcp' : 'udp';
-  const port = (await free(transport))!;
+  const port = (await freePort(transport))!;
   const mediaPort = await freeMediaPort();
   const args = ['-sf', scenario, '-i', '127.0.0.1', '-p', String(port), '-mi', '127.0.0.1', '-mp', String(mediaPort), '-m', '1', '-nostdin', '-timeout', '20s', '-timeout_error', '-trace_err', '-error_file', join(dir, 'errors.log'), '-trace_logs', '-log_file', join(dir, 'logs.log'), ...(options.tcp ? ['-t', 't1'] : [])];
   const child = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -94,7 +64,7 @@ async function sipp(t: TestContext, scenario: string, pcaps: Record<string, Time
     if (child.exitCode === null) child.kill('SIGKILL');
   });
   // Ready once it holds its port.
-  for (let i = 0; i < 150 && (await free(transport, port)) !== null; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 150 && (await freePort(transport, port)) !== null; i++) await new Promise((r) => setTimeout(r, 20));
   const rang: Date[] = [];
   return {
     exited,
