@@ -129,8 +129,8 @@ export function createWorker(deps: {
   /**
    * A paced job's turn (jobs/README.md "Rate per key"): true to run now; false when it went back to
    * the queue with its slot. A job takes the next free slot of its key however far ahead — its place
-   * in line — and keeps it: a slot within RATE_HOLD_MS is waited for here, off the concurrency count;
-   * a later one sends the job back to the queue due RATE_LEAD_MS before it, when a worker claims it
+   * in line — and keeps it: a slot within RATE_HOLD_MS is waited for here, off the concurrency count
+   * (the job takes a slot back to run); a later one sends the job back to the queue due RATE_LEAD_MS before it, when a worker claims it
    * and waits here. A slot is good from its time until RATE_LATE_MS after (later, the job takes a new
    * one), so jobs never bunch up behind a late worker.
    */
@@ -149,6 +149,7 @@ export function createWorker(deps: {
       freeSlot(task);
       // Real time: the slot is `wait` ms ahead on the clock that handed it out.
       await new Promise((resolve) => setTimeout(resolve, wait));
+      await takeSlotBack(task);
       // Still within the slot (a test's clock may not move at all): run.
       if (clock.now().getTime() <= slot.getTime() + RATE_LATE_MS) return true;
     }
@@ -189,8 +190,26 @@ export function createWorker(deps: {
     task.holdsSlot = false;
     slotsUsed--;
     slotless++;
+    serveSlotWaiters();
     if (running) fill();
     if (wanted() >= claimBatch) wake();
+  }
+
+  // A paced job that gave its slot back while it waited for its rate slot takes one again to run,
+  // before any new task: never more than `concurrency` handlers at once.
+  const slotWaiters: (() => void)[] = [];
+  function takeSlotBack(task: Task): Promise<void> | void {
+    if (task.holdsSlot) return;
+    const take = () => {
+      task.holdsSlot = true;
+      slotless--;
+      slotsUsed++;
+    };
+    if (slotsUsed < concurrency && !slotWaiters.length) return take();
+    return new Promise((resolve) => slotWaiters.push(() => (take(), resolve())));
+  }
+  function serveSlotWaiters() {
+    while (slotsUsed < concurrency && slotWaiters.length) slotWaiters.shift()!();
   }
 
   async function runClaimed(definition: ClaimedJobDefinition, item: { id: string }, controller: AbortController, task: Task) {
@@ -221,6 +240,7 @@ export function createWorker(deps: {
           inFlight.delete(key);
           if (task.holdsSlot) slotsUsed--;
           else slotless--;
+          serveSlotWaiters();
           if (running) fill();
           if (wanted() >= claimBatch) wake();
         });
