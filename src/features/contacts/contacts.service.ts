@@ -169,11 +169,18 @@ export function createContactsService(deps: ContactWriteDeps & { views: ContactV
     /**
      * The live contact with this phone, made when there is none (named `name`, else the number):
      * conversations and sends start here. Concurrent calls for one number meet one contact.
+     * `find`: how the caller looks the contact up by its E.164 number instead of the plain read
+     * (a send reads it together with its conversation, in one statement).
      */
-    async ensure(workspaceId: string, input: { phoneNumber: string; name?: string | null; member: string }, actor: Actor, trx?: Db) {
+    async ensure(
+      workspaceId: string,
+      input: { phoneNumber: string; name?: string | null; member: string; find?: (phone: string) => Promise<{ id: string } | undefined> },
+      actor: Actor,
+      trx?: Db,
+    ) {
       return transaction(async (tx) => {
         const phone = phoneOf(input.phoneNumber, input.member, await region(workspaceId, tx));
-        const found = await repo.findByPhone(workspaceId, phone, tx);
+        const found = input.find ? await input.find(phone) : await repo.findByPhone(workspaceId, phone, tx);
         if (found) return { id: found.id, phoneNumber: phone, created: false };
         try {
           const row = await insertNew(workspaceId, { phoneNumber: phone, ...(present(input.name) && { name: input.name }) }, actor, tx);

@@ -163,9 +163,31 @@ export function createConversationsRepo(db: Db) {
       return (lock ? query.forUpdate() : query).executeTakeFirst();
     },
 
-    /** The contact's most recent conversation on the channel, open or closed. */
-    latest: (workspaceId: string, channelId: string, contactId: string, trx: Db = db) =>
-      ofPair(trx, workspaceId, channelId, contactId).orderBy('creation_time', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst(),
+    /** The contact's open conversation on the channel, else its most recent closed one; `lock` takes its row lock. */
+    openOrLatest: (workspaceId: string, channelId: string, contactId: string, trx: Db = db, lock = false) => {
+      const query = ofPair(trx, workspaceId, channelId, contactId).orderBy(sql`status = 1`, 'desc').orderBy('creation_time', 'desc').orderBy('id', 'desc').limit(1);
+      return (lock ? query.forUpdate() : query).executeTakeFirst();
+    },
+
+    /**
+     * The live contact with this phone (E.164) and, in the same statement, its conversation on the
+     * channel, locked: the open one, or with `latest` the open one else the most recent closed one
+     * (what `open(…, { reopen })` reopens). Undefined when there is no such contact; `conversation`
+     * null when it has none on the channel. A send and an inbound message start here.
+     */
+    async contactConversation(workspaceId: string, channelId: string, phone: string, latest: boolean, trx: Db) {
+      const which = latest ? sql`ORDER BY x.status = 1 DESC, x.creation_time DESC, x.id DESC LIMIT 1` : sql`AND x.status = 1`;
+      const { rows } = await sql<ConversationRow & { found_contact_id: string }>`
+        SELECT k.id AS found_contact_id, c.*
+        FROM contacts k
+        LEFT JOIN LATERAL (SELECT * FROM conversations x WHERE x.workspace_id = ${workspaceId} AND x.channel_id = ${channelId} AND x.contact_id = k.id ${which} FOR UPDATE) c ON true
+        WHERE k.workspace_id = ${workspaceId} AND k.phone_number = ${phone} AND k.deletion_time IS NULL
+      `.execute(trx);
+      const row = rows[0];
+      if (!row) return undefined;
+      const { found_contact_id: contactId, ...conversation } = row;
+      return { contactId, conversation: conversation.id === null ? null : (conversation as ConversationRow) };
+    },
 
     /** The contact's last inbound message or call on the channel, over all its conversations (WhatsApp's window). */
     lastInboundAt: async (workspaceId: string, channelId: string, contactId: string, trx: Db = db) =>
@@ -245,6 +267,18 @@ export function createConversationsRepo(db: Db) {
 
     // Events.
     insertEvent: (row: NewConversationEvent, trx: Db = db) => trx.insertInto('conversation_events').values(row).returningAll().executeTakeFirstOrThrow(),
+
+    /**
+     * A new event and its conversation's summary columns (`patch`) in one statement; the caller
+     * holds the conversation's lock. The new event is answered.
+     */
+    insertEventAndUpdate: (row: NewConversationEvent, patch: Updateable<ConversationsTable>, trx: Db) =>
+      trx
+        .with('summary', (q) => q.updateTable('conversations').set(patch).where('workspace_id', '=', row.workspace_id).where('id', '=', row.conversation_id).returning('id'))
+        .insertInto('conversation_events')
+        .values(row)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
 
     findEvent: (workspaceId: string, id: string, trx: Db = db) =>
       trx.selectFrom('conversation_events').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),

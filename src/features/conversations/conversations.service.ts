@@ -137,22 +137,24 @@ export function createConversationsService(deps: {
 
     /**
      * The open conversation of (channel, contact), else a new one (`ConversationCreated`); with
-     * `reopen`, the latest closed one is reopened before a new one is made (an inbound message).
-     * In the caller's transaction: the producers (WhatsApp, voice) call it before `events.append`.
+     * `reopen` (an inbound message or call), the latest closed one is reopened before a new one is
+     * made. In the caller's transaction: the producers (WhatsApp, voice) call it before
+     * `events.append`. `lock: true` answers it locked, so `events.append(…, locked)` need not lock
+     * it again. `found`: the pair's conversation as the caller already read it locked in this
+     * transaction (`contactConversation`, with the same `reopen`), or null for none — not read again.
      */
-    /**
-     * The contact's open conversation on the channel, made (or a closed one reopened) when there is
-     * none. `lock: true` answers it locked, so `events.append(…, { locked })` need not lock it again.
-     */
-    async open(trx: Db, input: { workspaceId: string; channelId: string; contactId: string; actor: Actor; reopen?: boolean; lock?: boolean }): Promise<ConversationRow> {
-      const open = await repo.findOpen(input.workspaceId, input.channelId, input.contactId, trx, input.lock);
-      if (open) return open;
-      if (input.reopen) {
-        const latest = await repo.latest(input.workspaceId, input.channelId, input.contactId, trx);
-        if (latest) {
-          const reopened = await events.setStatus(trx, latest, Status.Open, input.actor, clock.now(), 'reopen-if-free');
-          if (reopened.status === Status.Open) return reopened;
-        }
+    async open(trx: Db, input: { workspaceId: string; channelId: string; contactId: string; actor: Actor; reopen?: boolean; lock?: boolean; found?: ConversationRow | null }): Promise<ConversationRow> {
+      // With reopen, one statement reads the open one, else the latest.
+      const current =
+        input.found !== undefined
+          ? input.found
+          : input.reopen
+            ? await repo.openOrLatest(input.workspaceId, input.channelId, input.contactId, trx, input.lock)
+            : await repo.findOpen(input.workspaceId, input.channelId, input.contactId, trx, input.lock);
+      if (current?.status === Status.Open) return current;
+      if (current && input.reopen) {
+        const reopened = await events.setStatus(trx, current, Status.Open, input.actor, clock.now(), 'reopen-if-free');
+        if (reopened.status === Status.Open) return reopened;
       }
       const now = clock.now();
       const { row, created } = await repo.insertOpen(
@@ -166,10 +168,18 @@ export function createConversationsService(deps: {
       return row;
     },
 
-    /** When the contact last wrote or called on the channel (WhatsApp's 24-hour window starts there), or null. */
+    /**
+     * The live contact with this phone (E.164) and its conversation on the channel, locked, in one
+     * statement: the open one, or with `reopen` the open one else the latest (what `open` then
+     * reopens). Undefined when no live contact has the phone; `conversation` null when it has none.
+     */
+    contactConversation: (trx: Db, input: { workspaceId: string; channelId: string; phone: string; reopen?: boolean }) =>
+      repo.contactConversation(input.workspaceId, input.channelId, input.phone, input.reopen ?? false, trx),
+
     /** The wamid of the conversation's latest inbound WhatsApp message (what a read receipt names), or null. */
     lastInboundMessageId: (conversationId: string) => repo.lastInboundExternalId(conversationId, Source.WhatsApp, Direction.Inbound),
 
+    /** When the contact last wrote or called on the channel (WhatsApp's 24-hour window starts there), or null. */
     lastInboundAt: (trx: Db, workspaceId: string, channelId: string, contactId: string) => repo.lastInboundAt(workspaceId, channelId, contactId, trx),
 
     get: async (workspaceId: string, id: string) => toConversation(await view(workspaceId, id)),

@@ -89,47 +89,46 @@ type Emit = (trx: Db, event: { workspaceId: string; channelId?: string; type: Ev
 export function createConversationEvents(deps: { repo: ConversationsRepo; clock: Clock; emit: Emit }) {
   const { repo, clock, emit } = deps;
 
-  async function insert(c: ConversationRow, e: NewEvent, at: Date, trx: Db) {
-    return repo.insertEvent(
-      {
-        id: newId(),
-        workspace_id: c.workspace_id,
-        conversation_id: c.id,
-        contact_id: c.contact_id,
-        channel_id: c.channel_id,
-        source_type: e.sourceType,
-        source_id: e.sourceId ?? null,
-        direction: e.direction,
-        creation_time: at,
-        status: e.status ?? null,
-        error_code: e.errorCode ?? null,
-        failure_reason: e.failureReason ?? null,
-        is_ai: e.isAi ?? false,
-        attachment: e.attachment ?? null,
-        owner_user_id: e.ownerUserId ?? null,
-        ai_agent_id: e.aiAgentId ?? null,
-        duration_seconds: e.durationSeconds ?? null,
-        size_bytes: e.sizeBytes ?? null,
-        ringing_seconds: e.ringingSeconds ?? null,
-        body: e.body ?? null,
-        handler_name: e.handlerName ?? null,
-        message_type: e.messageType ?? null,
-        mime_type: e.mimeType ?? null,
-        external_id: e.externalId ?? null,
-        ai_summary: e.aiSummary ?? null,
-        reply_to_event_id: e.replyToEventId ?? null,
-        location: e.location ?? null,
-        assignation: e.assignation ?? null,
-        data: e.data ?? null,
-        thread_id: null,
-        last_modification_time: null,
-      },
-      trx,
-    );
+  /** The row of a new event in conversation `c` (every column but the thread's, which have defaults). */
+  function rowOf(c: ConversationRow, e: NewEvent, at: Date): Omit<ConversationEventRow, 'thread_message_count' | 'thread_resolved'> {
+    return {
+      id: newId(),
+      workspace_id: c.workspace_id,
+      conversation_id: c.id,
+      contact_id: c.contact_id,
+      channel_id: c.channel_id,
+      source_type: e.sourceType,
+      source_id: e.sourceId ?? null,
+      direction: e.direction,
+      creation_time: at,
+      status: e.status ?? null,
+      error_code: e.errorCode ?? null,
+      failure_reason: e.failureReason ?? null,
+      is_ai: e.isAi ?? false,
+      attachment: e.attachment ?? null,
+      owner_user_id: e.ownerUserId ?? null,
+      ai_agent_id: e.aiAgentId ?? null,
+      duration_seconds: e.durationSeconds ?? null,
+      size_bytes: e.sizeBytes ?? null,
+      ringing_seconds: e.ringingSeconds ?? null,
+      body: e.body ?? null,
+      handler_name: e.handlerName ?? null,
+      message_type: e.messageType ?? null,
+      mime_type: e.mimeType ?? null,
+      external_id: e.externalId ?? null,
+      ai_summary: e.aiSummary ?? null,
+      reply_to_event_id: e.replyToEventId ?? null,
+      location: e.location ?? null,
+      assignation: e.assignation ?? null,
+      data: e.data ?? null,
+      thread_id: null,
+      last_modification_time: null,
+    };
   }
+  const insert = (c: ConversationRow, e: NewEvent, at: Date, trx: Db) => repo.insertEvent(rowOf(c, e, at), trx);
 
   /** The conversation's summary columns after `event` (written with it). */
-  function after(c: ConversationRow, event: ConversationEventRow): Updateable<ConversationRow> {
+  function after(c: ConversationRow, event: Pick<ConversationEventRow, 'id' | 'creation_time' | 'source_type' | 'direction' | 'status' | 'body'>): Updateable<ConversationRow> {
     const at = event.creation_time;
     const patch: Updateable<ConversationRow> = { events_count: c.events_count + 1 };
     if (at > c.last_activity_at) patch.last_activity_at = at;
@@ -153,7 +152,7 @@ export function createConversationEvents(deps: { repo: ConversationsRepo; clock:
     return patch;
   }
 
-  const customerEventAfter = (e: ConversationEventRow, trx: Db) => repo.eventAfter(e.conversation_id, e.creation_time, e.id, [Source.Call, Source.WhatsApp], trx);
+  const customerEventAfter = (e: Pick<ConversationEventRow, 'conversation_id' | 'creation_time' | 'id'>, trx: Db) => repo.eventAfter(e.conversation_id, e.creation_time, e.id, [Source.Call, Source.WhatsApp], trx);
 
   const events = {
     /** Appends an event in the caller's transaction; answers the event and the conversation after it. */
@@ -165,11 +164,13 @@ export function createConversationEvents(deps: { repo: ConversationsRepo; clock:
       if (c.status === Status.Closed && e.direction === Direction.Inbound && customerFacing(e.sourceType)) {
         c = await events.setStatus(trx, c, Status.Open, { userId: null, name: actor?.name ?? null }, at, 'reopen-if-free');
       }
-      const event = await insert(c, e, at, trx);
-      const patch = after(c, event);
+      const row = rowOf(c, e, at);
+      const patch = after(c, row);
       // A customer event from before the last event (a late webhook) is still the last customer event when none follows it.
-      if (customerFacing(event.source_type) && patch.is_lost === undefined && !(await customerEventAfter(event, trx))) patch.is_lost = lost(event);
-      const conversation = await repo.update(c.workspace_id, c.id, patch, trx);
+      if (customerFacing(row.source_type) && patch.is_lost === undefined && !(await customerEventAfter(row, trx))) patch.is_lost = lost(row);
+      // The event and the conversation's summary in one statement; the row is locked, so the summary is `c` with the patch.
+      const event = await repo.insertEventAndUpdate(row, patch, trx);
+      const conversation: ConversationRow = { ...c, ...(patch as Partial<ConversationRow>) };
       return { event, conversation };
     },
 

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Type, type Static } from 'typebox';
 import type { Db } from '../../db/store.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import type { ConversationRow } from '../../db/types.js';
 import type { Transaction } from '../../db/transaction.js';
 import { Nullable, Uuid } from '../../http/schemas.js';
 import type { Clock } from '../../lib/clock.js';
@@ -86,7 +88,7 @@ const Direction = codes(EventDirection);
 /** Contacts made by an inbound message are the system's doing (history source System). */
 const INBOUND_ACTOR: ContactActor = { id: null, name: 'WhatsApp', source: codes(ChangeSource).System };
 
-type Emit = (trx: Db, event: { workspaceId: string; channelId?: string; type: EventType; payload: object }) => Promise<unknown>;
+type Emit = (trx: Db, event: { workspaceId: string; channelId?: string; type: EventType; payload: object | (() => Promise<object>) }) => Promise<unknown>;
 
 /**
  * Inbound WhatsApp messages (issue 9 "Receiving"), one `whatsapp.inbound` job each, whoever
@@ -128,9 +130,14 @@ export function createWhatsAppInbound(deps: {
   queue: Pick<JobQueue, 'enqueue'>;
   emit: Emit;
   channel: (id: string, trx?: Db) => Promise<{ id: string; workspaceId: string; whatsAppProvider: string | null } | undefined>;
-  conversations: Pick<ConversationsService, 'open'>;
+  conversations: Pick<ConversationsService, 'open' | 'contactConversation'>;
   events: ConversationEvents;
-  ensureContact: (workspaceId: string, input: { phoneNumber: string; name?: string | null; member: string }, actor: ContactActor, trx: Db) => Promise<{ id: string }>;
+  ensureContact: (
+    workspaceId: string,
+    input: { phoneNumber: string; name?: string | null; member: string; find?: (phone: string) => Promise<{ id: string } | undefined> },
+    actor: ContactActor,
+    trx: Db,
+  ) => Promise<{ id: string; created: boolean }>;
   adapter: (channelId: string) => Promise<WhatsAppPort | undefined>;
   webhookEvents: WebhookEventsRepo;
   /** The store outside any transaction: an accepted webhook is one INSERT on its own. */
@@ -163,6 +170,54 @@ export function createWhatsAppInbound(deps: {
     }
   }
 
+  /**
+   * One inbound message written, in `trx`: the contact by number (a new one named by the profile)
+   * read with its conversation on the channel (the open one, else the latest, reopened), the
+   * timeline event and the webhook. A wamid already stored makes the event's insert fail.
+   */
+  async function store(trx: Db, m: Inbound, file: MediaFile | { error: string } | null): Promise<JobResult> {
+    const channel = await deps.channel(m.channelId, trx);
+    if (!channel) return { giveUp: true, reason: `channel ${m.channelId} is gone` };
+    const workspaceId = channel.workspaceId;
+    const stored = file && 'bytes' in file ? await deps.media.save(trx, workspaceId, { bytes: file.bytes, mimeType: file.mimeType, fileName: m.fileName ?? null }, 'inbound') : null;
+    const fileId = stored?.id ?? m.fileId ?? null;
+    let found: ConversationRow | null | undefined;
+    const find = async (phone: string) => {
+      const pair = await deps.conversations.contactConversation(trx, { workspaceId, channelId: channel.id, phone, reopen: true });
+      found = pair?.conversation;
+      return pair && { id: pair.contactId };
+    };
+    const contact = await deps.ensureContact(workspaceId, { phoneNumber: `+${m.from.replace(/^\+/, '')}`, name: m.profileName, member: 'from', find }, INBOUND_ACTOR, trx);
+    // Locked (read locked, reopened or made here), so appending need not lock it again; a new contact has none yet.
+    const conversation = await deps.conversations.open(trx, { workspaceId, channelId: channel.id, contactId: contact.id, actor: { userId: null, name: null }, reopen: true, lock: true, found: contact.created ? null : found });
+    const repliedTo = m.replyTo ? await events.byExternalId(trx, channel.id, m.replyTo) : undefined;
+    const { event } = await events.append(
+      trx,
+      {
+        workspaceId,
+        conversationId: conversation.id,
+        sourceType: Source.WhatsApp,
+        direction: Direction.Inbound,
+        at: new Date(m.timestamp),
+        // The status Hatif's one inbound example carries.
+        status: 'Sent',
+        body: m.text,
+        messageType: MESSAGE_TYPE[m.type] ?? m.type,
+        externalId: m.messageId,
+        replyToEventId: repliedTo?.id ?? null,
+        attachment: fileId ? deps.media.fileUrl(fileId) : m.mediaUrl,
+        mimeType: stored?.mimeType ?? m.mimeType,
+        sizeBytes: stored?.sizeBytes ?? m.sizeBytes ?? null,
+        location: m.location,
+        data: { billable: false, ...(fileId && { fileId }), ...(file && 'error' in file && { mediaError: file.error }) },
+      },
+      undefined,
+      conversation,
+    );
+    // Built (a stored file's link signed) only when a webhook listens.
+    await deps.emit(trx, { workspaceId, channelId: channel.id, type: 'WhatsAppMessage', payload: () => messageWebhook(event, deps.mediaLink) });
+  }
+
   /** Raw webhooks older than RAW_KEEP_MS go, at most once a minute per node, as new ones arrive. */
   const purgeRaw = atMostEvery(60_000, (now) => deps.webhookEvents.purge(new Date(now.getTime() - RAW_KEEP_MS)));
 
@@ -179,43 +234,20 @@ export function createWhatsAppInbound(deps: {
       let file: MediaFile | { error: string } | null = null;
       if (m.mediaId && !m.fileId) {
         // A message already stored is not downloaded again (Meta delivers some twice).
-        if (await transaction((trx) => events.byExternalId(trx, m.channelId, m.messageId))) return;
+        if (await events.byExternalId(deps.db, m.channelId, m.messageId)) return;
         const got = await download(m, ctx);
         if ('retryAt' in got) return got;
         file = got;
       }
-      return transaction(async (trx) => {
-        const channel = await deps.channel(m.channelId, trx);
-        if (!channel) return { giveUp: true, reason: `channel ${m.channelId} is gone` };
-        if (await events.byExternalId(trx, channel.id, m.messageId)) return;
-        const workspaceId = channel.workspaceId;
-        const stored = file && 'bytes' in file ? await deps.media.save(trx, workspaceId, { bytes: file.bytes, mimeType: file.mimeType, fileName: m.fileName ?? null }, 'inbound') : null;
-        const fileId = stored?.id ?? m.fileId ?? null;
-        const contact = await deps.ensureContact(workspaceId, { phoneNumber: `+${m.from.replace(/^\+/, '')}`, name: m.profileName, member: 'from' }, INBOUND_ACTOR, trx);
-        const conversation = await deps.conversations.open(trx, { workspaceId, channelId: channel.id, contactId: contact.id, actor: { userId: null, name: null }, reopen: true });
-        const repliedTo = m.replyTo ? await events.byExternalId(trx, channel.id, m.replyTo) : undefined;
-        const { event } = await events.append(trx, {
-          workspaceId,
-          conversationId: conversation.id,
-          sourceType: Source.WhatsApp,
-          direction: Direction.Inbound,
-          at: new Date(m.timestamp),
-          // The status Hatif's one inbound example carries.
-          status: 'Sent',
-          body: m.text,
-          messageType: MESSAGE_TYPE[m.type] ?? m.type,
-          externalId: m.messageId,
-          replyToEventId: repliedTo?.id ?? null,
-          attachment: fileId ? deps.media.fileUrl(fileId) : m.mediaUrl,
-          mimeType: stored?.mimeType ?? m.mimeType,
-          sizeBytes: stored?.sizeBytes ?? m.sizeBytes ?? null,
-          location: m.location,
-          data: { billable: false, ...(fileId && { fileId }), ...(file && 'error' in file && { mediaError: file.error }) },
-        });
-        await deps.emit(trx, { workspaceId, channelId: channel.id, type: 'WhatsAppMessage', payload: await messageWebhook(event, deps.mediaLink) });
-      });
+      try {
+        return await transaction((trx) => store(trx, m, file));
+      } catch (err) {
+        // A wamid already stored on the channel (Meta delivers some twice): the unique index refused its
+        // event and the transaction wrote nothing — the message changes nothing.
+        if (isUniqueViolation(err, 'conversation_events_external')) return;
+        throw err;
+      }
     },
-
     /** Meta's subscription handshake: the challenge to echo (200 text/plain), else 404 / 403. */
     async verify(channelId: string, query: { mode?: string; verifyToken?: string; challenge?: string }) {
       const adapter = await deps.adapter(channelId);

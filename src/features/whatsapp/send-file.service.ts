@@ -34,7 +34,8 @@ export function createSendFile(deps: {
     async send(workspaceId: string, input: Static<typeof SendFileBody>, file: CheckedFile, actor: Actor, outer?: Db) {
       return deps.transaction(async (trx) => {
         const to = await whatsApp.recipient(trx, workspaceId, input, actor);
-        await whatsApp.assertWindowOpen(trx, to);
+        // The open conversation read with the contact settles a recent window without another statement.
+        await whatsApp.assertWindowOpen(trx, to, to.conversation ?? undefined);
         const stored = await media.save(trx, workspaceId, file, 'send');
         const link = await media.sendLink(stored.id);
         const caption = NO_CAPTION.includes(file.kind) ? null : (input.caption?.trim() || null);

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import type { Db } from '../../db/store.js';
 import type { Transaction } from '../../db/transaction.js';
-import type { ConversationEventRow } from '../../db/types.js';
+import type { ConversationEventRow, ConversationRow } from '../../db/types.js';
 import { Uuid } from '../../http/schemas.js';
 import type { Clock } from '../../lib/clock.js';
 import { codes, EventDirection, EventSourceType } from '../../lib/enums.js';
@@ -40,6 +40,11 @@ export interface Recipient {
   channelId: string;
   provider: string;
   contact: { id: string; phoneNumber: string };
+  /**
+   * The pair's open conversation as `recipient` read it with the contact, locked (null: none);
+   * absent when it was not read (`enqueueSend` then finds or makes it).
+   */
+  conversation?: ConversationRow | null;
 }
 
 /** What the send job passes to the adapter besides the event's body: a template or a file by link. */
@@ -60,7 +65,7 @@ export interface OutboundMessage {
   fileId?: string;
 }
 
-type Emit = (trx: Db, event: { workspaceId: string; channelId?: string; type: EventType; payload: object }) => Promise<unknown>;
+type Emit = (trx: Db, event: { workspaceId: string; channelId?: string; type: EventType; payload: object | (() => Promise<object>) }) => Promise<unknown>;
 
 /** Signs a short-lived link to a stored file (features/media `webhookLink`). */
 export type MediaLink = (fileId: string) => Promise<string>;
@@ -112,9 +117,14 @@ export function createWhatsAppService(deps: {
   emit: Emit;
   channel: (id: string, trx?: Db) => Promise<{ id: string; workspaceId: string; whatsAppProvider: string | null } | undefined>;
   adapter: (channelId: string) => Promise<WhatsAppPort | undefined>;
-  conversations: Pick<ConversationsService, 'open' | 'lastInboundAt'>;
+  conversations: Pick<ConversationsService, 'open' | 'lastInboundAt' | 'contactConversation'>;
   events: ConversationEvents;
-  ensureContact: (workspaceId: string, input: { phoneNumber: string; member: string }, actor: ContactActor, trx: Db) => Promise<{ id: string; phoneNumber: string }>;
+  ensureContact: (
+    workspaceId: string,
+    input: { phoneNumber: string; member: string; find?: (phone: string) => Promise<{ id: string } | undefined> },
+    actor: ContactActor,
+    trx: Db,
+  ) => Promise<{ id: string; phoneNumber: string; created: boolean }>;
   contactActor: (actor: Actor) => ContactActor;
   /** Sends per second per business number (WHATSAPP_SENDS_PER_SECOND). */
   sendsPerSecond: number;
@@ -124,7 +134,8 @@ export function createWhatsAppService(deps: {
   const { transaction, clock, queue, emit, events } = deps;
 
   async function emitMessage(trx: Db, e: ConversationEventRow) {
-    await emit(trx, { workspaceId: e.workspace_id, channelId: e.channel_id, type: 'WhatsAppMessage', payload: await messageWebhook(e, deps.mediaLink) });
+    // Built (a stored file's link signed) only when a webhook listens.
+    await emit(trx, { workspaceId: e.workspace_id, channelId: e.channel_id, type: 'WhatsAppMessage', payload: () => messageWebhook(e, deps.mediaLink) });
   }
 
   /** Moves a message to `status` with what the provider said, and tells the channel's webhook. */
@@ -141,14 +152,23 @@ export function createWhatsAppService(deps: {
 
   /**
    * The checks every send starts with, in the caller's transaction: the channel (this workspace's,
-   * with WhatsApp) and the contact (made when missing, the number read in the workspace region).
+   * with WhatsApp) and the contact (made when missing, the number read in the workspace region),
+   * read with its open conversation on the channel, locked, in one statement.
    */
   async function recipient(trx: Db, workspaceId: string, input: { channelId: string; toNumber: string }, actor: Actor): Promise<Recipient> {
     const channel = await deps.channel(input.channelId, trx);
     if (channel?.workspaceId !== workspaceId) throw errors.notFound('Channel', input.channelId);
     if (!channel.whatsAppProvider) throw errors.channelWithoutWhatsApp(channel.id);
-    const contact = await deps.ensureContact(workspaceId, { phoneNumber: input.toNumber, member: 'toNumber' }, deps.contactActor(actor), trx);
-    return { workspaceId, channelId: channel.id, provider: channel.whatsAppProvider, contact };
+    let conversation: ConversationRow | null | undefined;
+    const find = async (phone: string) => {
+      const found = await deps.conversations.contactConversation(trx, { workspaceId, channelId: channel.id, phone });
+      conversation = found?.conversation;
+      return found && { id: found.contactId };
+    };
+    const contact = await deps.ensureContact(workspaceId, { phoneNumber: input.toNumber, member: 'toNumber', find }, deps.contactActor(actor), trx);
+    // A contact made just now has no conversation yet.
+    if (contact.created) conversation = null;
+    return { workspaceId, channelId: channel.id, provider: channel.whatsAppProvider, contact: { id: contact.id, phoneNumber: contact.phoneNumber }, conversation };
   }
 
   /**
@@ -157,8 +177,8 @@ export function createWhatsAppService(deps: {
    * the answer of decisions.md.
    */
   async function enqueueSend(trx: Db, to: Recipient, message: OutboundMessage, actor: Actor, answer: string, options: { window?: boolean } = {}) {
-    // Locked now, so appending the event need not lock it again.
-    const conversation = await deps.conversations.open(trx, { workspaceId: to.workspaceId, channelId: to.channelId, contactId: to.contact.id, actor, lock: true });
+    // Locked now (or by `recipient`), so appending the event need not lock it again.
+    const conversation = await deps.conversations.open(trx, { workspaceId: to.workspaceId, channelId: to.channelId, contactId: to.contact.id, actor, lock: true, found: to.conversation });
     if (options.window) await assertWindowOpen(trx, to, conversation);
     const { event } = await events.append(trx, {
       workspaceId: to.workspaceId,
