@@ -32,6 +32,8 @@ interface Task {
   done?: Promise<void>;
   /** Counts against the concurrency until it finishes or hands its slot back (`ctx.freeSlot`). */
   holdsSlot?: boolean;
+  /** Waiting for its rate slot, off the concurrency count (`waitOffSlot`), until it takes a slot back. */
+  waiting?: boolean;
 }
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -146,7 +148,7 @@ export function createWorker(deps: {
         if (running) wakeAt(Math.max(1, wait - RATE_LEAD_MS));
         return false;
       }
-      freeSlot(task);
+      waitOffSlot(task);
       // Real time: the slot is `wait` ms ahead on the clock that handed it out.
       await new Promise((resolve) => setTimeout(resolve, wait));
       await takeSlotBack(task);
@@ -195,14 +197,26 @@ export function createWorker(deps: {
     if (wanted() >= claimBatch) wake();
   }
 
-  // A paced job that gave its slot back while it waited for its rate slot takes one again to run,
-  // before any new task: never more than `concurrency` handlers at once.
+  /**
+   * A paced job waiting for its rate slot holds no slot and is not counted among the slotless: at a
+   * fast pace many wait at once (pace × RATE_LEAD_MS), each only a timer. It takes a slot back to
+   * run, before any new task: never more than `concurrency` handlers at once.
+   */
+  function waitOffSlot(task: Task) {
+    if (!task.holdsSlot) return;
+    task.holdsSlot = false;
+    task.waiting = true;
+    slotsUsed--;
+    serveSlotWaiters();
+    if (running) fill();
+    if (wanted() >= claimBatch) wake();
+  }
   const slotWaiters: (() => void)[] = [];
   function takeSlotBack(task: Task): Promise<void> | void {
     if (task.holdsSlot) return;
     const take = () => {
       task.holdsSlot = true;
-      slotless--;
+      task.waiting = false;
       slotsUsed++;
     };
     if (slotsUsed < concurrency && !slotWaiters.length) return take();
@@ -239,7 +253,7 @@ export function createWorker(deps: {
         .finally(() => {
           inFlight.delete(key);
           if (task.holdsSlot) slotsUsed--;
-          else slotless--;
+          else if (!task.waiting) slotless--;
           serveSlotWaiters();
           if (running) fill();
           if (wanted() >= claimBatch) wake();
