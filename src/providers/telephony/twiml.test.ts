@@ -11,7 +11,8 @@ const fake = await startFakeTwilio({
   answer: (form) => {
     const to = form.To?.[0];
     if (to === '+15005550001') return [400, twilioError(400, 21211, "The 'To' number +15005550001 is not a valid phone number.")];
-    if (to === '+15005550503') return [503, twilioError(503, 20500, 'Internal Server Error')];
+    if (to === '+15005550500') return [500, twilioError(500, 20500, 'Internal Server Error')];
+    if (to === '+15005550503') return [503, twilioError(503, 20503, 'Service Unavailable')];
     if (to === '+15005550429') return [429, twilioError(429, 20429, 'Too Many Requests')];
     return undefined;
   },
@@ -53,9 +54,10 @@ test('place: POST Calls.json with Basic auth and the form Twilio documents; answ
   });
 });
 
-test("Twilio's errors: 4xx never (its code and message), 5xx and the network later, 429 throttled, a wrong token never", async () => {
+test("Twilio's errors: 4xx never (its code and message), 5xx and the network later, 429 and 503 throttled (nothing placed), a wrong token never", async () => {
   await rejects(adapter().place(request('+15005550001')), { code: 21211, retry: 'never', reason: "The 'To' number +15005550001 is not a valid phone number." });
-  await rejects(adapter().place(request('+15005550503')), { code: 20500, retry: 'later' });
+  await rejects(adapter().place(request('+15005550500')), { code: 20500, retry: 'later' });
+  await rejects(adapter().place(request('+15005550503')), { code: 20503, retry: 'throttled' });
   await rejects(adapter().place(request('+15005550429')), { code: 20429, retry: 'throttled' });
   await rejects(adapter({ authToken: 'wrong' }).place(request('+966500111222')), { code: 20003, retry: 'never' });
   await rejects(adapter({ baseUrl: 'http://127.0.0.1:1' }).place(request('+966500111222')), { code: 'transport', retry: 'later' });
