@@ -16,6 +16,7 @@ import * as m0013 from './migrations/0013_rate_slots_precise.js';
 import * as m0014 from './migrations/0014_audio.js';
 import * as m0015 from './migrations/0015_calls.js';
 import * as m0016 from './migrations/0016_twiml.js';
+import * as m0017 from './migrations/0017_queue_vacuum.js';
 
 /** Numbered migrations, listed here so they are bundled with the code and run in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   // [voice] 0015 here.
   '0015_calls': m0015,
   '0016_twiml': m0016,
+  '0017_queue_vacuum': m0017,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

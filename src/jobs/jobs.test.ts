@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { build, json } from '../../test/helpers/build.js';
 import { queuedJob } from './queue.js';
@@ -268,4 +269,11 @@ test('on PostgreSQL a worker claims and finishes jobs while every connection of 
   } finally {
     for (const client of held) client.release();
   }
+});
+
+test("the queue's churning tables are vacuumed at 1 % dead rows, not PostgreSQL's default 20 %", async () => {
+  const { rows } = await sql<{ relname: string; reloptions: string[] | null }>`
+    SELECT relname, reloptions FROM pg_class WHERE relname IN ('jobs', 'webhook_deliveries', 'webhook_attempts', 'job_rate_slots') AND relkind = 'r' AND pg_table_is_visible(oid) ORDER BY relname`.execute(h.store.db);
+  assert.deepEqual(rows.map((r) => r.relname), ['job_rate_slots', 'jobs', 'webhook_attempts', 'webhook_deliveries']);
+  for (const r of rows) assert.ok(r.reloptions?.includes('autovacuum_vacuum_scale_factor=0.01'), `${r.relname}: ${JSON.stringify(r.reloptions)}`);
 });
