@@ -258,3 +258,23 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => probe.close(resolve));
   return port;
 }
+
+test('a pooled keep-alive socket reset before any answer (the server closed it as idle) is tried once more on a new socket; a reset on a new socket is not', async (t) => {
+  const served = new WeakSet<object>();
+  let resetAll = false;
+  const server = await startServer(t, (req, res) => {
+    // A socket that already served a request is reset, as a server does that timed it out as idle.
+    if (served.has(req.socket) || resetAll) return void req.socket.resetAndDestroy();
+    served.add(req.socket);
+    res.end('ok');
+  });
+  const http = client(t, { allowPrivate: true });
+  assert.equal((await http.post(`${server.url}/a`, { body: 'one' })).status, 200);
+  const second = await http.post(`${server.url}/b`, { body: 'two' });
+  assert.equal(second.status, 200, 'answered on a new socket');
+  assert.deepEqual(server.received.map((r) => r.url), ['/a', '/b', '/b']);
+  assert.equal(server.connections(), 2);
+  resetAll = true;
+  await assert.rejects(http.post(`${server.url}/c`, { body: 'three' }), OutboundNetworkError, 'reset again on the new socket: an error, not a loop');
+  assert.equal(server.received.filter((r) => r.url === '/c').length, 2, 'sent twice at most');
+});

@@ -110,7 +110,12 @@ export function createOutboundHttp({ allowPrivate, timeoutMs = 15_000, lookup = 
   const lookups = new Map<string, LookupFunction>();
   const lookupFor = (label: string) => lookups.get(label) ?? lookups.set(label, checkedLookup(label)).get(label)!;
 
-  function send(method: string, raw: string, init: OutboundRequest) {
+  /**
+   * `retried`: a pooled keep-alive socket the server had just closed as idle resets the request
+   * before any answer (Node's `reusedSocket` case); that one request is sent once more on a new
+   * socket, since the server never took it.
+   */
+  function send(method: string, raw: string, init: OutboundRequest, retried = false): Promise<OutboundResponse> {
     const label = init.label ?? defaultLabel;
     const { body, maxBodyBytes } = init;
     return new Promise<OutboundResponse>((resolve, reject) => {
@@ -140,8 +145,13 @@ export function createOutboundHttp({ allowPrivate, timeoutMs = 15_000, lookup = 
         req.destroy();
       }, timeoutMs);
 
-      req.on('error', fail);
+      let answered = false;
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (!retried && !answered && req.reusedSocket && err.code === 'ECONNRESET') return settle(() => resolve(send(method, raw, init, true)));
+        fail(err);
+      });
       req.on('response', (res) => {
+        answered = true;
         const decoder = new StringDecoder('utf8'); // holds back a character split at the 1 KiB cut
         let excerpt = '';
         let kept = 0;
