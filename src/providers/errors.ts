@@ -1,4 +1,5 @@
 import { OutboundRefusedError, OutboundTooLargeError } from './http/errors.js';
+import type { OutboundHttp, OutboundRequest, OutboundResponse } from './http/outbound.js';
 
 /**
  * How an adapter says a provider call failed, in terms the job that made the call can act on:
@@ -37,4 +38,30 @@ export function transportFailure(provider: string, err: unknown): ProviderError 
   if (err instanceof OutboundRefusedError) return new ProviderError(provider, 'url_refused', message, 'never', undefined, { cause: err });
   if (err instanceof OutboundTooLargeError) return new ProviderError(provider, 'too_large', message, 'never', undefined, { cause: err });
   return new ProviderError(provider, 'transport', message, 'later', undefined, { cause: err });
+}
+
+/**
+ * One call to a provider's JSON API through the guarded client: the answer's JSON object; a
+ * transport failure, a 2xx that is not JSON (`who` names the API in the reason) or a refusal
+ * (`refused`, from the status and the error JSON) as a ProviderError.
+ */
+export async function providerJson(
+  http: Pick<OutboundHttp, 'request'>,
+  call: { provider: string; who: string; method: 'GET' | 'POST'; url: string; init: OutboundRequest },
+  refused: (res: OutboundResponse, json: Record<string, unknown>) => ProviderError,
+): Promise<Record<string, unknown>> {
+  let res: OutboundResponse;
+  try {
+    res = await http.request(call.method, call.url, call.init);
+  } catch (err) {
+    throw transportFailure(call.provider, err);
+  }
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(res.body?.toString('utf8') || '{}') as Record<string, unknown>;
+  } catch {
+    if (res.status < 300) throw new ProviderError(call.provider, `http_${res.status}`, `${call.who} answered something that is not JSON.`, 'later');
+  }
+  if (res.status < 200 || res.status >= 300) throw refused(res, json);
+  return json;
 }

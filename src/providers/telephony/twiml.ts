@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ProviderError, transportFailure } from '../errors.js';
+import { ProviderError, providerJson } from '../errors.js';
 import type { OutboundResponse } from '../http/outbound.js';
 import type { AdapterContext } from '../registry.js';
 import { DEFAULT_TWIML_URL, type TwimlSettings, type VoiceSecrets } from '../settings.js';
@@ -25,25 +25,22 @@ export function createTwimlTelephony(settings: TwimlSettings & VoiceSecrets, ctx
   /** One REST call with the account's Basic auth; the JSON answer, or the provider's error as a ProviderError. */
   async function rest(method: 'GET' | 'POST', path: string, form?: URLSearchParams): Promise<Record<string, unknown>> {
     if (!token) throw new ProviderError(PROVIDER, 'no_credentials', 'The channel has no voice.twiml.authToken.', 'never');
-    let res: OutboundResponse;
-    try {
-      res = await ctx.http.request(method, `${account}${path}`, {
-        headers: { authorization: `Basic ${Buffer.from(`${settings.accountSid}:${token}`).toString('base64')}`, accept: 'application/json', ...(form && { 'content-type': 'application/x-www-form-urlencoded' }) },
-        ...(form && { body: form.toString() }),
-        maxBodyBytes: MAX_JSON_BYTES,
-        label: 'voice.twiml.baseUrl',
-      });
-    } catch (err) {
-      throw transportFailure(PROVIDER, err);
-    }
-    let json: Record<string, unknown> = {};
-    try {
-      json = JSON.parse(res.body?.toString('utf8') || '{}') as Record<string, unknown>;
-    } catch {
-      if (res.status < 300) throw new ProviderError(PROVIDER, `http_${res.status}`, 'The provider answered something that is not JSON.', 'later');
-    }
-    if (res.status < 200 || res.status >= 300) throw twilioError(res, json);
-    return json;
+    return providerJson(
+      ctx.http,
+      {
+        provider: PROVIDER,
+        who: 'The provider',
+        method,
+        url: `${account}${path}`,
+        init: {
+          headers: { authorization: `Basic ${Buffer.from(`${settings.accountSid}:${token}`).toString('base64')}`, accept: 'application/json', ...(form && { 'content-type': 'application/x-www-form-urlencoded' }) },
+          ...(form && { body: form.toString() }),
+          maxBodyBytes: MAX_JSON_BYTES,
+          label: 'voice.twiml.baseUrl',
+        },
+      },
+      twilioError,
+    );
   }
 
   async function place(request: PlaceRequest): Promise<{ providerCallId: string }> {

@@ -1,4 +1,4 @@
-import { ProviderError, WebhookSignatureError, transportFailure } from '../errors.js';
+import { ProviderError, providerJson, WebhookSignatureError, transportFailure } from '../errors.js';
 import type { OutboundResponse } from '../http/outbound.js';
 import type { AdapterContext } from '../registry.js';
 import { DEFAULT_GRAPH_URL, type WhatsAppChannelSettings } from '../settings.js';
@@ -20,28 +20,20 @@ export function createCloudApiWhatsApp(settings: WhatsAppChannelSettings, ctx: A
 
   async function graph(method: 'GET' | 'POST', path: string, body?: object): Promise<Record<string, unknown>> {
     if (!settings.accessToken) throw new ProviderError(PROVIDER, 'no_credentials', 'The channel has no whatsApp.accessToken.', 'never');
-    let res: OutboundResponse;
-    try {
-      res = await ctx.http.request(method, `${base}/${path}`, {
-        headers: { authorization: `Bearer ${settings.accessToken}`, ...(body && { 'content-type': 'application/json' }) },
-        ...(body && { body: JSON.stringify(body) }),
-        maxBodyBytes: MAX_JSON_BYTES,
-        label: 'whatsApp.graphBaseUrl',
-      });
-    } catch (err) {
-      throw transportFailure(PROVIDER, err);
-    }
-    let json: Record<string, unknown> = {};
-    try {
-      json = JSON.parse(res.body?.toString('utf8') || '{}');
-    } catch {
-      if (res.status < 300) throw new ProviderError(PROVIDER, `http_${res.status}`, 'The Graph API answered something that is not JSON.', 'later');
-    }
-    if (res.status < 200 || res.status >= 300) {
-      const retryAfter = Number(res.headers['retry-after']);
-      throw graphError(PROVIDER, res.status, json, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
-    }
-    return json;
+    return providerJson(
+      ctx.http,
+      {
+        provider: PROVIDER,
+        who: 'The Graph API',
+        method,
+        url: `${base}/${path}`,
+        init: { headers: { authorization: `Bearer ${settings.accessToken}`, ...(body && { 'content-type': 'application/json' }) }, ...(body && { body: JSON.stringify(body) }), maxBodyBytes: MAX_JSON_BYTES, label: 'whatsApp.graphBaseUrl' },
+      },
+      (res, json) => {
+        const retryAfter = Number(res.headers['retry-after']);
+        return graphError(PROVIDER, res.status, json, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+      },
+    );
   }
 
   const messages = async (to: string, content: Record<string, unknown>, replyTo?: string): Promise<SendReceipt> => {
