@@ -119,6 +119,7 @@ export async function buildApp(deps: AppDeps) {
   let draining = false;
   const metrics = createHttpMetrics(c.registry);
   app.decorateRequest('principal', null as never);
+  app.decorateRequest('recheck', null as never);
   app.setValidatorCompiler(validatorCompiler);
   registerBodyParsers(app);
   registerErrorHandling(app, config.bodyLimitBytes);

@@ -26,6 +26,9 @@ export function createBearerAuth(deps: {
     const principal = await deps.verify(token);
     if (!principal.scopes.includes(deps.scope)) throw errors.forbidden(`The access token lacks the ${deps.scope} scope.`);
     req.principal = principal;
+    req.recheck = async () => {
+      await deps.verify(token);
+    };
     if (!deps.limiter) return;
     const decision = deps.limiter.take(principal.workspaceId);
     reply.header('x-ratelimit-limit', decision.limit);

@@ -21,6 +21,12 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The service account behind the bearer token; set by the auth hook on every Hatif route. */
     principal: Principal;
+    /**
+     * Checks again that the credential this request was authenticated with is still good (not
+     * expired, not revoked, its owner not disabled); throws the same 401 the auth hook would.
+     * Long-lived responses (the event stream) call it periodically. Set by the auth hook.
+     */
+    recheck: () => Promise<void>;
   }
 }
 
