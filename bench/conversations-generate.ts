@@ -334,7 +334,7 @@ for (const [n, g] of samples.entries()) {
           if (e.assignation) await conversationsRepo.update(workspace.id, row.id, { assignee_id: e.assignation.assignedUserId, ai_agent_id: e.assignation.assignedAiAgentId }, trx);
           // The provider's ids are unique per channel: the replay's must not meet the stored ones.
           const { read: _, ...event } = { ...e, externalId: e.externalId && `${e.externalId}-replay` };
-          row = (await c.conversationEvents.append(trx, { workspaceId: workspace.id, conversationId: row.id, ...event })).conversation;
+          row = (await c.conversationEvents.appendAndRead(trx, { workspaceId: workspace.id, conversationId: row.id, ...event })).conversation;
         }
       }
       const want = summarize(g.createdAt, g.events);

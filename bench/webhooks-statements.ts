@@ -10,7 +10,8 @@ const counts = new Map<string, number>();
 const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   const first = args[0] as string | { text?: string } | undefined;
-  let text = (typeof first === 'string' ? first : (first?.text ?? '')).trim().replace(/\s+/g, ' ').toLowerCase();
+  // A prepared statement's text starts with a marker comment (src/db/prepared.ts): count what follows.
+  let text = (typeof first === 'string' ? first : (first?.text ?? '')).trim().replace(/\s+/g, ' ').toLowerCase().replace(/^\/\* prepared \*\/ /, '');
   // Queue bookkeeping starts with the lazy-commit CTE (jobs.repo.ts LAZY_COMMIT): name what follows.
   const lazy = /^with "?_lazy_commit"? as materialized \(select set_config\([^)]*\)(?: as "on")?\),? ?/.exec(text);
   if (lazy) text = text.slice(lazy[0].length).replace(/^(?=[a-z_]+ as \()/, 'with ');

@@ -3,10 +3,11 @@ import { PGlite } from '@electric-sql/pglite';
 import { citext } from '@electric-sql/pglite/contrib/citext';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './types.js';
 import { lockDataDir } from './lock.js';
+import { createDialect } from './driver.js';
 
 export type Engine = 'pglite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -78,8 +79,8 @@ function withSessionOptions(databaseUrl: string, schema?: string): string {
 /** Connections of the job queue's bookkeeping pool (PostgreSQL), beside `DATABASE_POOL_SIZE`. */
 export const BOOKKEEPING_POOL_SIZE = 2;
 
-function kysely(pool: pg.Pool): Db {
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+function kysely(pool: pg.Pool, pipelined = false): Db {
+  return new Kysely<Database>({ dialect: createDialect(pool, { pipelined }) });
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {
@@ -88,9 +89,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       connectionString: withSessionOptions(options.databaseUrl, options.schema),
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 10_000,
+      // Statements written without waiting for the one before (driver.ts: BEGIN with the first statement).
+      pipeline: true,
     });
     pool.on('error', () => {}); // an idle client's error is reported to its next user
-    const db = kysely(pool);
+    const db = kysely(pool, true);
     const sidePool = new pg.Pool({ connectionString: withSessionOptions(options.databaseUrl, options.schema), max: BOOKKEEPING_POOL_SIZE, connectionTimeoutMillis: 10_000 });
     sidePool.on('error', () => {});
     const bookkeeping = kysely(sidePool);

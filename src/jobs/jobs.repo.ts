@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/store.js';
+import { prepared, run } from '../db/prepared.js';
+import type { Statement } from '../db/transaction.js';
 import type { JobRow } from '../db/types.js';
 
 export const JOBS_CHANNEL = 'wasl_jobs';
@@ -43,6 +45,18 @@ export interface NewJob {
   now: Date;
 }
 
+/** A new job (every send, delivery and call enqueues one): a fixed text, prepared (db/prepared.ts); a used idempotency key inserts nothing. */
+const INSERT = prepared(`
+  INSERT INTO jobs (name, payload, status, run_at, max_attempts, key, idempotency_key, rate_key, rate_interval_ms, created_at)
+  VALUES ($1::text, $2::jsonb, 'pending', $3::timestamptz, $4::integer, $5::text, $6::text, $7::text, $8::double precision, $9::timestamptz)
+  ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+  RETURNING id`);
+
+const insertStatement = (job: NewJob): Statement => ({
+  text: INSERT,
+  values: [job.name, JSON.stringify(job.payload), job.runAt, job.maxAttempts, job.key, job.idempotencyKey, job.rate?.key ?? null, job.rate?.intervalMs ?? null, job.now],
+});
+
 /** Every statement of the queue; src/jobs/README.md explains why each is shaped so. */
 /** `lazyCommit`: let claims, leases and outcomes commit lazily (PostgreSQL; see `lazyCommit`). */
 export function createJobsRepo(db: Db, options: { lazyCommit?: boolean } = {}) {
@@ -51,25 +65,13 @@ export function createJobsRepo(db: Db, options: { lazyCommit?: boolean } = {}) {
   return {
     /** Inside the caller's transaction (the queue wakes the workers once it commits). */
     async insert(trx: Db, job: NewJob): Promise<string | null> {
-      const row = await trx
-        .insertInto('jobs')
-        .values({
-          name: job.name,
-          payload: JSON.stringify(job.payload),
-          status: 'pending',
-          run_at: job.runAt,
-          max_attempts: job.maxAttempts,
-          key: job.key,
-          idempotency_key: job.idempotencyKey,
-          rate_key: job.rate?.key ?? null,
-          rate_interval_ms: job.rate?.intervalMs ?? null,
-          created_at: job.now,
-        })
-        .onConflict((oc) => oc.column('idempotency_key').where('idempotency_key', 'is not', null).doNothing())
-        .returning('id')
-        .executeTakeFirst();
+      const { text, values } = insertStatement(job);
+      const [row] = await run<{ id: string }>(trx, text, values);
       return row?.id ?? null;
     },
+
+    /** The same insert as a statement to send with a COMMIT (`transaction.beforeCommit`). */
+    insertStatement,
 
     /** Wakes the workers of every node: at once outside a transaction, at its commit inside one. */
     async notify(trx: Db = db) {

@@ -2,7 +2,7 @@ import type { TSchema, Static } from 'typebox';
 import { Value } from 'typebox/value';
 import type { Db } from '../db/store.js';
 import type { Clock } from '../lib/clock.js';
-import type { JobsRepo, JobStats } from './jobs.repo.js';
+import type { JobsRepo, JobStats, NewJob } from './jobs.repo.js';
 
 export interface JobContext {
   jobId: string;
@@ -137,6 +137,18 @@ export function createJobQueue(deps: {
       notifying = false;
     }
   }
+  /** A job's row, its payload checked against its definition. */
+  function newJob(name: string, payload: unknown, options: EnqueueOptions): NewJob {
+    const definition = definitions.get(name);
+    if (!definition || isClaimed(definition)) throw new Error(`unknown job ${name}`);
+    if (!Value.Check(definition.payload, payload)) {
+      const first = Value.Errors(definition.payload, payload)[0];
+      throw new Error(`job ${name}: payload does not fit its schema (${first?.instancePath ?? ''} ${first?.message ?? ''})`);
+    }
+    const now = clock.now();
+    return { name, payload, runAt: options.runAt ?? now, maxAttempts: definition.maxAttempts, key: options.key ?? null, idempotencyKey: options.idempotencyKey ?? null, rate: options.rate ?? null, now };
+  }
+
   const wakeAll = () => {
     for (const wake of localWorkers) wake();
     void notifyNodes();
@@ -158,25 +170,19 @@ export function createJobQueue(deps: {
      * neither does. Returns the job id, or null when the idempotency key was already used.
      */
     async enqueue(trx: Db, name: string, payload: unknown, options: EnqueueOptions = {}): Promise<string | null> {
-      const definition = definitions.get(name);
-      if (!definition || isClaimed(definition)) throw new Error(`unknown job ${name}`);
-      if (!Value.Check(definition.payload, payload)) {
-        const first = Value.Errors(definition.payload, payload)[0];
-        throw new Error(`job ${name}: payload does not fit its schema (${first?.instancePath ?? ''} ${first?.message ?? ''})`);
-      }
-      const now = clock.now();
-      const id = await repo.insert(trx, {
-        name,
-        payload,
-        runAt: options.runAt ?? now,
-        maxAttempts: definition.maxAttempts,
-        key: options.key ?? null,
-        idempotencyKey: options.idempotencyKey ?? null,
-        rate: options.rate ?? null,
-        now,
-      });
+      const id = await repo.insert(trx, newJob(name, payload, options));
       if (id) await this.wakeWorkers(trx);
       return id;
+    },
+
+    /**
+     * `enqueue` as a statement the caller sends with `trx`'s COMMIT (`transaction.beforeCommit`:
+     * no round trip of its own). Not with an idempotency key (its answer would be needed).
+     */
+    async staged(trx: Db, name: string, payload: unknown, options: Omit<EnqueueOptions, 'idempotencyKey'> = {}) {
+      const statement = repo.insertStatement(newJob(name, payload, options));
+      await this.wakeWorkers(trx);
+      return statement;
     },
 
     /**

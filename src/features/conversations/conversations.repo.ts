@@ -5,6 +5,9 @@ import { isForeignKeyViolation } from '../../db/errors.js';
 import { orderBy } from '../../db/paging.js';
 import { COUNT_COST_LIMIT, estimate } from '../../db/estimate.js';
 import { escapeLike } from '../../lib/fold.js';
+import { codes, EventSourceType } from '../../lib/enums.js';
+import { prepared, run } from '../../db/prepared.js';
+import type { Statement } from '../../db/transaction.js';
 import { errors } from '../../lib/errors.js';
 import type { PageRequest } from '../../lib/paging.js';
 import type { Insertable, Updateable } from 'kysely';
@@ -49,6 +52,99 @@ export interface ConversationView extends ConversationRow {
 export interface TimelineRow extends ConversationEventRow {
   reply_to_body: string | null;
 }
+
+/** A new event's columns as `appendEvent` takes them: its conversation gives the contact and the channel. */
+export type NewEventRow = Omit<ConversationEventRow, 'contact_id' | 'channel_id' | 'thread_resolved' | 'thread_message_count'>;
+
+/** The columns of a new event that `APPEND` takes as parameters, in order, with their types. */
+const EVENT_PARAMS = {
+  id: 'uuid', workspace_id: 'uuid', conversation_id: 'uuid', source_type: 'smallint', source_id: 'uuid', direction: 'smallint',
+  creation_time: 'timestamptz', status: 'text', error_code: 'integer', failure_reason: 'text', is_ai: 'boolean', attachment: 'text',
+  owner_user_id: 'uuid', ai_agent_id: 'uuid', duration_seconds: 'integer', size_bytes: 'integer', ringing_seconds: 'integer', body: 'text',
+  handler_name: 'text', message_type: 'text', mime_type: 'text', external_id: 'text', ai_summary: 'jsonb', reply_to_event_id: 'uuid',
+  location: 'jsonb', assignation: 'jsonb', data: 'jsonb', thread_id: 'uuid', last_modification_time: 'timestamptz',
+} as const satisfies Record<keyof NewEventRow, string>;
+const EVENT_COLUMNS = Object.keys(EVENT_PARAMS) as (keyof NewEventRow)[];
+/** `$n::type` of an event column, then of the facts after them. */
+const param = (column: keyof NewEventRow) => `$${EVENT_COLUMNS.indexOf(column) + 1}::${EVENT_PARAMS[column]}`;
+const fact = (n: number, type: string) => `$${EVENT_COLUMNS.length + n}::${type}`;
+
+/** What the summary rule needs to know of an event beyond its columns (events.service.ts decides them). */
+export interface AppendFacts {
+  /** A WhatsApp message or a call: it moves the lost flag. */
+  customerFacing: boolean;
+  /** A customer's inbound message or call: one more unread, and the 24-hour window starts again. */
+  inboundCustomer: boolean;
+  /** Whether this event, if it is the last customer event, leaves the conversation waiting on the business. */
+  lost: boolean;
+  /** The event's body as `LastEventPreview` shows it. */
+  preview: string | null;
+}
+
+/**
+ * The summary rule, in SQL, from the row's own current values: one more event; the latest
+ * activity; the event becomes the last event unless a later one is already there (a late
+ * webhook), and then the run of same-kind events grows or starts again; a customer event sets the
+ * lost flag when it is the last customer event (a late one: when no customer event follows it); an
+ * inbound customer event adds an unread and may start the 24-hour window. The event takes its
+ * contact and channel from the conversation, and is written only if the conversation is there.
+ */
+function appendText(returning: string, eventFrom: 'summary' | 'values' = 'summary') {
+  const [id, at, source, direction] = [param('id'), param('creation_time'), param('source_type'), param('direction')];
+  const [customerFacing, inboundCustomer, lost, preview] = [fact(1, 'boolean'), fact(2, 'boolean'), fact(3, 'boolean'), fact(4, 'text')];
+  const newer = `(last_event_at IS NULL OR ${at} >= last_event_at)`;
+  const { Call, WhatsApp } = codes(EventSourceType);
+  return prepared(`
+    WITH summary AS (
+      UPDATE conversations SET
+        events_count = events_count + 1,
+        last_activity_at = GREATEST(last_activity_at, ${at}),
+        last_events_count = CASE WHEN ${newer} THEN
+          CASE WHEN last_event_source_type = ${source} AND last_event_direction = ${direction} THEN last_events_count + 1 ELSE 1 END
+          ELSE last_events_count END,
+        last_event_id = CASE WHEN ${newer} THEN ${id} ELSE last_event_id END,
+        last_event_source_type = CASE WHEN ${newer} THEN ${source} ELSE last_event_source_type END,
+        last_event_direction = CASE WHEN ${newer} THEN ${direction} ELSE last_event_direction END,
+        last_event_status = CASE WHEN ${newer} THEN ${param('status')} ELSE last_event_status END,
+        last_event_preview = CASE WHEN ${newer} THEN ${preview} ELSE last_event_preview END,
+        last_event_at = CASE WHEN ${newer} THEN ${at} ELSE last_event_at END,
+        is_lost = CASE
+          WHEN NOT ${customerFacing} THEN is_lost
+          WHEN ${newer} THEN ${lost}
+          WHEN NOT EXISTS (
+            SELECT 1 FROM conversation_events e
+            WHERE e.conversation_id = ${param('conversation_id')} AND (e.creation_time, e.id) > (${at}, ${id}) AND e.source_type IN (${Call}, ${WhatsApp})
+          ) THEN ${lost}
+          ELSE is_lost END,
+        unread_count = CASE WHEN ${inboundCustomer} THEN unread_count + 1 ELSE unread_count END,
+        last_inbound_at = CASE WHEN ${inboundCustomer} THEN GREATEST(last_inbound_at, ${at}) ELSE last_inbound_at END
+      WHERE workspace_id = ${param('workspace_id')} AND id = ${param('conversation_id')}
+      RETURNING ${returning}
+    ), event AS (
+      INSERT INTO conversation_events (contact_id, channel_id, ${EVENT_COLUMNS.join(', ')})
+      ${eventFrom === 'summary'
+        ? `SELECT s.contact_id, s.channel_id, ${EVENT_COLUMNS.map(param).join(', ')} FROM summary s`
+        : `VALUES (${fact(5, 'uuid')}, ${fact(6, 'uuid')}, ${EVENT_COLUMNS.map(param).join(', ')})`}
+    )
+    SELECT * FROM summary`);
+}
+/** A live contact by number with its open conversation on a channel (or, `LATEST`, the open one else the newest), locked: every send and inbound message starts here. */
+function contactText(which: string) {
+  return prepared(`
+    SELECT k.id AS found_contact_id, c.*
+    FROM contacts k
+    LEFT JOIN LATERAL (SELECT * FROM conversations x WHERE x.workspace_id = $1::uuid AND x.channel_id = $2::uuid AND x.contact_id = k.id ${which} FOR UPDATE) c ON true
+    WHERE k.workspace_id = $1::uuid AND k.phone_number = $3::text AND k.deletion_time IS NULL`);
+}
+const CONTACT_OPEN = contactText('AND x.status = 1');
+const CONTACT_LATEST = contactText('ORDER BY x.status = 1 DESC, x.creation_time DESC, x.id DESC LIMIT 1');
+
+const APPEND = appendText('id, contact_id, channel_id');
+const APPEND_RETURNING = appendText('*');
+/** Sent with a COMMIT: the contact and channel given ($36, $37), so a conversation gone fails the statement (its foreign key) instead of writing nothing. */
+const APPEND_STAGED = appendText('id', 'values');
+/** A jsonb value as JSON text (node-postgres would send an array as a PostgreSQL array). */
+const jsonParam = (v: unknown) => (v !== null && typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : v);
 
 const uuids = (ids: string[]) => sql`${ids}::uuid[]`;
 /** `= $1` for one id (an index range the planner knows is in order), `= ANY($1)` for several. */
@@ -176,13 +272,7 @@ export function createConversationsRepo(db: Db) {
      * null when it has none on the channel. A send and an inbound message start here.
      */
     async contactConversation(workspaceId: string, channelId: string, phone: string, latest: boolean, trx: Db) {
-      const which = latest ? sql`ORDER BY x.status = 1 DESC, x.creation_time DESC, x.id DESC LIMIT 1` : sql`AND x.status = 1`;
-      const { rows } = await sql<ConversationRow & { found_contact_id: string }>`
-        SELECT k.id AS found_contact_id, c.*
-        FROM contacts k
-        LEFT JOIN LATERAL (SELECT * FROM conversations x WHERE x.workspace_id = ${workspaceId} AND x.channel_id = ${channelId} AND x.contact_id = k.id ${which} FOR UPDATE) c ON true
-        WHERE k.workspace_id = ${workspaceId} AND k.phone_number = ${phone} AND k.deletion_time IS NULL
-      `.execute(trx);
+      const rows = await run<ConversationRow & { found_contact_id: string }>(trx, latest ? CONTACT_LATEST : CONTACT_OPEN, [workspaceId, channelId, phone]);
       const row = rows[0];
       if (!row) return undefined;
       const { found_contact_id: contactId, ...conversation } = row;
@@ -272,13 +362,23 @@ export function createConversationsRepo(db: Db) {
      * A new event and its conversation's summary columns (`patch`) in one statement; the caller
      * holds the conversation's lock. The new event is answered.
      */
-    insertEventAndUpdate: (row: NewConversationEvent, patch: Updateable<ConversationsTable>, trx: Db) =>
-      trx
-        .with('summary', (q) => q.updateTable('conversations').set(patch).where('workspace_id', '=', row.workspace_id).where('id', '=', row.conversation_id).returning('id'))
-        .insertInto('conversation_events')
-        .values(row)
-        .returningAll()
-        .executeTakeFirstOrThrow(),
+    /**
+     * Appends an event and brings its conversation's summary up to date, in one statement
+     * (`APPEND`): the conversation's row is updated from its own current values, so the summary
+     * is right whoever else appends at the same time, locked by the caller or not. Answers the
+     * conversation as updated, or undefined when it does not exist in the workspace.
+     */
+    /** `appendEvent` as a statement to send with the COMMIT (`transaction.beforeCommit`), for a conversation the caller holds. */
+    appendEventStatement: (row: NewEventRow & { contact_id: string; channel_id: string }, facts: AppendFacts): Statement => ({
+      text: APPEND_STAGED,
+      values: [...EVENT_COLUMNS.map((k) => jsonParam(row[k])), facts.customerFacing, facts.inboundCustomer, facts.lost, facts.preview, row.contact_id, row.channel_id],
+    }),
+
+    async appendEvent(row: NewEventRow, facts: AppendFacts, trx: Db, returning: 'conversation' | 'id' = 'id') {
+      const values = [...EVENT_COLUMNS.map((k) => jsonParam(row[k])), facts.customerFacing, facts.inboundCustomer, facts.lost, facts.preview];
+      const rows = await run<ConversationRow>(trx, returning === 'conversation' ? APPEND_RETURNING : APPEND, values);
+      return rows[0];
+    },
 
     findEvent: (workspaceId: string, id: string, trx: Db = db) =>
       trx.selectFrom('conversation_events').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),

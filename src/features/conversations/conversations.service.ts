@@ -76,7 +76,7 @@ export function createConversationsService(deps: {
     if (c.assignee_id === userId && c.ai_agent_id === agentId) return c;
     const at = clock.now();
     await repo.update(c.workspace_id, c.id, { assignee_id: userId, ai_agent_id: agentId }, trx);
-    const { conversation } = await events.append(trx, {
+    const { conversation } = await events.appendAndRead(trx, {
       workspaceId: c.workspace_id,
       conversationId: c.id,
       sourceType: Source.Assignation,

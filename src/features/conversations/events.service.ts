@@ -7,7 +7,7 @@ import { errors } from '../../lib/errors.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { newId } from '../../lib/ids.js';
 import type { EventType } from '../webhooks/webhooks.service.js';
-import type { ConversationsRepo } from './conversations.repo.js';
+import type { ConversationsRepo, NewEventRow } from './conversations.repo.js';
 
 export const Status = codes(ConversationStatus);
 export const Source = codes(EventSourceType);
@@ -22,6 +22,8 @@ const preview = (body: string) => body.slice(0, PREVIEW_CHARS).replace(/[\uD800-
 
 /** What a producer (WhatsApp, voice, the conversation's own actions) says about a new event. */
 export interface NewEvent {
+  /** The event's id when the caller needs it before the event is written (a job naming it sent beside it); new otherwise. */
+  id?: string;
   workspaceId: string;
   conversationId: string;
   sourceType: number;
@@ -89,14 +91,12 @@ type Emit = (trx: Db, event: { workspaceId: string; channelId?: string; type: Ev
 export function createConversationEvents(deps: { repo: ConversationsRepo; clock: Clock; emit: Emit }) {
   const { repo, clock, emit } = deps;
 
-  /** The row of a new event in conversation `c` (every column but the thread's, which have defaults). */
-  function rowOf(c: ConversationRow, e: NewEvent, at: Date): Omit<ConversationEventRow, 'thread_message_count' | 'thread_resolved'> {
+  /** The row of a new event (every column but the thread's, which have defaults, and the contact and channel, which the conversation gives). */
+  function rowOf(e: NewEvent, at: Date): NewEventRow {
     return {
-      id: newId(),
-      workspace_id: c.workspace_id,
-      conversation_id: c.id,
-      contact_id: c.contact_id,
-      channel_id: c.channel_id,
+      id: e.id ?? newId(),
+      workspace_id: e.workspaceId,
+      conversation_id: e.conversationId,
       source_type: e.sourceType,
       source_id: e.sourceId ?? null,
       direction: e.direction,
@@ -125,54 +125,56 @@ export function createConversationEvents(deps: { repo: ConversationsRepo; clock:
       last_modification_time: null,
     };
   }
-  const insert = (c: ConversationRow, e: NewEvent, at: Date, trx: Db) => repo.insertEvent(rowOf(c, e, at), trx);
-
-  /** The conversation's summary columns after `event` (written with it). */
-  function after(c: ConversationRow, event: Pick<ConversationEventRow, 'id' | 'creation_time' | 'source_type' | 'direction' | 'status' | 'body'>): Updateable<ConversationRow> {
-    const at = event.creation_time;
-    const patch: Updateable<ConversationRow> = { events_count: c.events_count + 1 };
-    if (at > c.last_activity_at) patch.last_activity_at = at;
-    if (!c.last_event_at || at >= c.last_event_at) {
-      const sameRun = c.last_event_source_type === event.source_type && c.last_event_direction === event.direction;
-      Object.assign(patch, {
-        last_event_id: event.id,
-        last_event_source_type: event.source_type,
-        last_event_direction: event.direction,
-        last_event_status: event.status,
-        last_event_preview: event.body === null ? null : preview(event.body),
-        last_event_at: at,
-        last_events_count: sameRun ? c.last_events_count + 1 : 1,
-      });
-      if (customerFacing(event.source_type)) patch.is_lost = lost(event);
-    }
-    if (customerFacing(event.source_type) && event.direction === Direction.Inbound) {
-      patch.unread_count = c.unread_count + 1;
-      if (!c.last_inbound_at || at > c.last_inbound_at) patch.last_inbound_at = at;
-    }
-    return patch;
-  }
 
   const customerEventAfter = (e: Pick<ConversationEventRow, 'conversation_id' | 'creation_time' | 'id'>, trx: Db) => repo.eventAfter(e.conversation_id, e.creation_time, e.id, [Source.Call, Source.WhatsApp], trx);
 
-  const events = {
-    /** Appends an event in the caller's transaction; answers the event and the conversation after it. */
-    /** `locked`: the conversation's row as the caller locked it in this transaction (saves locking it again). */
-    async append(trx: Db, e: NewEvent, actor?: { userId: string | null; name: string | null }, locked?: ConversationRow) {
-      let c = locked?.id === e.conversationId ? locked : await repo.lock(e.workspaceId, e.conversationId, trx);
+  /**
+   * The event's row and the conversation's summary in one statement (conversations.repo.ts
+   * `appendEvent`: the summary rule is SQL over the row's current values). The conversation is
+   * locked first only when an inbound customer event may have to reopen it.
+   */
+  async function write(trx: Db, e: NewEvent, actor: { userId: string | null; name: string | null } | undefined, locked: ConversationRow | undefined, returning: 'conversation' | 'id') {
+    const at = e.at ?? clock.now();
+    const facing = customerFacing(e.sourceType);
+    if (facing && e.direction === Direction.Inbound) {
+      const c = locked?.id === e.conversationId ? locked : await repo.lock(e.workspaceId, e.conversationId, trx);
       if (!c) throw errors.notFound('Conversation', e.conversationId);
-      const at = e.at ?? clock.now();
-      if (c.status === Status.Closed && e.direction === Direction.Inbound && customerFacing(e.sourceType)) {
-        c = await events.setStatus(trx, c, Status.Open, { userId: null, name: actor?.name ?? null }, at, 'reopen-if-free');
-      }
-      const row = rowOf(c, e, at);
-      const patch = after(c, row);
-      // A customer event from before the last event (a late webhook) is still the last customer event when none follows it.
-      if (customerFacing(row.source_type) && patch.is_lost === undefined && !(await customerEventAfter(row, trx))) patch.is_lost = lost(row);
-      // The event and the conversation's summary in one statement; the row is locked, so the summary is `c` with the patch.
-      const event = await repo.insertEventAndUpdate(row, patch, trx);
-      const conversation: ConversationRow = { ...c, ...(patch as Partial<ConversationRow>) };
-      return { event, conversation };
+      if (c.status === Status.Closed) await events.setStatus(trx, c, Status.Open, { userId: null, name: actor?.name ?? null }, at, 'reopen-if-free');
+    }
+    const row = rowOf(e, at);
+    const facts = { customerFacing: facing, inboundCustomer: facing && e.direction === Direction.Inbound, lost: lost(row), preview: row.body === null ? null : preview(row.body) };
+    const conversation = await repo.appendEvent(row, facts, trx, returning);
+    if (!conversation) throw errors.notFound('Conversation', e.conversationId);
+    const event: ConversationEventRow = { ...row, contact_id: conversation.contact_id, channel_id: conversation.channel_id, thread_resolved: false, thread_message_count: 0 };
+    return { event, conversation };
+  }
+
+  const events = {
+    /**
+     * An event to write with the transaction's COMMIT (`transaction.beforeCommit`), for a caller
+     * that holds the conversation's row locked and needs nothing back from the write: the event as
+     * it will be stored, and its statement (a conversation gone fails it, and so the commit). Not
+     * for an inbound customer event, which may have to reopen the conversation first (`append`).
+     */
+    staged(c: ConversationRow, e: NewEvent) {
+      if (customerFacing(e.sourceType) && e.direction === Direction.Inbound) throw new Error('staged: an inbound customer event goes through append');
+      const row = rowOf(e, e.at ?? clock.now());
+      const facts = { customerFacing: customerFacing(e.sourceType), inboundCustomer: false, lost: lost(row), preview: row.body === null ? null : preview(row.body) };
+      const event: ConversationEventRow = { ...row, contact_id: c.contact_id, channel_id: c.channel_id, thread_resolved: false, thread_message_count: 0 };
+      return { event, statement: repo.appendEventStatement(event, facts) };
     },
+
+    /**
+     * Appends an event in the caller's transaction; answers the event. `locked`: the conversation's
+     * row as the caller locked it in this transaction (an inbound event then need not lock it again).
+     */
+    async append(trx: Db, e: NewEvent, actor?: { userId: string | null; name: string | null }, locked?: ConversationRow) {
+      const { event } = await write(trx, e, actor, locked, 'id');
+      return { event };
+    },
+
+    /** `append`, answering the conversation after the event too. */
+    appendAndRead: (trx: Db, e: NewEvent, actor?: { userId: string | null; name: string | null }, locked?: ConversationRow) => write(trx, e, actor, locked, 'conversation'),
 
     /** One event of the workspace, or undefined (a plain read: no transaction needed). */
     byId: (workspaceId: string, eventId: string, trx?: Db) => repo.findEvent(workspaceId, eventId, trx),
@@ -225,8 +227,7 @@ export function createConversationEvents(deps: { repo: ConversationsRepo; clock:
         if (isUniqueViolation(err, 'conversations_open')) throw errors.conversationAlreadyOpen(c.id, '(another)');
         throw err;
       });
-      const event = await insert(updated, { workspaceId: c.workspace_id, conversationId: c.id, sourceType: Source.StatusChange, direction: Direction.Internal, status: ConversationStatus[status as 1 | 2], ownerUserId: actor.userId, handlerName: actor.name }, at, trx);
-      const final = await repo.update(c.workspace_id, c.id, after(updated, event), trx);
+      const { conversation: final } = await write(trx, { workspaceId: c.workspace_id, conversationId: c.id, sourceType: Source.StatusChange, direction: Direction.Internal, at, status: ConversationStatus[status as 1 | 2], ownerUserId: actor.userId, handlerName: actor.name }, actor, updated, 'conversation');
       await emit(trx, {
         workspaceId: c.workspace_id,
         channelId: c.channel_id,

@@ -113,7 +113,7 @@ export async function messageWebhook(e: ConversationEventRow, mediaLink?: MediaL
 export function createWhatsAppService(deps: {
   transaction: Transaction;
   clock: Clock;
-  queue: Pick<JobQueue, 'enqueue'>;
+  queue: Pick<JobQueue, 'enqueue' | 'staged'>;
   emit: Emit;
   channel: (id: string, trx?: Db) => Promise<{ id: string; workspaceId: string; whatsAppProvider: string | null } | undefined>;
   adapter: (channelId: string) => Promise<WhatsAppPort | undefined>;
@@ -180,7 +180,9 @@ export function createWhatsAppService(deps: {
     // Locked now (or by `recipient`), so appending the event need not lock it again.
     const conversation = await deps.conversations.open(trx, { workspaceId: to.workspaceId, channelId: to.channelId, contactId: to.contact.id, actor, lock: true, found: to.conversation });
     if (options.window) await assertWindowOpen(trx, to, conversation);
-    const { event } = await events.append(trx, {
+    // The event, its send job and (emit) the stream's record leave with the COMMIT, in one round
+    // trip on PostgreSQL (db/README.md): nothing here waits for them, and a failure fails the commit.
+    const { event, statement } = events.staged(conversation, {
       workspaceId: to.workspaceId,
       conversationId: conversation.id,
       sourceType: Source.WhatsApp,
@@ -195,12 +197,15 @@ export function createWhatsAppService(deps: {
       ownerUserId: actor.userId,
       handlerName: actor.name,
       data: { to: to.contact.phoneNumber, ...(message.content && { content: message.content }), ...(message.fileId && { fileId: message.fileId }) },
-    }, undefined, conversation);
-    await queue.enqueue(trx, SEND_JOB, { workspaceId: to.workspaceId, eventId: event.id } satisfies Static<typeof SendPayload>, {
+    });
+    const job = { workspaceId: to.workspaceId, eventId: event.id } satisfies Static<typeof SendPayload>;
+    const jobOptions = {
       key: `whatsapp:${conversation.id}`,
       // Never over the pace in any one-second window (jobs/queue.ts `pace`: 80/s → a slot every 13.1 ms).
       rate: pace(`whatsapp:${to.channelId}`, deps.sendsPerSecond),
-    });
+    };
+    const jobStatement = await queue.staged(trx, SEND_JOB, job, jobOptions);
+    await transaction.beforeCommit(trx, () => [statement, jobStatement]);
     await emitMessage(trx, event);
     return { contactId: to.contact.id, conversationId: conversation.id, conversationEventId: event.id, messageId: null, status: 'accepted' as const, message: answer };
   }
