@@ -22,6 +22,10 @@ import { tagsRoutes } from './features/tags/tags.routes.js';
 import { workspaceUsersAdminRoutes, workspaceUsersRoutes } from './features/workspace-users/workspace-users.routes.js';
 import { workspacesAdminRoutes } from './features/workspaces/workspaces.routes.js';
 import { webhooksAdminRoutes } from './features/webhooks/webhooks.routes.js';
+import { eventsRoutes } from './features/events/events.routes.js'; // [events]
+import { createEventStreams } from './features/events/streams.js'; // [events]
+import type { Store } from './db/store.js'; // [events]
+import { peopleAdminRoutes, peopleRoutes } from './features/people/people.routes.js'; // [people]
 import { createAdminAuth, createBearerAuth } from './http/auth.js';
 import { edgeOf, type Routes } from './http/route-config.js';
 import { API_SCOPE } from './features/service-accounts/service-accounts.service.js';
@@ -46,6 +50,8 @@ export interface AppDeps {
   clock: Clock;
   /** The store's pool for the workers' queue bookkeeping (`Store.bookkeeping`); `db` when absent. */
   bookkeeping?: Db;
+  /** The store's LISTEN (`Store.listen`): other nodes' events wake this node's event streams; without it they poll each second. */ // [events]
+  listen?: Store['listen']; // [events]
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger;
   /** The process's container (boot.ts made it); a new one when absent (tests). */
   container?: Container;
@@ -85,6 +91,8 @@ const ROUTES: Routes<Container>[] = [
   twimlRoutes,
   voiceRoutes,
   voiceSandboxRoutes,
+  peopleRoutes, // [people]
+  peopleAdminRoutes, // [people]
 ];
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -107,7 +115,7 @@ export async function buildApp(deps: AppDeps) {
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 
-  const c = deps.container ?? createContainer({ config, db, clock, bookkeeping: deps.bookkeeping ?? db });
+  const c = deps.container ?? createContainer({ config, db, clock, bookkeeping: deps.bookkeeping ?? db, engine: deps.engine /* [events] */ });
   await c.keys.init();
   await c.secrets.init(app.log);
   // Read when the app is ready, not now: on a first start the bootstrap creates it after buildApp.
@@ -156,7 +164,7 @@ export async function buildApp(deps: AppDeps) {
 
   const limiter = config.rateLimitPerMinute > 0 ? createRateLimiter(config.rateLimitPerMinute) : null;
   const authenticate = {
-    bearer: createBearerAuth({ verify: c.tokens.verify, scope: API_SCOPE, limiter }),
+    bearer: createBearerAuth({ verify: c.tokens.verify, scope: API_SCOPE, limiter, cookie: c.cookieAuth /* [people] the sign-in cookie too */ }),
     admin: createAdminAuth(() => adminTokenHash),
   };
   app.addHook('onRequest', async (req, reply) => {
@@ -167,6 +175,8 @@ export async function buildApp(deps: AppDeps) {
   app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, () => app.swagger());
   opsRoutes(app, { ping: () => pingStore(db), engine: deps.engine, registry: c.registry, isDraining: () => draining });
   for (const routes of ROUTES) routes(app, c);
+  // [events] GET /v1/events: the node's stream hub (its LISTEN, timer and sockets) lives and closes with this app.
+  eventsRoutes(app, { streams: createEventStreams({ log: c.eventLog, clock, listen: deps.listen, limits: { perNode: config.eventsMaxStreams, perWorkspace: config.eventsMaxStreamsPerWorkspace, heartbeatMs: config.eventsHeartbeatSeconds * 1000 }, registry: c.registry, logger: app.log }), conversationExists: c.conversations.get }); // [events]
   app.addHook('onClose', async () => c.lifecycle.stop());
 
   /** `markDraining()`: from now on refuse new requests with 503 (SIGTERM, before close). */

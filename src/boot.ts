@@ -125,7 +125,7 @@ export async function boot(name: string, start: (booted: Booted) => Promise<Runn
   let container: Container | undefined;
   let running: Running = {};
   try {
-    container = createContainer({ config, db: store.db, bookkeeping: store.bookkeeping, clock: systemClock });
+    container = createContainer({ config, db: store.db, bookkeeping: store.bookkeeping, engine: store.engine, clock: systemClock });
     await container.lifecycle.start();
     running = await start({ ...booted, container });
   } catch (err) {

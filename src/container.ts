@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import type { Config } from './config.js';
 import type { Db } from './db/store.js';
+import type { Engine } from './db/store.js'; // [events]
 import type { Clock } from './lib/clock.js';
 import { createKeysRepo } from './features/auth/keys.repo.js';
 import { createKeysService } from './features/auth/keys.service.js';
@@ -76,12 +77,21 @@ import { createSandboxCalls } from './features/voice/sandbox-calls.js'; // [voic
 import { voiceJobs } from './features/voice/voice.jobs.js'; // [voice]
 import { createTwimlCalls } from './features/voice/twiml-calls.js'; // [voice]
 import { createTwimlRepo } from './features/voice/twiml.repo.js'; // [voice]
+import { createEventLog } from './features/events/events.service.js'; // [events]
+import { createEventsRepo } from './features/events/events.repo.js'; // [events]
+import { createPeopleRepo } from './features/people/people.repo.js'; // [people]
+import { createPeopleService } from './features/people/people.service.js'; // [people]
+import { createSessions } from './features/people/sessions.service.js'; // [people]
+import { createSignInGuard } from './features/people/sign-in-guard.js'; // [people]
+import { createCookieAuth } from './http/auth.js'; // [people]
 
 /** The one place that wires repos → services → job handlers. */
-export function createContainer({ config, db, clock, bookkeeping = db }: { config: Config; db: Db; clock: Clock; /** the store's pool for the workers' queue bookkeeping (store.ts) */ bookkeeping?: Db }) {
+export function createContainer({ config, db, clock, bookkeeping = db, engine }: { config: Config; db: Db; clock: Clock; /** the store's pool for the workers' queue bookkeeping (store.ts) */ bookkeeping?: Db; /** [events] the store's engine; DATABASE_URL says when absent */ engine?: Engine }) {
   const registry = new Registry();
   const lifecycle = createLifecycle();
-  const transaction = createTransactor(db);
+  const onPostgres = (engine ?? (config.databaseUrl ? 'postgres' : 'pglite')) === 'postgres';
+  // The main pool is pipelined on PostgreSQL (db/store.ts): writes sent with a COMMIT go with it.
+  const transaction = createTransactor(db, { pipelined: onPostgres });
   // Queue bookkeeping commits lazily on PostgreSQL only (jobs.repo.ts lazyCommit): PGlite has no WAL writer of its own.
   const lazyCommit = config.databaseUrl !== null;
   const jobsRepo = createJobsRepo(db, { lazyCommit });
@@ -126,6 +136,8 @@ export function createContainer({ config, db, clock, bookkeeping = db }: { confi
   const tags = createTagsService({ repo: createTagsRepo(db), clock });
   const outbound = createOutboundHttp({ allowPrivate: config.webhookAllowPrivate, timeoutMs: config.webhookTimeoutMs, label: 'webhook URL', userAgent: 'Wasl-Webhooks/1.0' });
   lifecycle.add('outbound http', { stop: () => outbound.close() });
+  // The event stream's log: every webhook event and the stream's own, positions given after commit (features/events). // [events]
+  const eventLog = createEventLog({ repo: createEventsRepo(db), transaction, clock, notifyNodes: onPostgres, retentionMs: config.eventsRetentionHours * 3_600_000 }); // [events]
   const webhooks = createWebhooksService({
     repo: createWebhooksRepo(db, { lazyCommit }),
     queue,
@@ -136,6 +148,7 @@ export function createContainer({ config, db, clock, bookkeeping = db }: { confi
     settings: webhookSettings,
     channelHooks: channels.webhookHooks,
     workspaceHooks: workspaces.webhookHooks,
+    record: eventLog.record, // [events]
   });
   queue.define(...webhookJobs({ webhooks }));
 
@@ -164,8 +177,9 @@ export function createContainer({ config, db, clock, bookkeeping = db }: { confi
     phoneFragment: async (workspaceId, text) => phoneFragment(text, await contactRegion(workspaceId)),
     contactActor: conversationContactActor,
     onRead: readReceipts(queue),
+    record: eventLog.record, // [events]
   });
-  const threads = createThreadsService({ repo: conversationsRepo, transaction, clock, authorOf: conversations.authorOf });
+  const threads = createThreadsService({ repo: conversationsRepo, transaction, clock, authorOf: conversations.authorOf, record: eventLog.record }); // [events] record
 
   // [media] file storage and media (issue 9): wired here, before the WhatsApp services that use them.
   const fileStorage = config.fileStorage === 'database' ? createDatabaseStorage({ db, transaction }) : createLocalStorage({ dir: `${config.dataDir}/files` });
@@ -269,8 +283,15 @@ export function createContainer({ config, db, clock, bookkeeping = db }: { confi
   queue.define(...voiceJobs({ ivr, sandboxCalls, twimlCalls, callConcurrency: config.callConcurrency }));
   const idempotency = createIdempotencyService({ repo: createIdempotencyRepo(db), transaction, clock });
 
-  const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts });
+  // [people] sign-in for people (issue 11): passwords, sign-ins (the cookie), one-time links; hashing shares the token guard's slots.
+  const peopleRepo = createPeopleRepo(db); // [people]
+  const sessions = createSessions({ repo: peopleRepo, clock, lifetimes: { idleMs: config.sessionIdleMinutes * 60_000, maxMs: config.sessionMaxDays * 86_400_000 } }); // [people]
+  const people = createPeopleService({ repo: peopleRepo, sessions, guard: createSignInGuard(config.signInFailuresPerMinute, clock), hashing: tokenGuard.verify, transaction, clock, publicUrl: config.publicUrl }); // [people]
+  const cookieAuth = createCookieAuth({ verify: sessions.verify, publicUrl: config.publicUrl }); // [people]
+  const peopleWiring = { people, sessions, cookieAuth }; // [people]
 
-  return { config, lifecycle, transaction, secrets, providers, registry, jobsRepo, workerJobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, whatsApp, whatsAppInbound, media, sendFile, templates, templateSends, idempotency, settings, bootstrap, tts, audio, audioConverter, calls, ivr, sandboxCalls, twimlCalls /* [audio] [tts] [voice] exports here */ };
+  const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts, invite: (userId) => people.createLink(userId, 'invitation') /* [people] */ });
+
+  return { ...peopleWiring /* [people] */, config, lifecycle, transaction, secrets, providers, registry, jobsRepo, workerJobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, whatsApp, whatsAppInbound, media, sendFile, templates, templateSends, idempotency, settings, bootstrap, tts, audio, audioConverter, calls, ivr, sandboxCalls, twimlCalls, eventLog /* [audio] [tts] [voice] [events] exports here */ };
 }
 export type Container = ReturnType<typeof createContainer>;

@@ -567,3 +567,44 @@ test('sandbox call: a sandbox line receives a call (202, its call id), answered 
   const refused = await wasl(['sandbox', 'call', wa.id, '--from', '966501234567']);
   assert.match(refused.stderr, /HTTP 422, Wasl:Channel:NotSandboxVoice/);
 });
+
+test('user invite and reset-password: by email or user id, a one-time link; --workspace when the email is in several; disable and enable', async () => {
+  const ws = await ok(['workspace', 'create', '--name', 'cli-people']);
+  const email = `cli-${Math.random().toString(36).slice(2)}@example.com`;
+  const sara = await ok(['user', 'add', '--workspace', ws.id, '--name', 'Sara', '--email', email]);
+  const invite = await ok(['user', 'invite', email.toUpperCase()]);
+  assert.equal(invite.userId, sara.id);
+  assert.equal(invite.purpose, 'invitation');
+  assert.match(invite.url, /\/inbox\/welcome#token=[\w-]{43}$/);
+  const token = new URL(invite.url).hash.slice('#token='.length);
+  const accept = await h.app.inject({ method: 'POST', url: '/v1/auth/password', payload: { token, password: 'a long enough passphrase' } });
+  assert.equal(accept.statusCode, 200, accept.body);
+
+  const reset = await ok(['user', 'reset-password', sara.id]);
+  assert.equal(reset.purpose, 'password-reset');
+  assert.equal(reset.email, email);
+
+  // The same email as a person of another workspace: the CLI asks which.
+  const other = await ok(['workspace', 'create', '--name', 'cli-people-2']);
+  const twin = await ok(['user', 'add', '--workspace', other.id, '--name', 'Sara', '--email', email]);
+  const ambiguous = await wasl(['user', 'invite', email]);
+  assert.equal(ambiguous.code, 2);
+  assert.match(ambiguous.stderr, /several workspaces .*--workspace/);
+  const refused = await wasl(['user', 'invite', email, '--workspace', other.id]);
+  assert.equal(refused.code, 1, 'the email signs in to the first workspace already');
+  assert.match(refused.stderr, /Wasl:Auth:EmailInUse|signs in to a workspace/);
+  assert.equal((await ok(['user', 'reset-password', email, '--workspace', ws.id])).userId, sara.id);
+  assert.equal(twin.workspaceId, other.id);
+
+  const unknown = await wasl(['user', 'invite', 'nobody-at-all@example.com']);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /No person with email/);
+  const bad = await wasl(['user', 'invite', 'neither']);
+  assert.equal(bad.code, 2);
+
+  assert.deepEqual(await ok(['user', 'disable', sara.id]), { userId: sara.id, disabled: true });
+  const signIn = () => h.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: 'a long enough passphrase' } });
+  assert.equal((await signIn()).statusCode, 401);
+  assert.deepEqual(await ok(['user', 'enable', email, '--workspace', ws.id]), { userId: sara.id, disabled: false });
+  assert.equal((await signIn()).statusCode, 200);
+});

@@ -1,6 +1,7 @@
 import { changes, compact, enumArg, listAll, nullable, seg, str, workspaceOption, type Command, type OptionSpec, type Values } from './command.js';
 import { webhookCommands } from './webhook-commands.js';
 import { templateCommands } from './template-commands.js';
+import { peopleCommands } from './people-commands.js';
 
 function channelOptions(forCreate: boolean): Record<string, OptionSpec> {
   return {
@@ -130,6 +131,7 @@ export const commands: readonly Command[] = [
         }),
       ),
   },
+  ...peopleCommands,
   {
     group: 'channel',
     verb: 'create',

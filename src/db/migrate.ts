@@ -17,6 +17,8 @@ import * as m0014 from './migrations/0014_audio.js';
 import * as m0015 from './migrations/0015_calls.js';
 import * as m0016 from './migrations/0016_twiml.js';
 import * as m0017 from './migrations/0017_queue_vacuum.js';
+import * as m0018 from './migrations/0018_people.js'; // [people]
+import * as m0019 from './migrations/0019_events.js'; // [events]
 
 /** Numbered migrations, listed here so they are bundled with the code and run in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -39,6 +41,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0015_calls': m0015,
   '0016_twiml': m0016,
   '0017_queue_vacuum': m0017,
+  '0018_people': m0018, // [people]
+  '0019_events': m0019, // [events]
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -78,7 +78,16 @@ const STATUS = {
   'Wasl:OutboundIvr:NotFound': 404,
   'Wasl:Channel:NoVoice': 422,
   'Wasl:Channel:NotSandboxVoice': 422,
+  // [people] codes here.
+  'Wasl:User:NotFound': 404, // [people]
+  'Wasl:Session:NotFound': 404, // [people]
+  'Wasl:Auth:InvalidCredentials': 401, // [people]
+  'Wasl:Auth:EmailInUse': 409, // [people]
+  'Wasl:Auth:LinkUsed': 410, // [people]
+  'Wasl:Auth:LinkExpired': 410, // [people]
+  'Wasl:User:IsAiAgent': 422, // [people]
   'Wasl:RateLimited': 429,
+  'Wasl:Events:TooManyStreams': 429, // [events]
   'Wasl:Auth:TooManyFailures': 429,
   'Wasl:HeadersTooLarge': 431,
   'Wasl:InternalError': 500,
@@ -115,7 +124,7 @@ export class AppError extends Error {
 }
 
 /** Things that have ids a client can name; each has its `Wasl:<Entity>:NotFound` code. */
-export type Entity = 'Workspace' | 'Channel' | 'Tag' | 'ServiceAccount' | 'WebhookDelivery' | 'WebhookTarget' | 'Contact' | 'ContactProperty' | 'Conversation' | 'ConversationEvent' | 'Thread' | 'Template' | 'File' | 'OutboundIvr';
+export type Entity = 'Workspace' | 'Channel' | 'Tag' | 'ServiceAccount' | 'WebhookDelivery' | 'WebhookTarget' | 'Contact' | 'ContactProperty' | 'Conversation' | 'ConversationEvent' | 'Thread' | 'Template' | 'File' | 'OutboundIvr' | 'User' | 'Session'; // [people] User, Session
 
 /** A refused file names its member both ways: in `validationErrors` (as a 400 does) and in `data.member`. */
 const fileRefusal = (code: ErrorCode, member: string, message: string, data: Record<string, unknown> = {}) =>
@@ -204,6 +213,8 @@ export const errors = {
     new AppError('Wasl:RateLimited', `Rate limit of ${limit} requests per minute exceeded; retry in ${retryAfterSeconds} s.`, {
       headers: { 'retry-after': String(retryAfterSeconds) },
     }),
+  tooManyStreams: (where: string, limit: number) => // [events]
+    new AppError('Wasl:Events:TooManyStreams', `Too many event streams are open for ${where} (at most ${limit}); close one, or retry in 5 s.`, { headers: { 'retry-after': '5' } }), // [events]
   tooManyAuthFailures: (retryAfterSeconds: number) =>
     new AppError('Wasl:Auth:TooManyFailures', `Too many failed client authentications; retry in ${retryAfterSeconds} s.`, {
       headers: { 'retry-after': String(retryAfterSeconds) },
@@ -274,6 +285,14 @@ export const errors = {
   channelWithoutVoice: (channelId: string) => new AppError('Wasl:Channel:NoVoice', `Channel ${channelId} has no phone line to call from (its type is WhatsApp only).`),
   internal: () => new AppError('Wasl:InternalError', 'An internal error occurred during your request!'),
   draining: () => new AppError('Wasl:ShuttingDown', 'The server is shutting down; retry on another node.'),
+  // [people] factories here.
+  invalidCredentials: () => new AppError('Wasl:Auth:InvalidCredentials', 'The email or password is not right.'), // [people]
+  signInEmailInUse: (email: string) => new AppError('Wasl:Auth:EmailInUse', `${email} already signs in to a workspace; an email signs in to one workspace.`), // [people]
+  linkUsed: () => new AppError('Wasl:Auth:LinkUsed', 'This link has been used already (or a newer one replaced it); ask for a new one.'), // [people]
+  linkExpired: () => new AppError('Wasl:Auth:LinkExpired', 'This link has expired; ask for a new one.'), // [people]
+  userIsAiAgent: (id: string) => new AppError('Wasl:User:IsAiAgent', `User ${id} is an AI agent; only people sign in.`), // [people]
+  tooManySignInFailures: (retryAfterSeconds: number) => // [people]
+    new AppError('Wasl:Auth:TooManyFailures', `Too many failed sign-ins; retry in ${retryAfterSeconds} s.`, { headers: { 'retry-after': String(retryAfterSeconds) } }), // [people]
   busy: (retryAfterSeconds: number) =>
     new AppError('Wasl:Busy', `The server is busy; retry in ${retryAfterSeconds} s.`, { headers: { 'retry-after': String(retryAfterSeconds) } }),
 };

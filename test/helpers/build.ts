@@ -26,6 +26,11 @@ export interface Harness {
   workspace(): Promise<Workspace>;
   /** A started job worker on this app's store, stopped when the file ends. */
   worker(options?: WorkerOptions): Promise<DrainableWorker>;
+  /**
+   * A second node: another app with a pool of its own on the same PostgreSQL schema (same clock),
+   * closed when the file ends; undefined on PGlite (one process per store).
+   */
+  node(): Promise<WaslApp | undefined>;
 }
 
 export interface Workspace {
@@ -53,7 +58,7 @@ export async function build(overrides: Record<string, string> = {}, options: { l
     ? await openSchema(process.env.DATABASE_URL)
     : await openStore({ template: new Blob([readFileSync(requireEnv('WASL_TEST_TEMPLATE'))]) });
   const clock = createManualClock(new Date());
-  const app = await buildApp({ config, db: store.db, bookkeeping: store.bookkeeping, engine: store.engine, clock, logger: options.logger ?? false });
+  const app = await buildApp({ config, db: store.db, bookkeeping: store.bookkeeping, engine: store.engine, listen: store.listen, clock, logger: options.logger ?? false });
   // Undone last-first: workers stop before the app closes, the app before the store.
   const cleanups: (() => Promise<unknown>)[] = [() => store.close(), () => app.close()];
   after(async () => {
@@ -74,6 +79,14 @@ export async function build(overrides: Record<string, string> = {}, options: { l
       const workers = await startWorkers({ repo: c.workerJobsRepo, queue: c.queue, metrics: c.jobMetrics, store, clock, logger: app.log }, { pollMs: 200, ...options });
       cleanups.push(() => workers.stop(1000));
       return withDrain(workers.workers[0]!, c.queue, clock);
+    },
+    async node() {
+      const schema = (store as Store & { schema?: string }).schema;
+      if (!process.env.DATABASE_URL || !schema) return undefined;
+      const other = await openStore({ databaseUrl: process.env.DATABASE_URL, poolSize: 4, schema });
+      const nodeApp = await buildApp({ config, db: other.db, bookkeeping: other.bookkeeping, engine: other.engine, listen: other.listen, clock, logger: false });
+      cleanups.push(() => other.close(), () => nodeApp.close());
+      return nodeApp;
     },
     async workspace() {
       const ws = json(await admin('POST', '/admin/v1/workspaces', { name: `ws-${Math.random().toString(36).slice(2)}` }));
@@ -112,7 +125,7 @@ export async function getToken(app: WaslApp, clientId: string, clientSecret: str
  * On PostgreSQL each harness gets a schema of its own, migrated fresh and dropped at the end, so
  * test files running at once never see each other's rows — their workers least of all.
  */
-async function openSchema(databaseUrl: string): Promise<Store> {
+async function openSchema(databaseUrl: string): Promise<Store & { schema: string }> {
   const schema = `wasl_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
@@ -134,6 +147,7 @@ async function openSchema(databaseUrl: string): Promise<Store> {
   }
   return {
     ...store,
+    schema,
     async close() {
       await store.close();
       const client = new pg.Client({ connectionString: databaseUrl });

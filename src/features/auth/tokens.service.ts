@@ -2,7 +2,7 @@ import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose'
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { AppError, errors } from '../../lib/errors.js';
-import type { Principal } from '../../lib/principal.js';
+import type { ServiceAccountPrincipal } from '../../lib/principal.js';
 import type { AccountState } from '../service-accounts/service-accounts.service.js';
 import { TOKEN_ALG, type KeysService } from './keys.service.js';
 
@@ -31,7 +31,7 @@ export function createTokensService(deps: {
   ttlSeconds: number;
 }) {
   const { keys, clock, issuer } = deps;
-  const verified = new Map<string, { principal: Principal; exp: number; ver: number }>();
+  const verified = new Map<string, { principal: ServiceAccountPrincipal; exp: number; ver: number }>();
   const audience = 'VoxaAPI';
 
   async function verifySignature(token: string) {
@@ -71,7 +71,7 @@ export function createTokensService(deps: {
       return { access_token: accessToken, token_type: 'Bearer' as const, expires_in: deps.ttlSeconds, scope };
     },
 
-    async verify(token: string): Promise<Principal> {
+    async verify(token: string): Promise<ServiceAccountPrincipal> {
       let entry = verified.get(token);
       if (entry && entry.exp * 1000 <= clock.now().getTime()) {
         verified.delete(token);
@@ -81,6 +81,7 @@ export function createTokensService(deps: {
         const claims = await verifySignature(token);
         entry = {
           principal: {
+            kind: 'service-account',
             workspaceId: claims.wid,
             serviceAccountId: claims.sub as string,
             clientId: claims.client_id,

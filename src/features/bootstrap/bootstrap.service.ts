@@ -13,15 +13,17 @@ const DEFAULT_WORKSPACE_KEY = 'default_workspace_id';
 
 export interface BootstrapReport {
   /** Secrets generated on this start: shown once, never stored in clear. */
-  printed: { adminToken?: string; clientId?: string; clientSecret?: string };
+  printed: { adminToken?: string; clientId?: string; clientSecret?: string; ownerInvitation?: string };
   defaultWorkspaceId: string;
   created: string[];
 }
 
 /**
  * First start: the default workspace with an Owner, a service account and a sandbox channel
- * (operator.md). Each step checks what exists, so an interrupted first start completes on the
- * next one and a later start changes nothing.
+ * (operator.md), and a one-time link for the Owner to set a password and sign in to the inbox
+ * (issue 11; printed with the other first-start secrets). Each step checks what exists, so an
+ * interrupted first start completes on the next one and a later start changes nothing (a lost
+ * Owner link is replaced with `wasl user invite <ownerId>`).
  */
 export function createBootstrapService(deps: {
   config: Config;
@@ -31,6 +33,8 @@ export function createBootstrapService(deps: {
   users: WorkspaceUsersService;
   channels: ChannelsService;
   serviceAccounts: ServiceAccountsService;
+  /** A one-time invitation link for a workspace user (the people feature). */
+  invite: (userId: string) => Promise<{ url: string }>;
 }) {
   const { config, clock, settings } = deps;
   return {
@@ -52,8 +56,9 @@ export function createBootstrapService(deps: {
       report.defaultWorkspaceId = workspaceId;
 
       if ((await deps.users.list(workspaceId)).length === 0) {
-        await deps.users.add(workspaceId, { name: 'Owner', role: codes(UserRole).Owner });
+        const owner = await deps.users.add(workspaceId, { name: 'Owner', role: codes(UserRole).Owner });
         report.created.push('owner');
+        report.printed.ownerInvitation = (await deps.invite(owner.id)).url;
       }
       if ((await deps.channels.list(workspaceId, { skip: 0, take: 1, sort: [] })).totalCount === 0) {
         await deps.channels.create(workspaceId, { name: 'Sandbox', type: codes(ChannelType).PhoneNumberAndWhatsapp });

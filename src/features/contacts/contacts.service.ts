@@ -23,8 +23,9 @@ export interface Actor {
   source: number;
 }
 
-/** The caller of the API as an actor: its service account, named by its client id. */
-export const apiActor = (req: { principal: Principal }): Actor => ({ id: req.principal.serviceAccountId, name: req.principal.clientId, source: Source.Api });
+/** The caller of the API as an actor: its service account, named by its client id; or the person signed in. */
+export const apiActor = ({ principal: p }: { principal: Principal }): Actor =>
+  p.kind === 'person' ? { id: p.userId, name: p.name, source: Source.Api } : { id: p.serviceAccountId, name: p.clientId, source: Source.Api };
 
 interface Change {
   propertyName: string;

@@ -16,6 +16,7 @@ import { toConversation, toConversationItem, toTimelineEvent } from './conversat
 import { Direction, Source, Status, type ConversationEvents } from './events.service.js';
 import { parseIdList, parseListDate } from './filters.js';
 import { mentionsIn } from './mentions.js';
+import type { RecordEvents } from '../events/events.service.js'; // [events]
 
 /** Who acts on a conversation: a workspace user, or a service account (no user id, its client id as name). */
 export interface Actor {
@@ -24,7 +25,8 @@ export interface Actor {
   /** Set when a service account acts (what contacts record as creator). */
   serviceAccountId?: string;
 }
-export const apiActor = (req: { principal: Principal }): Actor => ({ userId: null, name: req.principal.clientId, serviceAccountId: req.principal.serviceAccountId });
+export const apiActor = ({ principal: p }: { principal: Principal }): Actor =>
+  p.kind === 'person' ? { userId: p.userId, name: p.name } : { userId: null, name: p.clientId, serviceAccountId: p.serviceAccountId };
 
 type Emit = (trx: Db, event: { workspaceId: string; channelId?: string; type: EventType; payload: object | (() => Promise<object>) }) => Promise<unknown>;
 
@@ -42,6 +44,7 @@ export function createConversationsService(deps: {
   contactActor: (actor: Actor) => ContactActor;
   /** Told, in the transaction, when someone reads a conversation that had unread messages (WhatsApp's blue ticks). */
   onRead?: (trx: Db, read: { workspaceId: string; channelId: string; conversationId: string }) => Promise<unknown>;
+  record?: RecordEvents; // [events] the event stream's own events: ConversationRead, NoteCreated, MentionCreated
 }) {
   const { repo, events, transaction, clock, emit } = deps;
 
@@ -258,6 +261,7 @@ export function createConversationsService(deps: {
         if (c.unread_count !== 0) {
           await repo.update(workspaceId, id, { unread_count: 0 }, trx);
           await deps.onRead?.(trx, { workspaceId, channelId: c.channel_id, conversationId: id });
+          await deps.record?.(trx, { workspaceId, type: 'ConversationRead', conversationId: id, payload: { id, conversationId: id, workspaceId, channelId: c.channel_id, contactId: c.contact_id, previousUnreadCount: c.unread_count, creationTime: clock.now() } }); // [events]
         }
         return toConversation(await view(workspaceId, id, trx));
       });
@@ -272,6 +276,7 @@ export function createConversationsService(deps: {
         const mentioned = await mentionsIn(text, 'text', (ids) => repo.users(workspaceId, ids, trx));
         const { event } = await events.append(trx, { workspaceId, conversationId: id, sourceType: Source.Note, direction: Direction.Internal, body: text, ownerUserId: author.userId, handlerName: author.name });
         await repo.insertMentions(mentioned.map((userId) => ({ id: newId(), workspace_id: workspaceId, user_id: userId, conversation_id: id, event_id: event.id, thread_message_id: null, creation_time: event.creation_time, read_at: null })), trx);
+        await deps.record?.(trx, [{ workspaceId, type: 'NoteCreated', conversationId: id, payload: { ...toTimelineEvent({ ...event, reply_to_body: null }), conversationId: id, workspaceId } }, ...mentioned.map((userId) => ({ workspaceId, type: 'MentionCreated' as const, conversationId: id, audienceUserId: userId, payload: { userId, workspaceId, conversationId: id, eventId: event.id, threadMessageId: null, authorUserId: author.userId, authorName: author.name, text, creationTime: event.creation_time } }))]); // [events]
         return toTimelineEvent({ ...event, reply_to_body: null });
       });
     },

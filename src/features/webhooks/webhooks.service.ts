@@ -13,6 +13,7 @@ import { signatureHeaders } from './signing.js';
 import type { WebhookSettingsCache } from './settings-cache.js';
 import type { ClaimedDelivery, DeliveryFilter, WebhooksRepo } from './webhooks.repo.js';
 import { createTargetsCache } from './targets-cache.js';
+import type { RecordEvents } from '../events/events.service.js';
 
 const DISABLE_AFTER_MS = 5 * 86_400_000;
 const MAX_RETRY_AFTER_MS = 86_400_000;
@@ -34,6 +35,8 @@ const CHANNEL_URL = {
   ConversationTagsChanged: null,
 } as const;
 export type EventType = keyof typeof CHANNEL_URL;
+/** Every event a webhook may carry (the event stream records each of them too). */
+export const WEBHOOK_EVENT_TYPES = Object.keys(CHANNEL_URL) as EventType[];
 
 interface Secrets {
   webhook_secret: string | null;
@@ -102,6 +105,8 @@ export function createWebhooksService(deps: {
   settings: WebhookSettingsCache;
   channelHooks: (channelId: string, trx?: Db) => Promise<ChannelHooks | undefined>;
   workspaceHooks: (workspaceId: string, trx?: Db) => Promise<WorkspaceHooks | undefined>;
+  /** The event stream's log (features/events): every event but `Test` is recorded there too, in the same transaction. */
+  record?: RecordEvents;
 }) {
   const { repo, clock, settings, transaction } = deps;
   const channelHooks = (id: string, trx?: Db) => settings.read(id, () => deps.channelHooks(id, trx));
@@ -156,9 +161,11 @@ export function createWebhooksService(deps: {
      */
     /**
      * `payload` may be a function: it is called (in `trx`) only when some URL will receive the
-     * event, so a feature need not build an event nobody listens to.
+     * event or the event stream records it, so a feature need not build an event nobody listens to.
+     * Every event but `Test` is also recorded for the event stream (`record`, one INSERT), with the
+     * same name and payload; `conversationId` names its conversation there when the payload does not.
      */
-    async emit(trx: Db, event: { workspaceId: string; channelId?: string; type: EventType | 'Test'; payload: object | (() => Promise<object>); url?: string }) {
+    async emit(trx: Db, event: { workspaceId: string; channelId?: string; conversationId?: string; type: EventType | 'Test'; payload: object | (() => Promise<object>); url?: string }) {
       const channel = event.channelId ? await channelHooks(event.channelId, trx) : undefined;
       const field = event.type === 'Test' ? null : CHANNEL_URL[event.type];
       const channelUrls = new Set<string>();
@@ -166,8 +173,11 @@ export function createWebhooksService(deps: {
       if (event.url) channelUrls.add(event.url);
       const workspace = await workspaceHooks(event.workspaceId, trx);
       const toWorkspace = Boolean(workspace?.eventsWebhookUrl) && event.type !== 'Test';
-      if (!channelUrls.size && !toWorkspace) return [];
+      const recorded = event.type !== 'Test' && deps.record !== undefined;
+      if (!channelUrls.size && !toWorkspace && !recorded) return [];
       const payload = typeof event.payload === 'function' ? await event.payload() : event.payload;
+      if (recorded) await deps.record!(trx, { workspaceId: event.workspaceId, type: event.type as EventType, payload, ...(event.conversationId && { conversationId: event.conversationId }) });
+      if (!channelUrls.size && !toWorkspace) return [];
       const raw = event.type === 'Test' ? JSON.stringify({ eventType: event.type, data: payload }) : JSON.stringify(payload);
       const signer = event.channelId ? 'channel' : 'workspace';
       const wanted = [...channelUrls].map((url) => ({ url, body: raw, signer }) as const);
