@@ -26,11 +26,17 @@ const SECURITY_SCHEMES = {
   },
   bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from `POST /connect/token`, pasted as it is.' },
   adminToken: { type: 'http', scheme: 'bearer', description: 'The operator token, `WASL_ADMIN_TOKEN` (printed to stderr on the first start when unset).' },
+  signIn: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'wasl_session',
+    description: "A person's sign-in (`POST /v1/auth/login`), as the inbox uses it; unsafe methods also need `Origin` equal to PUBLIC_URL. A bearer token, when given, wins.",
+  },
 } as const;
 
-/** Which scheme each `config.auth` flag declares: a service-account route takes either form of the token. */
+/** Which scheme each `config.auth` flag declares: a service-account route takes either form of the token, or a person's sign-in. */
 const SECURITY: SecurityByAuth = {
-  bearer: [{ oauth2: [API_SCOPE] }, { bearer: [] }],
+  bearer: [{ oauth2: [API_SCOPE] }, { bearer: [] }, { signIn: [] }],
   admin: [{ adminToken: [] }],
   none: [],
 };

@@ -165,7 +165,7 @@ test('every operation has a unique operationId, a summary, a tag and a security 
 /** `auth` as the document states it: the bearer routes offer both forms of the service-account token. */
 function authOf(op: Operation): 'bearer' | 'admin' | 'none' {
   const schemes = JSON.stringify(op.security);
-  if (schemes === '[{"oauth2":["VoxaAPI"]},{"bearer":[]}]') return 'bearer';
+  if (schemes === '[{"oauth2":["VoxaAPI"]},{"bearer":[]},{"signIn":[]}]') return 'bearer';
   if (schemes === '[{"adminToken":[]}]') return 'admin';
   assert.equal(schemes, '[]', `unknown security ${schemes}`);
   return 'none';
@@ -184,6 +184,7 @@ test('security follows config.auth: Hatif routes take the OAuth2 client credenti
   const schemes = doc.components.securitySchemes;
   assert.deepEqual(schemes.oauth2.flows, { clientCredentials: { tokenUrl: '/connect/token', scopes: { VoxaAPI: 'Access Voxa API as a service account' } } });
   assert.equal(schemes.adminToken.scheme, 'bearer');
+  assert.deepEqual([schemes.signIn.in, schemes.signIn.name], ['cookie', 'wasl_session'], "a person's sign-in cookie");
   assert.deepEqual(doc.servers.map((s: { url: string }) => s.url), ['/'], 'relative: the docs page calls the host that served it');
 });
 
