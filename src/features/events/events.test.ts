@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { build, getToken, json, type Harness, type Workspace } from '../../../test/helpers/build.js';
 import { conversationSetup, CONVERSATIONS, openConversation } from '../../../test/helpers/conversations.js';
 import { startReceiver } from '../../../test/helpers/receiver.js';
+import { voiceChannel } from '../../../test/helpers/voice.js';
 import { openSse, type Frame, type SseClient } from '../../../test/helpers/sse.js';
 
 const h = await build({ TOKEN_TTL_SECONDS: '60', WEBHOOK_ALLOW_PRIVATE: 'true' });
@@ -384,4 +385,19 @@ test('the stream\'s own events: ConversationRead, NoteCreated, and MentionCreate
   assert.ok(!(await all.drain()).some((f) => f.event === 'MentionCreated'), 'a service account without types=MentionCreated does not get them');
   all.close();
   mentions.close();
+});
+
+test('?conversationId= finds a call of that conversation too (the Call event names its conversation)', async () => {
+  const ws = await h.workspace();
+  const channel = await voiceChannel(h, ws);
+  const { conversation } = await openConversation(ws, channel.id as string, '+966501117777');
+  const calls = await stream(ws, `?conversationId=${conversation.id}&types=Call`);
+  await opened(calls);
+  const { conversation: another } = await openConversation(ws, channel.id as string, '+966501117778');
+  const other = await stream(ws, `?conversationId=${another.id}&types=Call`);
+  await opened(other);
+  assert.equal((await h.admin('POST', `/admin/v1/sandbox/channels/${channel.id}/inbound-call`, { from: '966501117777', answered: false })).statusCode, 202);
+  const frame = await calls.next((f) => f.event === 'Call', 3000);
+  assert.equal(frame.event, 'Call');
+  assert.deepEqual(await other.drain(300), [], 'another conversation hears nothing of it');
 });

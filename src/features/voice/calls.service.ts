@@ -14,7 +14,7 @@ import type { CallRow, CallsRepo } from './calls.repo.js';
 export const Call = codes(CallStatus);
 const VOICE_ACTOR: ContactActor = { id: null, name: 'Voice', source: codes(ChangeSource).System };
 export const CallKind = codes(CallType);
-type Emit = (trx: Db, event: { workspaceId: string; channelId?: string; type: EventType; payload: object | (() => Promise<object>); url?: string }) => Promise<unknown>;
+type Emit = (trx: Db, event: { workspaceId: string; channelId?: string; conversationId?: string; type: EventType; payload: object | (() => Promise<object>); url?: string }) => Promise<unknown>;
 
 /** Whole seconds from one time to another (null when either is missing). */
 export const secondsBetween = (from: Date | null, to: Date | null) => (from && to ? Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000)) : null);
@@ -76,7 +76,7 @@ export function createCallsService(deps: {
         ringingSeconds: secondsBetween(c.ringing_at ?? c.created_at, c.pickup_at ?? c.hangup_at),
       });
     }
-    if (notify) await emit(trx, { workspaceId: c.workspace_id, channelId: c.channel_id, type: 'Call', payload: callWebhook(c) });
+    if (notify) await emit(trx, { workspaceId: c.workspace_id, channelId: c.channel_id, ...(c.conversation_id && { conversationId: c.conversation_id }), type: 'Call', payload: callWebhook(c) }); // the stream's ?conversationId= finds calls too
     return c;
   }
 
