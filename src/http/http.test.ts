@@ -106,7 +106,7 @@ test('/openapi.json is OpenAPI 3.1 with every route, examples and the error enve
   ];
   for (const [method, path] of expected) assert.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path} is documented`);
   const createTag = doc.paths['/v1/tags/service-account'].post;
-  assert.deepEqual(createTag.security, [{ oauth2: ['VoxaAPI'] }, { bearer: [] }]);
+  assert.deepEqual(createTag.security, [{ oauth2: ['VoxaAPI'] }, { bearer: [] }, { signIn: [] }]);
   const example = JSON.stringify(createTag.requestBody.content['application/json']);
   assert.match(example, /"Name":"VIP"/, 'the spec example is shown');
   for (const status of ['400', '401', '403', '409', '429']) assert.ok(createTag.responses[status], `error ${status} is documented`);
