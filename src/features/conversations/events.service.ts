@@ -58,6 +58,14 @@ export type EventPatch = Partial<Pick<NewEvent, 'status' | 'errorCode' | 'failur
 
 const customerFacing = (sourceType: number) => sourceType === Source.Call || sourceType === Source.WhatsApp;
 
+/** What the summary rule (conversations.repo.ts APPEND) needs to know of an event beyond its columns. */
+const factsOf = (row: { source_type: number; direction: number; status: string | null; body: string | null }) => ({
+  customerFacing: customerFacing(row.source_type),
+  inboundCustomer: customerFacing(row.source_type) && row.direction === Direction.Inbound,
+  lost: lost(row),
+  preview: row.body === null ? null : preview(row.body),
+});
+
 /** Whether a customer event leaves the conversation waiting on the business. */
 const lost = (e: { source_type: number; direction: number; status: string | null }) =>
   e.direction === Direction.Inbound && !(e.source_type === Source.Call && ANSWERED.has((e.status ?? '').toLowerCase()));
@@ -142,7 +150,7 @@ export function createConversationEvents(deps: { repo: ConversationsRepo; clock:
       if (c.status === Status.Closed) await events.setStatus(trx, c, Status.Open, { userId: null, name: actor?.name ?? null }, at, 'reopen-if-free');
     }
     const row = rowOf(e, at);
-    const facts = { customerFacing: facing, inboundCustomer: facing && e.direction === Direction.Inbound, lost: lost(row), preview: row.body === null ? null : preview(row.body) };
+    const facts = factsOf(row);
     const conversation = await repo.appendEvent(row, facts, trx, returning);
     if (!conversation) throw errors.notFound('Conversation', e.conversationId);
     const event: ConversationEventRow = { ...row, contact_id: conversation.contact_id, channel_id: conversation.channel_id, thread_resolved: false, thread_message_count: 0 };
@@ -159,7 +167,7 @@ export function createConversationEvents(deps: { repo: ConversationsRepo; clock:
     staged(c: ConversationRow, e: NewEvent) {
       if (customerFacing(e.sourceType) && e.direction === Direction.Inbound) throw new Error('staged: an inbound customer event goes through append');
       const row = rowOf(e, e.at ?? clock.now());
-      const facts = { customerFacing: customerFacing(e.sourceType), inboundCustomer: false, lost: lost(row), preview: row.body === null ? null : preview(row.body) };
+      const facts = factsOf(row);
       const event: ConversationEventRow = { ...row, contact_id: c.contact_id, channel_id: c.channel_id, thread_resolved: false, thread_message_count: 0 };
       return { event, statement: repo.appendEventStatement(event, facts) };
     },

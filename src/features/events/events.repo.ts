@@ -51,6 +51,11 @@ const toEvent = (r: { seq: string; workspace_id: string; type: string; conversat
   data: r.data,
 });
 
+function insertStatement(rows: NewLoggedEvent[]): Statement {
+  const column = <K extends keyof NewLoggedEvent>(k: K) => rows.map((r) => r[k]);
+  return { text: INSERT, values: [column('workspace_id'), column('type'), column('conversation_id'), column('audience_user_id'), column('data'), column('created_at')] };
+}
+
 export function createEventsRepo(db: Db) {
   const t = (executor: Db) => executor.withTables<Tables>();
   const columns = ['seq', 'workspace_id', 'type', 'conversation_id', 'audience_user_id', 'data'] as const;
@@ -58,15 +63,12 @@ export function createEventsRepo(db: Db) {
   return {
     /** The hot path's one statement: the events of a change, in its transaction. */
     async insert(rows: NewLoggedEvent[], trx: Db = db) {
-      const { text, values } = this.insertStatement(rows);
+      const { text, values } = insertStatement(rows);
       await run(trx, text, values);
     },
 
     /** The same insert as a statement to send with a COMMIT (`transaction.beforeCommit`). */
-    insertStatement(rows: NewLoggedEvent[]): Statement {
-      const column = <K extends keyof NewLoggedEvent>(k: K) => rows.map((r) => r[k]);
-      return { text: INSERT, values: [column('workspace_id'), column('type'), column('conversation_id'), column('audience_user_id'), column('data'), column('created_at')] };
-    },
+    insertStatement,
 
     /**
      * The sequencer (0019_events.ts `event_log_sequence`, one statement): under the advisory lock,
