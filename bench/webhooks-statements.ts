@@ -7,18 +7,29 @@ import pg from 'pg';
  * server prints its counts on stderr (`STATEMENTS {…}`) when sent SIGUSR2.
  */
 const counts = new Map<string, number>();
+/** Each distinct text's kind, worked out once: the counting must not cost the server more per statement than a map lookup (it would tax the side with more statements). */
+const kinds = new Map<string, string>();
 const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   const first = args[0] as string | { text?: string } | undefined;
-  // A prepared statement's text starts with a marker comment (src/db/prepared.ts): count what follows.
-  let text = (typeof first === 'string' ? first : (first?.text ?? '')).trim().replace(/\s+/g, ' ').toLowerCase().replace(/^\/\* prepared \*\/ /, '');
-  // Queue bookkeeping starts with the lazy-commit CTE (jobs.repo.ts LAZY_COMMIT): name what follows.
-  const lazy = /^with "?_lazy_commit"? as materialized \(select set_config\([^)]*\)(?: as "on")?\),? ?/.exec(text);
-  if (lazy) text = text.slice(lazy[0].length).replace(/^(?=[a-z_]+ as \()/, 'with ');
-  const kind = (lazy ? 'lazy ' : '') + (/^(?:with \w+ as|select pg_notify|select|insert into \S+|update \S+|delete from \S+|\w+)/.exec(text)?.[0] ?? '?');
+  const raw = typeof first === 'string' ? first : (first?.text ?? '');
+  let kind = kinds.get(raw);
+  if (kind === undefined) {
+    kind = kindOf(raw);
+    if (kinds.size < 10_000) kinds.set(raw, kind);
+  }
   counts.set(kind, (counts.get(kind) ?? 0) + 1);
   return query.apply(this, args);
 } as typeof pg.Client.prototype.query;
+
+function kindOf(raw: string): string {
+  // A prepared statement's text starts with a marker comment (src/db/prepared.ts): count what follows.
+  let text = raw.trim().replace(/\s+/g, ' ').toLowerCase().replace(/^\/\* prepared \*\/ /, '');
+  // Queue bookkeeping starts with the lazy-commit CTE (jobs.repo.ts LAZY_COMMIT): name what follows.
+  const lazy = /^with "?_lazy_commit"? as materialized \(select set_config\([^)]*\)(?: as "on")?\),? ?/.exec(text);
+  if (lazy) text = text.slice(lazy[0].length).replace(/^(?=[a-z_]+ as \()/, 'with ');
+  return (lazy ? 'lazy ' : '') + (/^(?:with \w+ as|select pg_notify|select|insert into \S+|update \S+|delete from \S+|\w+)/.exec(text)?.[0] ?? '?');
+}
 
 export const statementCounts = () => Object.fromEntries(counts) as Record<string, number>;
 

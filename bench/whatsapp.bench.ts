@@ -94,16 +94,24 @@ async function serve() {
   // Each statement's time from send to answer (promise form, as Kysely sends them), by its first 80 characters.
   let traced: string[] | null = null;
   const timing: Record<string, { n: number; ms: number }> = {};
+  // The key of each distinct text is worked out once (a map lookup a statement, as in webhooks-statements.ts).
+  const keys = new Map<string, { text: string; t: { n: number; ms: number } }>();
   const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const first = args[0] as string | { text?: string } | undefined;
-    const text = (typeof first === 'string' ? first : (first?.text ?? '')).trim().replace(/\s+/g, ' ');
-    traced?.push(text);
+    const raw = typeof first === 'string' ? first : (first?.text ?? '');
+    let key = keys.get(raw);
+    if (!key) {
+      const text = raw.trim().replace(/\s+/g, ' ');
+      key = { text, t: (timing[text.slice(0, 80)] ??= { n: 0, ms: 0 }) };
+      if (keys.size < 10_000) keys.set(raw, key);
+    }
+    traced?.push(key.text);
     const t0 = performance.now();
     const result = query.apply(this, args);
     if (result instanceof Promise) {
+      const t = key.t;
       void result.then(() => {
-        const t = (timing[text.slice(0, 80)] ??= { n: 0, ms: 0 });
         t.n++;
         t.ms += performance.now() - t0;
       }, () => {});
@@ -505,10 +513,22 @@ async function openJobs(db: pg.Pool, names: string[]) {
     `SELECT count(*) FILTER (WHERE status IN ('pending', 'running'))::int AS open, count(*) FILTER (WHERE status = 'dead')::int AS dead FROM jobs WHERE name = ANY($1)`, [names]);
   return rows[0]!;
 }
+/**
+ * Whether any job of these names is open, through the partial indexes of pending and running
+ * jobs: the poll below runs ten times a second during a drain, and a count over the whole table
+ * (`openJobs`) took 22 ms of the database's CPU each time there — a fifth of a core taken from the
+ * drain it measures.
+ */
+async function anyOpen(db: pg.Pool, names: string[]) {
+  const { rows } = await db.query<{ open: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM jobs WHERE status = 'pending' AND run_at > '-infinity' AND name = ANY($1))
+         OR EXISTS (SELECT 1 FROM jobs WHERE status = 'running' AND locked_until > '-infinity' AND name = ANY($1)) AS open`, [names]);
+  return rows[0]!.open;
+}
 /** Waits until no job of these names is open; seconds it took, or NaN after `limitS`. */
 async function drained(db: pg.Pool, names: string[], from: number, limitS: number) {
   for (;;) {
-    if ((await openJobs(db, names)).open === 0) return (performance.now() - from) / 1000;
+    if (!(await anyOpen(db, names))) return (performance.now() - from) / 1000;
     if (performance.now() - from > limitS * 1000) return NaN;
     await sleep(100);
   }

@@ -19,6 +19,7 @@ import * as m0016 from './migrations/0016_twiml.js';
 import * as m0017 from './migrations/0017_queue_vacuum.js';
 import * as m0018 from './migrations/0018_people.js'; // [people]
 import * as m0019 from './migrations/0019_events.js'; // [events]
+import * as m0020 from './migrations/0020_jobs_claim.js';
 
 /** Numbered migrations, listed here so they are bundled with the code and run in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -43,6 +44,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0017_queue_vacuum': m0017,
   '0018_people': m0018, // [people]
   '0019_events': m0019, // [events]
+  '0020_jobs_claim': m0020,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -185,8 +185,8 @@ export function createContactsService(deps: ContactWriteDeps & { views: ContactV
         if (found) return { id: found.id, phoneNumber: phone, created: false };
         try {
           const row = await insertNew(workspaceId, { phoneNumber: phone, ...(present(input.name) && { name: input.name }) }, actor, tx);
-          // The contact's view is built only when a webhook listens: nobody reads it here.
-          await emit(tx, { workspaceId, type: 'ContactCreated', payload: () => view(workspaceId, row, tx) });
+          // Made just now with no values or notes: its object needs nothing read.
+          await emit(tx, { workspaceId, type: 'ContactCreated', payload: deps.views.freshView(row) });
           return { id: row.id, phoneNumber: phone, created: true };
         } catch (err) {
           // Created by a concurrent call since the lookup (create wrote nothing).

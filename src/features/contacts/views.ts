@@ -1,5 +1,5 @@
 import type { Db } from '../../db/store.js';
-import type { ContactRow, ContactValueRow, PropertyDefinitionRow } from '../../db/types.js';
+import type { ContactNoteRow, ContactRow, ContactValueRow, PropertyDefinitionRow } from '../../db/types.js';
 import type { ContactsRepo } from './contacts.repo.js';
 import type { PropertiesRepo } from './properties.repo.js';
 import { valueView } from './values.js';
@@ -68,7 +68,18 @@ export function createContactViews(deps: {
     const [byId, values, notes] = await Promise.all([known ?? definitions(workspaceId, trx).then((d) => d.byId), repo.values(ids, trx), repo.notes(ids, trx)]);
     const valuesOf = Map.groupBy(values, (v) => v.contact_id);
     const notesOf = Map.groupBy(notes, (n) => n.contact_id);
-    return rows.map((row) => ({
+    return rows.map((row) => toView(row, valuesOf.get(row.id) ?? [], notesOf.get(row.id) ?? [], byId));
+  }
+
+  /**
+   * The object of a contact just inserted without values or notes (a sender's first message, a
+   * send to a new number): nothing to read — three statements fewer on every new sender.
+   */
+  const freshView = (row: ContactRow) => toView(row, [], [], new Map());
+
+  /** One contact's object from its own values and notes. */
+  function toView(row: ContactRow, values: ContactValueRow[], notes: ContactNoteRow[], byId: Map<string, PropertyDefinitionRow>) {
+    return {
       id: row.id,
       workspaceId: row.workspace_id,
       name: row.name,
@@ -78,7 +89,7 @@ export function createContactViews(deps: {
       company: row.company,
       position: row.position,
       customFields: row.custom_fields,
-      notes: (notesOf.get(row.id) ?? []).map((n) => ({
+      notes: notes.map((n) => ({
         id: n.id,
         contactId: n.contact_id,
         text: n.text,
@@ -89,18 +100,19 @@ export function createContactViews(deps: {
         creatorId: n.creator_id,
       })),
       // By property name (the order of byId).
-      customProperties: inPropertyOrder(valuesOf.get(row.id) ?? [], byId),
+      customProperties: inPropertyOrder(values, byId),
       lastModificationTime: row.last_modification_time,
       lastModifierId: row.last_modifier_id,
       creationTime: row.creation_time,
       creatorId: row.creator_id,
-    }));
+    };
   }
   return {
     region,
     definitions,
     readContext,
     views,
+    freshView,
     /** A definition of this workspace changed (the properties service, after its commit). */
     definitionsChanged: (workspaceId: string) => void contexts.delete(workspaceId),
   };
