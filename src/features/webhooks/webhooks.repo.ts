@@ -40,7 +40,8 @@ export interface AttemptRecord {
 export function createWebhooksRepo(db: Db, options: { lazyCommit?: boolean } = {}) {
   // The queue's bookkeeping may commit lazily, as the jobs table's (jobs.repo.ts `lazyCommit`):
   // losing its last fraction of a second to a crash means sending again, never losing.
-  const { cte: LAZY_COMMIT, applied: lazyCommitted, builder } = lazyCommit(options.lazyCommit ?? false);
+  const lazyEnabled = options.lazyCommit ?? false;
+  const { cte: LAZY_COMMIT, applied: lazyCommitted, builder } = lazyCommit(lazyEnabled);
   const lazy = () => builder(db);
   return {
     /**
@@ -69,17 +70,8 @@ export function createWebhooksRepo(db: Db, options: { lazyCommit?: boolean } = {
 
     /** Up to `limit` due deliveries for this worker, leased until `leaseUntil`; each claim is an attempt. */
     async claim(workerId: string, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {
-      const { rows } = await sql<ClaimedDelivery>`
-        WITH ${LAZY_COMMIT}, due AS (
-          SELECT id FROM webhook_deliveries
-          WHERE status = 'pending' AND next_attempt_at <= ${now}
-          ORDER BY next_attempt_at
-          LIMIT ${limit}
-          FOR UPDATE SKIP LOCKED)
-        UPDATE webhook_deliveries d SET next_attempt_at = ${leaseUntil}, locked_by = ${workerId}, attempts = d.attempts + 1
-        FROM due, webhook_targets t
-        WHERE d.id = due.id AND t.id = d.target_id AND ${lazyCommitted}
-        RETURNING d.id, d.workspace_id, d.channel_id, d.target_id, d.url, d.body, d.signer, d.attempts, t.disabled_at AS target_disabled_at`.execute(db);
+      // The statement is in 0020_jobs_claim.ts: a function, so that its plan stops at the limit whatever the statistics say.
+      const { rows } = await sql<ClaimedDelivery>`SELECT * FROM webhook_deliveries_claim(${workerId}, ${now}, ${leaseUntil}, ${limit}::int, ${lazyEnabled})`.execute(db);
       return rows;
     },
 
