@@ -2,6 +2,7 @@ import type { TSchema, Static } from 'typebox';
 import { Value } from 'typebox/value';
 import type { Db } from '../db/store.js';
 import type { Clock } from '../lib/clock.js';
+import { coalesced } from '../lib/throttle.js';
 import type { JobsRepo, JobStats, NewJob } from './jobs.repo.js';
 
 export interface JobContext {
@@ -122,21 +123,10 @@ export function createJobQueue(deps: {
   // Wake-ups leave after the commit, never inside the transaction: a NOTIFY takes a database-wide
   // lock from its commit to the end of it, which made concurrent committing transactions queue.
   // Workers of this process are woken at once; one NOTIFY at a time tells the other nodes.
-  let notifying = false;
-  let again = false;
-  async function notifyNodes() {
-    if (notifying) return void (again = true);
-    notifying = true;
-    try {
-      do {
-        again = false;
-        await repo.notify().catch(() => {}); // a lost wake-up costs at most a poll interval
-        await new Promise((resolve) => setTimeout(resolve, NOTIFY_SPACING_MS));
-      } while (again);
-    } finally {
-      notifying = false;
-    }
-  }
+  const notifyNodes = coalesced(
+    async () => void (await repo.notify().catch(() => {})), // a lost wake-up costs at most a poll interval
+    { holdMs: NOTIFY_SPACING_MS },
+  );
   /** A job's row, its payload checked against its definition. */
   function newJob(name: string, payload: unknown, options: EnqueueOptions): NewJob {
     const definition = definitions.get(name);

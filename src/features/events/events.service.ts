@@ -1,7 +1,7 @@
 import type { Db } from '../../db/store.js';
 import type { Transaction } from '../../db/transaction.js';
 import type { Clock } from '../../lib/clock.js';
-import { atMostEvery } from '../../lib/throttle.js';
+import { atMostEvery, coalesced } from '../../lib/throttle.js';
 import { WEBHOOK_EVENT_TYPES, type EventType } from '../webhooks/webhooks.service.js';
 import type { EventsRepo, NewLoggedEvent } from './events.repo.js';
 
@@ -70,29 +70,9 @@ export function createEventLog(deps: {
     return result.count;
   }
 
-  // Runs are coalesced: commits that ask while one runs are numbered by the run that follows it.
-  let running: Promise<void> | null = null;
-  let again = false;
-  function sequence(): Promise<void> {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      try {
-        do {
-          again = false;
-          const began = performance.now();
-          if ((await sequenceOnce()) >= SEQUENCE_BATCH) again = true;
-          // Commits that came meanwhile wait for the spacing to pass, then one run numbers them all.
-          else if (again) await new Promise((resolve) => setTimeout(resolve, Math.max(0, SEQUENCE_SPACING_MS - (performance.now() - began))));
-        } while (again);
-      } finally {
-        running = null;
-      }
-    })();
-    return running;
-  }
+  // Runs are coalesced: commits that ask while one runs wait for the spacing to pass, then one
+  // run numbers them all; a full batch runs again at once.
+  const sequence = coalesced(async () => (await sequenceOnce()) >= SEQUENCE_BATCH, { spacingMs: SEQUENCE_SPACING_MS });
   // A failed run (the store away) leaves rows unnumbered: the streams' sweep runs it again each second.
   const sequenceSoon = () => void sequence().catch(() => {});
 

@@ -3,6 +3,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Store } from '../../db/store.js';
 import type { Clock } from '../../lib/clock.js';
 import { errors } from '../../lib/errors.js';
+import { coalesced } from '../../lib/throttle.js';
 import { EVENTS_CHANNEL, type LoggedEvent } from './events.repo.js';
 import type { EventLog } from './events.service.js';
 
@@ -170,30 +171,18 @@ export function createEventStreams(deps: {
   }
 
   // ---- the node's reader ------------------------------------------------------------------
-  let reading: Promise<void> | null = null;
-  let readAgain = false;
-  function read(): Promise<void> {
-    if (reading) {
-      readAgain = true;
-      return reading;
-    }
-    reading = (async () => {
-      try {
-        do {
-          readAgain = false;
-          const rows: Framed[] = await log.after(position, READ_BATCH);
-          if (!rows.length) break;
-          position = rows[rows.length - 1]!.seq;
-          remember(rows);
-          fanOut(rows);
-          if (rows.length === READ_BATCH) readAgain = true;
-        } while (readAgain && !stopped);
-      } finally {
-        reading = null;
-      }
-    })();
-    return reading;
-  }
+  // Wake-ups while a read runs make one more read after it.
+  const read = coalesced(
+    async () => {
+      const rows: Framed[] = await log.after(position, READ_BATCH);
+      if (!rows.length) return false;
+      position = rows[rows.length - 1]!.seq;
+      remember(rows);
+      fanOut(rows);
+      return rows.length === READ_BATCH;
+    },
+    { stopped: () => stopped },
+  );
   const wake = (last?: number) => {
     if (stopped || (last !== undefined && last <= position)) return;
     read().catch((err: unknown) => deps.logger?.warn({ err }, 'reading the event log failed; the next tick reads again'));
@@ -378,7 +367,7 @@ export function createEventStreams(deps: {
       ticking.abort();
       for (const set of [...byWorkspace.values()]) for (const s of [...set]) close(s, 'shutdown');
       for (const fn of undo.splice(0).reverse()) await fn();
-      await reading?.catch(() => {});
+      await read.settled();
     },
 
     /** Runs the timer's work now (tests on a manual clock advance it instead). */
