@@ -162,11 +162,13 @@ test('every operation has a unique operationId, a summary, a tag and a security 
   assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
 });
 
-/** `auth` as the document states it: the bearer routes offer both forms of the service-account token. */
-function authOf(op: Operation): 'bearer' | 'admin' | 'none' {
+/** `auth` as the document states it: the bearer routes offer both forms of the service-account token; a person's own routes the sign-in cookie. */
+function authOf(op: Operation): 'bearer' | 'admin' | 'person' | 'none' {
   const schemes = JSON.stringify(op.security);
   if (schemes === '[{"oauth2":["VoxaAPI"]},{"bearer":[]},{"signIn":[]}]') return 'bearer';
   if (schemes === '[{"adminToken":[]}]') return 'admin';
+  if (schemes === '[{"signIn":[]}]') return 'person';
+  if (schemes === '[{},{"signIn":[]}]') return 'none'; // sign-out: the cookie when there is one
   assert.equal(schemes, '[]', `unknown security ${schemes}`);
   return 'none';
 }
@@ -180,6 +182,8 @@ test('security follows config.auth: Hatif routes take the OAuth2 client credenti
   assert.ok(byAuth('none').includes('get /health/live'));
   for (const route of byAuth('bearer')) assert.match(route, /^\w+ \/v\d\//, `${route}: only the Hatif API takes the service-account token`);
   for (const route of byAuth('admin')) assert.match(route, /^\w+ \/admin\/v1\//, `${route}: only the admin API takes the admin token`);
+  assert.ok(byAuth('person').includes('get /v1/auth/me'), "a person's own routes say they take the sign-in cookie");
+  for (const route of byAuth('person')) assert.match(route, /^\w+ \/v1\/auth\//, `${route}: only the person routes take the cookie alone`);
 
   const schemes = doc.components.securitySchemes;
   assert.deepEqual(schemes.oauth2.flows, { clientCredentials: { tokenUrl: '/connect/token', scopes: { VoxaAPI: 'Access Voxa API as a service account' } } });

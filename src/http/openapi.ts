@@ -175,7 +175,8 @@ function routeDocumenter(security: SecurityByAuth) {
     if (taken) throw new Error(`${where}: operationId ${operationId} is already used by ${taken}.`);
     operationIds.set(operationId, where);
 
-    schema.security = security[config.auth];
+    // A route may name its own (the person routes: the sign-in cookie only); otherwise its `auth` flag's.
+    schema.security ??= security[config.auth];
     // What the route declares itself wins (e.g. /connect/token's own 400 and 401).
     const declared = schema.response ?? {};
     const added: Record<string, unknown> = {};

@@ -30,6 +30,9 @@ export function peopleRoutes(app: App, deps: { people: PeopleService; cookieAuth
   const tags = ['Wasl'];
   const open = { auth: 'none' } as const;
   const personErrors = { 401: errorResponse(401), 403: errorResponse(403) };
+  /** What the OpenAPI document says these routes take: the sign-in cookie only (`signIn`, src/openapi.ts); sign-out takes it when there is one. */
+  const cookieOnly = [{ signIn: [] }];
+  const cookieIfAny = [{}, { signIn: [] }];
 
   const startSignIn = <T>(reply: FastifyReply, result: { token: string; maxAgeSeconds: number; me: T }) => {
     cookie.set(reply, result.token, result.maxAgeSeconds);
@@ -60,7 +63,7 @@ export function peopleRoutes(app: App, deps: { people: PeopleService; cookieAuth
 
   app.post(
     '/v1/auth/logout',
-    { config: open, schema: { tags, operationId: 'signOut', summary: 'Sign out', description: 'Ends this sign-in and clears the cookie; without a live sign-in it only clears the cookie.', response: { 204: NO_CONTENT, 403: errorResponse(403) } } },
+    { config: open, schema: { tags, operationId: 'signOut', security: cookieIfAny, summary: 'Sign out', description: 'Ends this sign-in and clears the cookie; without a live sign-in it only clears the cookie.', response: { 204: NO_CONTENT, 403: errorResponse(403) } } },
     async (req, reply) => {
       const token = sessionCookieOf(req);
       if (token !== undefined) cookie.assertOrigin(req);
@@ -72,7 +75,7 @@ export function peopleRoutes(app: App, deps: { people: PeopleService; cookieAuth
 
   app.post(
     '/v1/auth/logout-everywhere',
-    { config: open, ...signedIn, schema: { tags, operationId: 'signOutEverywhere', summary: 'Sign out everywhere', description: "Ends every sign-in of the person, this one included.", response: { 204: NO_CONTENT, ...personErrors } } },
+    { config: open, ...signedIn, schema: { tags, operationId: 'signOutEverywhere', security: cookieOnly, summary: 'Sign out everywhere', description: "Ends every sign-in of the person, this one included.", response: { 204: NO_CONTENT, ...personErrors } } },
     async (req, reply) => {
       await people.logoutEverywhere(person(req));
       cookie.clear(reply);
@@ -82,19 +85,19 @@ export function peopleRoutes(app: App, deps: { people: PeopleService; cookieAuth
 
   app.get(
     '/v1/auth/me',
-    { config: open, ...signedIn, schema: { tags, operationId: 'getMe', summary: 'The person signed in', response: { 200: Me, 401: errorResponse(401) } } },
+    { config: open, ...signedIn, schema: { tags, operationId: 'getMe', security: cookieOnly, summary: 'The person signed in', response: { 200: Me, 401: errorResponse(401) } } },
     (req) => people.me(person(req)),
   );
 
   app.patch(
     '/v1/auth/me',
-    { config: open, ...signedIn, schema: { tags, operationId: 'updateMe', summary: 'Change my language and digits', body: PreferencesBody, response: { 200: Me, ...personErrors } } },
+    { config: open, ...signedIn, schema: { tags, operationId: 'updateMe', security: cookieOnly, summary: 'Change my language and digits', body: PreferencesBody, response: { 200: Me, ...personErrors } } },
     (req) => people.setPreferences(person(req), req.body),
   );
 
   app.get(
     '/v1/auth/sessions',
-    { config: open, ...signedIn, schema: { tags, operationId: 'listMySignIns', summary: 'My sign-ins', description: 'The live sign-ins of the person, newest first; `current` marks this one.', response: { 200: SignInList, 401: errorResponse(401) } } },
+    { config: open, ...signedIn, schema: { tags, operationId: 'listMySignIns', security: cookieOnly, summary: 'My sign-ins', description: 'The live sign-ins of the person, newest first; `current` marks this one.', response: { 200: SignInList, 401: errorResponse(401) } } },
     (req) => people.sessions(person(req)),
   );
 
@@ -103,7 +106,7 @@ export function peopleRoutes(app: App, deps: { people: PeopleService; cookieAuth
     {
       config: { ...open, errors: [404] },
       ...signedIn,
-      schema: { tags, operationId: 'revokeMySignIn', summary: 'End one of my sign-ins', params: IdParams, response: { 204: NO_CONTENT, 404: errorResponse(404), ...personErrors } },
+      schema: { tags, operationId: 'revokeMySignIn', security: cookieOnly, summary: 'End one of my sign-ins', params: IdParams, response: { 204: NO_CONTENT, 404: errorResponse(404), ...personErrors } },
     },
     async (req, reply) => {
       await people.revokeSession(person(req), req.params.id);
