@@ -7,6 +7,7 @@ import { conversationSetup, CONVERSATIONS, openConversation } from '../../../tes
 import { startReceiver } from '../../../test/helpers/receiver.js';
 import { voiceChannel } from '../../../test/helpers/voice.js';
 import { openSse, type Frame, type SseClient } from '../../../test/helpers/sse.js';
+import { signIn } from '../../../test/helpers/people.js';
 
 const h = await build({ TOKEN_TTL_SECONDS: '60', WEBHOOK_ALLOW_PRIVATE: 'true' });
 const postgres = h.store.engine === 'postgres';
@@ -400,4 +401,30 @@ test('?conversationId= finds a call of that conversation too (the Call event nam
   const frame = await calls.next((f) => f.event === 'Call', 3000);
   assert.equal(frame.event, 'Call');
   assert.deepEqual(await other.drain(300), [], 'another conversation hears nothing of it');
+});
+
+test("a person's stream (the sign-in cookie): MentionCreated for them alone without asking; it ends within 5 s of that sign-in ending", async () => {
+  const ws = await h.workspace();
+  const channel = json(await h.admin('POST', `/admin/v1/workspaces/${ws.id}/channels`, { name: 'Sandbox', type: 2, phoneNumber: '+966500000019', whatsApp: { provider: 'sandbox' } }));
+  const sara = await signIn(h, ws.id, { name: 'Sara' });
+  const omar = await signIn(h, ws.id, { name: 'Omar' });
+  const saraStream = await openSse(`${base}/v1/events`, { cookie: `wasl_session=${sara.token}` });
+  const omarStream = await openSse(`${base}/v1/events`, { cookie: `wasl_session=${omar.token}` });
+  await opened(saraStream);
+  await opened(omarStream);
+  assert.equal((await h.admin('POST', `/admin/v1/sandbox/channels/${channel.id}/inbound`, { from: '966501239877', text: 'hello' })).statusCode, 202);
+  await (await h.worker({ pollMs: 60_000 })).drain();
+  const conversationId = data(await saraStream.next((f) => f.event === 'WhatsAppMessage')).conversationId as string;
+  const note = await ws.api('POST', `${CONVERSATIONS}/${conversationId}/notes`, { text: `@${sara.userId} can you take this?` });
+  assert.equal(note.statusCode, 200, note.body);
+  const mention = await saraStream.next((f) => f.event === 'MentionCreated');
+  assert.deepEqual([data(mention).userId, data(mention).eventId], [sara.userId, json(note).eventId]);
+  const omarSaw = await omarStream.drain(300);
+  assert.ok(omarSaw.some((f) => f.event === 'NoteCreated'), 'the note itself reaches every stream of the workspace');
+  assert.ok(!omarSaw.some((f) => f.event === 'MentionCreated'), "someone else's mention does not reach another person");
+
+  assert.equal((await sara.api('POST', '/v1/auth/logout')).statusCode, 204);
+  assert.ok((await secondsUntilClosed(h, saraStream)) <= 5, 'the stream of an ended sign-in closes within 5 s');
+  assert.equal(omarStream.closed, false, "another person's stream goes on");
+  omarStream.close();
 });
