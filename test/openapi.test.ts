@@ -10,6 +10,7 @@ import { openApiDocument, WEBHOOKS } from '../src/openapi.js';
 import addFormatsModule from 'ajv-formats';
 import { ADMIN_TOKEN, build, json } from './helpers/build.js';
 import { startReceiver } from './helpers/receiver.js';
+import { ORIGIN, signIn } from './helpers/people.js';
 
 /**
  * The API document is a contract (issue 6 §8): the document the app serves lints clean with
@@ -227,7 +228,8 @@ const fill = (path: string) => path.replace(/\{[^}]+\}/g, '0195f7c1-5b0e-7000-80
 
 test('what the server answers is declared: every operation, called bare with a stranger id, answers a documented status', async () => {
   const ws = await h.workspace();
-  const headers = { none: {}, admin: { authorization: `Bearer ${ADMIN_TOKEN}` }, bearer: { authorization: `Bearer ${ws.token}` } };
+  const person = await signIn(h, ws.id);
+  const headers = { none: {}, admin: { authorization: `Bearer ${ADMIN_TOKEN}` }, bearer: { authorization: `Bearer ${ws.token}` }, person: { cookie: `wasl_session=${person.token}`, origin: ORIGIN } };
   const undeclared: string[] = [];
   for (const { method, path, op } of operations) {
     const auth = authOf(op);

@@ -31,8 +31,8 @@ export function peopleRoutes(app: App, deps: { people: PeopleService; cookieAuth
   const open = { auth: 'none' } as const;
   const personErrors = { 401: errorResponse(401), 403: errorResponse(403) };
   /** What the OpenAPI document says these routes take: the sign-in cookie only (`signIn`, src/openapi.ts); sign-out takes it when there is one. */
-  const cookieOnly = [{ signIn: [] }];
-  const cookieIfAny = [{}, { signIn: [] }];
+  const cookieOnly: Record<string, string[]>[] = [{ signIn: [] }];
+  const cookieIfAny: Record<string, string[]>[] = [{}, { signIn: [] }];
 
   const startSignIn = <T>(reply: FastifyReply, result: { token: string; maxAgeSeconds: number; me: T }) => {
     cookie.set(reply, result.token, result.maxAgeSeconds);
