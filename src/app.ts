@@ -26,6 +26,7 @@ import { eventsRoutes } from './features/events/events.routes.js'; // [events]
 import { createEventStreams } from './features/events/streams.js'; // [events]
 import type { Store } from './db/store.js'; // [events]
 import { peopleAdminRoutes, peopleRoutes } from './features/people/people.routes.js'; // [people]
+import { inboxRoutes } from './features/inbox/inbox.routes.js'; // [inbox-api]
 import { createAdminAuth, createBearerAuth } from './http/auth.js';
 import { edgeOf, type Routes } from './http/route-config.js';
 import { API_SCOPE } from './features/service-accounts/service-accounts.service.js';
@@ -93,6 +94,7 @@ const ROUTES: Routes<Container>[] = [
   voiceSandboxRoutes,
   peopleRoutes, // [people]
   peopleAdminRoutes, // [people]
+  inboxRoutes, // [inbox-api]
 ];
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;

@@ -84,6 +84,8 @@ import { createPeopleService } from './features/people/people.service.js'; // [p
 import { createSessions } from './features/people/sessions.service.js'; // [people]
 import { createSignInGuard } from './features/people/sign-in-guard.js'; // [people]
 import { createCookieAuth } from './http/auth.js'; // [people]
+import { createInboxRepo } from './features/inbox/inbox.repo.js'; // [inbox-api]
+import { createInboxService, INBOX_COUNT_CAP } from './features/inbox/inbox.service.js'; // [inbox-api]
 
 /** The one place that wires repos → services → job handlers. */
 export function createContainer({ config, db, clock, bookkeeping = db, engine }: { config: Config; db: Db; clock: Clock; /** the store's pool for the workers' queue bookkeeping (store.ts) */ bookkeeping?: Db; /** [events] the store's engine; DATABASE_URL says when absent */ engine?: Engine }) {
@@ -290,8 +292,11 @@ export function createContainer({ config, db, clock, bookkeeping = db, engine }:
   const cookieAuth = createCookieAuth({ verify: sessions.verify, publicUrl: config.publicUrl }); // [people]
   const peopleWiring = { people, sessions, cookieAuth }; // [people]
 
+  // [inbox-api] The inbox's list and counts across channels (features/inbox); `inboxOptions` is read at each call.
+  const inboxOptions = { countCap: INBOX_COUNT_CAP }; // [inbox-api]
+  const inbox = createInboxService({ repo: createInboxRepo(db), transaction, views: conversations.views, searchContacts: async (workspaceId, text, take) => (await contactSearch.search(workspaceId, { query: text }, { skip: 0, take, sort: [{ field: 'CreationTime', column: 'creation_time', desc: true }] })).items.map((k) => ({ id: k.id, name: k.name, phoneNumber: k.phoneNumber })), options: inboxOptions }); // [inbox-api]
   const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts, invite: (userId) => people.createLink(userId, 'invitation') /* [people] */ });
 
-  return { ...peopleWiring /* [people] */, config, lifecycle, transaction, secrets, providers, registry, jobsRepo, workerJobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, whatsApp, whatsAppInbound, media, sendFile, templates, templateSends, idempotency, settings, bootstrap, tts, audio, audioConverter, calls, ivr, sandboxCalls, twimlCalls, eventLog /* [audio] [tts] [voice] [events] exports here */ };
+  return { ...peopleWiring /* [people] */, config, lifecycle, transaction, secrets, providers, registry, jobsRepo, workerJobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, whatsApp, whatsAppInbound, media, sendFile, templates, templateSends, idempotency, settings, bootstrap, tts, audio, audioConverter, calls, ivr, sandboxCalls, twimlCalls, eventLog, inbox, inboxOptions /* [audio] [tts] [voice] [events] [inbox-api] exports here */ };
 }
 export type Container = ReturnType<typeof createContainer>;

@@ -34,6 +34,7 @@ const STATUS = {
   'Wasl:ContactProperty:DuplicateName': 409,
   'Wasl:ContactProperty:IncompatibleValues': 409,
   'Wasl:Conversation:AlreadyOpen': 409,
+  'Wasl:Conversation:ReplyConflict': 409, // [inbox-api]
   'Wasl:Idempotency:InProgress': 409,
   'Wasl:PayloadTooLarge': 413,
   'Wasl:RequestTimeout': 408,
@@ -179,6 +180,8 @@ export const errors = {
     new AppError('Wasl:Conversation:AlreadyOpen', `Conversation ${id} cannot reopen: conversation ${openId} is open for the same contact on this channel.`, {
       data: { conversationId: openId },
     }),
+  replyConflict: (reply: { eventId: string; authorName: string | null; creationTime: Date }) => // [inbox-api]
+    new AppError('Wasl:Conversation:ReplyConflict', `${reply.authorName ?? 'Someone else'} replied at ${reply.creationTime.toISOString()}, after the last event you saw; read it, then send again (nothing was sent).`, { data: { eventId: reply.eventId, authorName: reply.authorName, creationTime: reply.creationTime.toISOString() } }), // [inbox-api]
   // 408 / 413 / 414 / 415 / 431
   tooLarge: (limit: number) => new AppError('Wasl:PayloadTooLarge', `The request body is larger than the limit of ${limit} bytes.`),
   requestTimeout: () => new AppError('Wasl:RequestTimeout', 'The request was not received in time.'),

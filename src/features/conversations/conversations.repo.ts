@@ -451,6 +451,39 @@ export function createConversationsRepo(db: Db) {
         .execute();
     },
 
+    /** [inbox-api] A person's unread mentions in a conversation, marked read (`conversation_mentions_unread`). */
+    markMentionsRead: async (workspaceId: string, conversationId: string, userId: string, at: Date, trx: Db = db) => {
+      await trx.updateTable('conversation_mentions').set({ read_at: at }).where('user_id', '=', userId).where('conversation_id', '=', conversationId).where('workspace_id', '=', workspaceId).where('read_at', 'is', null).execute();
+    },
+
+    /**
+     * [inbox-api] The reply guard: the seen event (by primary key, this contact's on this channel)
+     * and the newest message of this source and direction after it in the conversation by anyone
+     * but the sender (a person: another owner; a service account: a person, or another handler
+     * name), walking the timeline index backwards. No row: the seen event is not the pair's.
+     */
+    async replyAfter(
+      input: { workspaceId: string; channelId: string; contactId: string; conversationId: string; seenEventId: string; sourceType: number; direction: number; senderUserId: string | null; senderName: string | null },
+      trx: Db = db,
+    ) {
+      const { rows } = await sql<{ reply_id: string | null; handler_name: string | null; creation_time: Date | null }>`
+        SELECT r.id AS reply_id, r.handler_name, r.creation_time
+        FROM conversation_events s
+        LEFT JOIN LATERAL (
+          SELECT e.id, e.handler_name, e.creation_time FROM conversation_events e
+          WHERE e.conversation_id = ${input.conversationId} AND (e.creation_time, e.id) > (s.creation_time, s.id)
+            AND e.source_type = ${input.sourceType} AND e.direction = ${input.direction}
+            AND NOT (e.owner_user_id IS NOT DISTINCT FROM ${input.senderUserId}::uuid
+                     AND (${input.senderUserId}::uuid IS NOT NULL OR e.handler_name IS NOT DISTINCT FROM ${input.senderName}::text))
+          ORDER BY e.creation_time DESC, e.id DESC LIMIT 1
+        ) r ON true
+        WHERE s.id = ${input.seenEventId} AND s.workspace_id = ${input.workspaceId} AND s.channel_id = ${input.channelId} AND s.contact_id = ${input.contactId}
+      `.execute(trx);
+      const row = rows[0];
+      if (!row) return { seen: false as const, reply: null };
+      return { seen: true as const, reply: row.reply_id ? { eventId: row.reply_id, authorName: row.handler_name, creationTime: row.creation_time! } : null };
+    },
+
     async insertMentions(rows: Insertable<ConversationMentionsTable>[], trx: Db = db) {
       if (rows.length) await trx.insertInto('conversation_mentions').values(rows).execute();
     },

@@ -130,10 +130,25 @@ export function conversationsRoutes(app: App, { conversations, threads }: { conv
     `${BASE}/:id/read`,
     {
       config: { ...config, errors: [404] },
-      schema: { tags: wasl, operationId: 'markConversationRead', summary: 'Mark Conversation Read', description: 'Sets `unreadCount` to 0.', params: IdParams, response: { 200: Conversation } },
+      schema: { tags: wasl, operationId: 'markConversationRead', summary: 'Mark Conversation Read', description: "Sets `unreadCount` to 0; a signed-in person's unread mentions in it are marked read too.", params: IdParams, response: { 200: Conversation } },
     },
-    (req) => conversations.markRead(req.principal.workspaceId, req.params.id),
+    (req) => conversations.markRead(req.principal.workspaceId, req.params.id, actor(req)), // [inbox-api] actor: a person's mentions in it are read too
   );
+  app.post(
+    `${BASE}/:id/unread`,
+    {
+      config: { ...config, errors: [404] },
+      schema: {
+        tags: wasl,
+        operationId: 'markConversationUnread',
+        summary: 'Mark Conversation Unread',
+        description: 'Sets `unreadCount` to 1 when it is 0 (unchanged when above), with a `ConversationUnread` event on the stream (`GET /v1/events`) when it changed.',
+        params: IdParams,
+        response: { 200: Conversation },
+      },
+    },
+    (req) => conversations.markUnread(req.principal.workspaceId, req.params.id, actor(req)),
+  ); // [inbox-api]
   app.post(
     `${BASE}/:id/notes`,
     {

@@ -255,9 +255,11 @@ export function createConversationsService(deps: {
       });
     },
 
-    async markRead(workspaceId: string, id: string) {
+    async markRead(workspaceId: string, id: string, actor?: Actor) {
       return transaction(async (trx) => {
         const c = await locked(workspaceId, id, trx);
+        // [inbox-api] A person reading it has read what mentions them in it.
+        if (actor?.userId) await repo.markMentionsRead(workspaceId, id, actor.userId, clock.now(), trx); // [inbox-api]
         if (c.unread_count !== 0) {
           await repo.update(workspaceId, id, { unread_count: 0 }, trx);
           await deps.onRead?.(trx, { workspaceId, channelId: c.channel_id, conversationId: id });
@@ -266,6 +268,30 @@ export function createConversationsService(deps: {
         return toConversation(await view(workspaceId, id, trx));
       });
     },
+
+    /** [inbox-api] Mark unread: `unreadCount` 1 when it was 0 (with `ConversationUnread` on the stream), else unchanged. */
+    async markUnread(workspaceId: string, id: string, actor: Actor) {
+      return transaction(async (trx) => {
+        const c = await locked(workspaceId, id, trx);
+        if (c.unread_count === 0) {
+          await repo.update(workspaceId, id, { unread_count: 1 }, trx);
+          await deps.record?.(trx, { workspaceId, type: 'ConversationUnread', conversationId: id, payload: { id, conversationId: id, workspaceId, channelId: c.channel_id, contactId: c.contact_id, unreadCount: 1, userId: actor.userId, creationTime: clock.now() } });
+        }
+        return toConversation(await view(workspaceId, id, trx));
+      });
+    },
+
+    /** [inbox-api] Conversations as Get Conversation answers them, in the order of `ids` (missing ones left out). */
+    views: async (workspaceId: string, ids: string[]) => (await repo.views(workspaceId, ids)).map(toConversation),
+
+    /**
+     * [inbox-api] The reply guard of a send (features/inbox/README.md), in its transaction: the
+     * newest outbound WhatsApp message in `conversationId` after the event `seenEventId` by anyone
+     * but `sender`, or null; `seen: false` when that event is not one of this contact's on this
+     * channel. One statement, on the primary key and the timeline index.
+     */
+    replyAfter: (trx: Db, input: { workspaceId: string; channelId: string; contactId: string; conversationId: string; seenEventId: string; sender: Actor }) =>
+      repo.replyAfter({ ...input, sourceType: Source.WhatsApp, direction: Direction.Outbound, senderUserId: input.sender.userId, senderName: input.sender.name }, trx),
 
     /** An internal note in the timeline; `@<userId>` mentions are recorded for the people named. */
     async addNote(workspaceId: string, id: string, input: Static<typeof NoteBody>, actor: Actor) {

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { DateTime, Nullable, PagingQuery, Paged, Uuid } from '../../http/schemas.js';
-import { SendResult } from '../whatsapp/whatsapp.schemas.js';
+import { LastSeenEventId, SendResult } from '../whatsapp/whatsapp.schemas.js';
 
 const StringEnum = <const T extends readonly string[]>(values: T, description?: string) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...(description && { description }) });
@@ -110,6 +110,7 @@ export const SendTemplateBody = Type.Object(
     language: Type.String({ minLength: 1, maxLength: 20, description: 'en, ar, en_US …: one of the languages the template has.' }),
     toNumber: Type.String({ minLength: 1, maxLength: 40, description: 'With country code, with or without + (966501234567).' }),
     parameters: Type.Array(TemplateParameterInput, { maxItems: 20, default: [], description: 'May be empty.' }),
+    lastSeenEventId: LastSeenEventId, // [inbox-api]
   },
   {
     examples: [

@@ -50,6 +50,7 @@ export function createSendFile(deps: {
             sizeBytes: stored.sizeBytes,
             fileId: stored.id,
             content: { kind: 'media', media: { kind: file.kind, link, ...(file.kind === 'document' && { filename: stored.fileName }) } },
+            ...(input.lastSeenEventId !== undefined && { lastSeenEventId: input.lastSeenEventId }),
           },
           actor,
           'File message accepted for sending',

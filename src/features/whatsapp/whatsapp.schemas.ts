@@ -1,11 +1,22 @@
 import { Type } from 'typebox';
 import { Nullable, Uuid } from '../../http/schemas.js';
 
+/** The reply guard (features/inbox/README.md), on every send body. */
+export const LastSeenEventId = Type.Optional(
+  Type.String({
+    format: 'uuid',
+    description:
+      'Wasl: the last timeline event the author saw. When another sender (a person, or another service account) has sent a WhatsApp message in the open conversation since, ' +
+      '409 `Wasl:Conversation:ReplyConflict` (data: eventId, authorName, creationTime of the newest) and nothing is sent; an event not of this contact on this channel → 400.',
+  }),
+);
+
 export const SendTextBody = Type.Object(
   {
     channelId: Uuid,
     text: Type.String({ minLength: 1, maxLength: 4096, pattern: '\\S', description: "WhatsApp's limit: 4,096 characters." }),
     toNumber: Type.String({ minLength: 1, maxLength: 40, description: 'With country code, with or without + (966501234567).' }),
+    lastSeenEventId: LastSeenEventId,
   },
   { examples: [{ ChannelId: '3a197b6e-e0b9-ce63-4664-a4d3eddae5a0', Text: 'Hey from Hatif 👋', ToNumber: '966501234567' }] },
 );

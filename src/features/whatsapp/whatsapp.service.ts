@@ -63,6 +63,8 @@ export interface OutboundMessage {
   content?: OutboundContent;
   /** A stored file the message carries (features/media): webhooks then give a short-lived signed link to it as `mediaUrl`. */
   fileId?: string;
+  /** The reply guard (features/inbox/README.md): the last event its author saw; someone else's reply since → 409, nothing written. */
+  lastSeenEventId?: string;
 }
 
 type Emit = (trx: Db, event: { workspaceId: string; channelId?: string; type: EventType; payload: object | (() => Promise<object>) }) => Promise<unknown>;
@@ -117,7 +119,7 @@ export function createWhatsAppService(deps: {
   emit: Emit;
   channel: (id: string, trx?: Db) => Promise<{ id: string; workspaceId: string; whatsAppProvider: string | null } | undefined>;
   adapter: (channelId: string) => Promise<WhatsAppPort | undefined>;
-  conversations: Pick<ConversationsService, 'open' | 'lastInboundAt' | 'contactConversation'>;
+  conversations: Pick<ConversationsService, 'open' | 'lastInboundAt' | 'contactConversation' | 'replyAfter'>;
   events: ConversationEvents;
   ensureContact: (
     workspaceId: string,
@@ -180,6 +182,8 @@ export function createWhatsAppService(deps: {
     // Locked now (or by `recipient`), so appending the event need not lock it again.
     const conversation = await deps.conversations.open(trx, { workspaceId: to.workspaceId, channelId: to.channelId, contactId: to.contact.id, actor, lock: true, found: to.conversation });
     if (options.window) await assertWindowOpen(trx, to, conversation);
+    // Only when asked: a send without the field runs no statement more (sends are benchmarked).
+    if (message.lastSeenEventId !== undefined) await assertNoReplySince(trx, to, conversation.id, message.lastSeenEventId, actor);
     // The event, its send job and (emit) the stream's record leave with the COMMIT, in one round
     // trip on PostgreSQL (db/README.md): nothing here waits for them, and a failure fails the commit.
     const { event, statement } = events.staged(conversation, {
@@ -208,6 +212,18 @@ export function createWhatsAppService(deps: {
     await transaction.beforeCommit(trx, () => [statement, jobStatement]);
     await emitMessage(trx, event);
     return { contactId: to.contact.id, conversationId: conversation.id, conversationEventId: event.id, messageId: null, status: 'accepted' as const, message: answer };
+  }
+
+  /**
+   * The reply guard, on the conversation the send holds locked (so two guarded sends meet in
+   * turn): an event not of this contact on this channel → 400 naming `lastSeenEventId`; an
+   * outbound message after it by someone else → 409 `Wasl:Conversation:ReplyConflict` naming the
+   * newest; thrown in the send's transaction, so nothing is written or queued.
+   */
+  async function assertNoReplySince(trx: Db, to: Recipient, conversationId: string, seenEventId: string, actor: Actor) {
+    const found = await deps.conversations.replyAfter(trx, { workspaceId: to.workspaceId, channelId: to.channelId, contactId: to.contact.id, conversationId, seenEventId: seenEventId.toLowerCase(), sender: actor });
+    if (!found.seen) throw errors.invalidField('lastSeenEventId', `lastSeenEventId: ${seenEventId} is not an event of this contact's conversation on this channel.`);
+    if (found.reply) throw errors.replyConflict(found.reply);
   }
 
   /** What the send job hands the adapter for an event, by the content its send kept. */
@@ -252,7 +268,7 @@ export function createWhatsAppService(deps: {
       return transaction(async (trx) => {
         const to = await recipient(trx, workspaceId, input, actor);
         // The window is checked on the conversation enqueueSend opens: nothing is written when it is closed (the error rolls back).
-        return enqueueSend(trx, to, { body: input.text, messageType: 'Text' }, actor, 'Text message accepted for sending', { window: true });
+        return enqueueSend(trx, to, { body: input.text, messageType: 'Text', ...(input.lastSeenEventId !== undefined && { lastSeenEventId: input.lastSeenEventId }) }, actor, 'Text message accepted for sending', { window: true });
       }, outer);
     },
 
