@@ -27,6 +27,8 @@ import { createEventStreams } from './features/events/streams.js'; // [events]
 import type { Store } from './db/store.js'; // [events]
 import { peopleAdminRoutes, peopleRoutes } from './features/people/people.routes.js'; // [people]
 import { inboxRoutes } from './features/inbox/inbox.routes.js'; // [inbox-api]
+import { inboxBundle } from './features/inbox-web/inbox-web.assets.js'; // [inbox-web]
+import { inboxWebRoutes } from './features/inbox-web/inbox-web.routes.js'; // [inbox-web]
 import { createAdminAuth, createBearerAuth } from './http/auth.js';
 import { edgeOf, type Routes } from './http/route-config.js';
 import { API_SCOPE } from './features/service-accounts/service-accounts.service.js';
@@ -179,6 +181,7 @@ export async function buildApp(deps: AppDeps) {
   for (const routes of ROUTES) routes(app, c);
   // [events] GET /v1/events: the node's stream hub (its LISTEN, timer and sockets) lives and closes with this app.
   eventsRoutes(app, { streams: createEventStreams({ log: c.eventLog, clock, listen: deps.listen, limits: { perNode: config.eventsMaxStreams, perWorkspace: config.eventsMaxStreamsPerWorkspace, heartbeatMs: config.eventsHeartbeatSeconds * 1000 }, registry: c.registry, logger: app.log }), conversationExists: c.conversations.get }); // [events]
+  inboxWebRoutes(app, { bundle: inboxBundle }); // [inbox-web] /inbox: the web app's shell and hashed assets, built once per process
   app.addHook('onClose', async () => c.lifecycle.stop());
 
   /** `markDraining()`: from now on refuse new requests with 503 (SIGTERM, before close). */
