@@ -119,12 +119,16 @@ function PropertyField(props: { def: Definition; value: unknown; onSave: (value:
   const id = useId();
   const d = props.def;
   const [error, setError] = useState<string | null>(null);
+  const [draft, setDraft] = useState<string | null>(null);
+  /** Saves; answers whether it was (a refused value stays in the field beside its error). */
   const save = async (value: unknown) => {
     try {
       await props.onSave(value === '' ? null : value);
       setError(null);
+      return true;
     } catch (err) {
       setError(err instanceof ApiError ? err.message : t('error'));
+      return false;
     }
   };
   const common = { id, 'aria-invalid': error ? ('true' as const) : undefined, 'aria-describedby': error ? `${id}-e` : undefined };
@@ -159,10 +163,12 @@ function PropertyField(props: { def: Definition; value: unknown; onSave: (value:
         {...common}
         type={type}
         dir={type === 'text' ? 'auto' : 'ltr'}
-        value={value}
+        // What is being typed stays until it is saved: a re-render of the panel meanwhile (its history arriving, a live refresh) must not reset it.
+        value={draft ?? value}
+        onInput={(e) => setDraft((e.currentTarget as HTMLInputElement).value)}
         onChange={(e) => {
           const raw = (e.currentTarget as HTMLInputElement).value;
-          void save(d.type === 2 && raw !== '' ? Number(raw) : raw);
+          void save(d.type === 2 && raw !== '' ? Number(raw) : raw).then((saved) => saved && setDraft(null));
         }}
       />
     );
