@@ -18,6 +18,7 @@ import { audioRoutes } from './features/audio/audio.routes.js';
 import { voiceRoutes, voiceSandboxRoutes } from './features/voice/voice.routes.js';
 import { twimlRoutes } from './features/voice/twiml.routes.js';
 import { templateSendRoutes, templatesAdminRoutes } from './features/templates/templates.routes.js';
+import { templateCatalogueRoutes } from './features/templates/templates.routes.js'; // [templates-list]
 import { tagsRoutes } from './features/tags/tags.routes.js';
 import { workspaceUsersAdminRoutes, workspaceUsersRoutes } from './features/workspace-users/workspace-users.routes.js';
 import { workspacesAdminRoutes } from './features/workspaces/workspaces.routes.js';
@@ -84,6 +85,7 @@ const ROUTES: Routes<Container>[] = [
   // [templates] routes here.
   templatesAdminRoutes,
   templateSendRoutes,
+  templateCatalogueRoutes, // [templates-list]
   // [media] routes here.
   mediaRoutes,
   sendFileRoutes,

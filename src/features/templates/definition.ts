@@ -126,3 +126,34 @@ function buttonIssues(buttons: MetaButton[] | undefined, at: string, issue: Issu
     if (b.text && /\{\{/.test(b.text)) issue(`${member}.text`, `${member}.text takes no variables.`);
   });
 }
+
+/** A template's definition as a sender sees it: what each part shows and which values a send must give. */
+export function describeDefinition(components: readonly MetaComponent[]) {
+  const header = componentOf(components, 'HEADER');
+  const format = String(header?.format ?? '').toUpperCase();
+  const media = format === 'IMAGE' || format === 'VIDEO' || format === 'DOCUMENT';
+  const bodyText = componentOf(components, 'BODY')?.text ?? '';
+  const bodyVariables = variablesOf(bodyText);
+  const buttons = (componentOf(components, 'BUTTONS')?.buttons ?? []).map((b, index) => {
+    const type = String(b?.type ?? '').toUpperCase();
+    const subType = type === 'URL' && variablesOf(b.url).length ? ('url' as const) : type === 'QUICK_REPLY' ? ('quick_reply' as const) : null;
+    return { index, type, text: b.text ?? null, url: b.url ?? null, subType, needsValue: subType === 'url' };
+  });
+  return {
+    header: header
+      ? {
+          format,
+          text: header.text ?? null,
+          hasExample: media && headerExample(header) !== undefined,
+          needsValue: format === 'TEXT' ? variablesOf(header.text).length > 0 : media && headerExample(header) === undefined,
+        }
+      : null,
+    body: bodyText,
+    bodyVariables,
+    bodyValues: bodyVariables.length,
+    footer: componentOf(components, 'FOOTER')?.text ?? null,
+    buttons,
+    // Send Template's parameters cannot fill a LOCATION header nor give a COPY_CODE button's code (fill.ts).
+    sendable: (!header || format === 'TEXT' || media) && !buttons.some((b) => b.type === 'COPY_CODE'),
+  };
+}

@@ -7,6 +7,8 @@ import type { TemplateSends } from './send-template.service.js';
 import type { TemplatesService } from './templates.service.js';
 import {
   AddTemplateBody,
+  Catalogue,
+  CatalogueQuery,
   ChannelParams,
   ListTemplatesQuery,
   PagedTemplates,
@@ -72,6 +74,28 @@ export function templatesAdminRoutes(app: App, { templates }: { templates: Templ
       },
     },
     (req) => templates.sync(req.params.id),
+  );
+}
+
+/** A channel's catalogue for its workspace's senders (a service account, or a person in the inbox). */
+export function templateCatalogueRoutes(app: App, { templates }: { templates: TemplatesService }) {
+  app.get(
+    '/v1/whatsapp/service-account/templates',
+    {
+      config: { auth: 'bearer', errors: [404, 422] },
+      schema: {
+        tags: ['Wasl'],
+        operationId: 'listChannelTemplates',
+        summary: "List a channel's templates",
+        description:
+          "The templates Send Template can name on the channel, by name then language: each one's status (only APPROVED ones can be sent), its body text with `{{1}}` … `{{n}}`, " +
+          'how many body values a send gives, its header (and whether a send must give it), and its buttons (the SubType and Index a Buttons parameter uses, and whether it must be given). ' +
+          "A sandbox channel's catalogue starts with the sandbox's built-in templates. A channel of another workspace → 404; a channel without WhatsApp → 422.",
+        querystring: CatalogueQuery,
+        response: { 200: Catalogue },
+      },
+    },
+    (req) => templates.catalogue(req.principal.workspaceId, req.query.channelId, pageRequest(req.query, TEMPLATE_SORT_FIELDS, 'Name ASC, Language ASC')),
   );
 }
 

@@ -69,6 +69,45 @@ export const TEMPLATE_SORT_FIELDS = { Name: 'name', Language: 'language', Status
 export const ListTemplatesQuery = Type.Object(PagingQuery(100, Object.keys(TEMPLATE_SORT_FIELDS)));
 export const PagedTemplates = Paged(Template);
 
+/** The catalogue as a sender sees it (`GET /v1/whatsapp/service-account/templates`): no operator fields, each part read from Meta's definition. */
+const { id: _id, name, language, status, category, lastModificationTime } = Template.properties;
+export const CatalogueTemplate = Type.Object({
+  id: _id,
+  name,
+  language,
+  status,
+  category,
+  header: Nullable(
+    Type.Object({
+      format: Type.String({ description: 'TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION.' }),
+      text: Nullable(Type.String({ description: 'A TEXT header: its text, with `{{1}}` when it takes a value.' })),
+      hasExample: Type.Boolean({ description: 'A media header with an example: a send may leave the Header out and the example is sent.' }),
+      needsValue: Type.Boolean({ description: 'A send must give a Header parameter: a TEXT header with `{{1}}`, or a media header without an example.' }),
+    }),
+  ),
+  body: Type.String({ description: 'The BODY text, with its `{{1}}` … `{{n}}` placeholders.' }),
+  bodyVariables: Type.Array(Type.String(), { description: "The body's variables in the order a Body parameter's values fill them (`[\"1\", \"2\"]`)." }),
+  bodyValues: Type.Integer({ description: 'How many values a Body parameter must give (0: leave it out).' }),
+  footer: Nullable(Type.String()),
+  buttons: Type.Array(
+    Type.Object({
+      index: Type.Integer({ description: "The button's position: a Buttons parameter's Index." }),
+      type: Type.String({ description: 'QUICK_REPLY, URL, PHONE_NUMBER or COPY_CODE.' }),
+      text: Nullable(Type.String()),
+      url: Nullable(Type.String({ description: 'URL buttons: `{{1}}` at its end is the suffix a send gives.' })),
+      subType: Nullable(StringEnum(['url', 'quick_reply'] as const, 'The SubType of a Buttons parameter for this button; null: it takes none.')),
+      needsValue: Type.Boolean({ description: 'A URL button with a dynamic suffix: a send must give it (a quick reply\'s payload is optional).' }),
+    }),
+  ),
+  sendable: Type.Boolean({ description: "False when Send Template's parameters cannot fill it (a LOCATION header, a COPY_CODE button)." }),
+  lastModificationTime,
+});
+export const CatalogueQuery = Type.Object({
+  channelId: Uuid,
+  ...PagingQuery(1000, Object.keys(TEMPLATE_SORT_FIELDS)),
+});
+export const Catalogue = Paged(CatalogueTemplate);
+
 export const SyncResult = Type.Object({
   channelId: Uuid,
   provider: Type.String({ description: 'cloud (the Graph API) or sandbox (the built-in catalogue).' }),

@@ -7,7 +7,7 @@ import { newId } from '../../lib/ids.js';
 import type { PageRequest } from '../../lib/paging.js';
 import { ProviderError } from '../../providers/errors.js';
 import type { TemplateInfo, WhatsAppPort } from '../../providers/whatsapp/port.js';
-import { definitionIssues, type MetaComponent } from './definition.js';
+import { definitionIssues, describeDefinition, type MetaComponent } from './definition.js';
 import type { TemplateRow, TemplatesRepo } from './templates.repo.js';
 import type { AddTemplateInput } from './templates.schemas.js';
 
@@ -120,12 +120,25 @@ export function createTemplatesService(deps: {
     await store(channel, await fetchFrom(channel.id));
   }
 
+  /** The channel's catalogue, seeded first when it is a sandbox channel's. */
+  async function listed(channel: ChannelInfo & { whatsAppProvider: string }, page: PageRequest) {
+    await seed(channel);
+    const found = await repo.list(channel.id, page);
+    return { totalCount: found.totalCount, items: found.items.map(toTemplate) };
+  }
+
   return {
     async list(channelId: string, page: PageRequest) {
-      const channel = await whatsAppChannel(channelId);
-      await seed(channel);
-      const found = await repo.list(channel.id, page);
-      return { totalCount: found.totalCount, items: found.items.map(toTemplate) };
+      return listed(await whatsAppChannel(channelId), page);
+    },
+
+    /** A workspace's channel's catalogue as a sender sees it (another workspace's channel → 404). */
+    async catalogue(workspaceId: string, channelId: string, page: PageRequest) {
+      const channel = await deps.channel(channelId);
+      if (channel?.workspaceId !== workspaceId) throw errors.notFound('Channel', channelId);
+      if (!channel.whatsAppProvider) throw errors.channelWithoutWhatsApp(channel.id);
+      const found = await listed({ ...channel, whatsAppProvider: channel.whatsAppProvider }, page);
+      return { totalCount: found.totalCount, items: found.items.map((t) => ({ ...t, ...describeDefinition(t.components as unknown as MetaComponent[]) })) };
     },
 
     /** Adds a definition, or replaces the one of the same name and language (its source becomes admin). */
