@@ -4,7 +4,7 @@ import { api } from './api.js';
 import { t } from './i18n.js';
 import { navigate } from './router.js';
 import { onShortcut } from './shortcuts.js';
-import { displayName, type Directory } from './store.js';
+import { displayName, markedUnread, type Directory } from './store.js';
 import type { Conversation, Me } from './types.js';
 
 /** A button that opens a small panel; Esc closes it and gives focus back. */
@@ -64,6 +64,7 @@ export function Actions(props: { conversation: Conversation; me: Me; dir: Direct
   };
   const toggleStatus = () => run('POST', `${base}/${c.status === 'Closed' ? 'reopen' : 'close'}`);
   const markUnread = async () => {
+    markedUnread.add(c.id);
     await run('POST', `${base}/unread`);
     navigate(`/inbox${location.search}`);
   };

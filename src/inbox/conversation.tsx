@@ -5,7 +5,7 @@ import { Composer } from './composer.js';
 import { ContactPanel } from './contact.js';
 import { t } from './i18n.js';
 import { ContactName } from './list.js';
-import type { Directory } from './store.js';
+import { markedUnread, type Directory } from './store.js';
 import { Timeline } from './timeline.js';
 import type { Conversation, Me, TimelineEvent } from './types.js';
 
@@ -42,12 +42,14 @@ export function ConversationPane(props: { id: string; me: Me; dir: Directory; ti
 
   useEffect(() => {
     // Opening marks it read (the server records a read only when something was unread).
+    markedUnread.delete(props.id);
     loadNewest().then(markRead, () => setMissing(true));
   }, [props.id]);
   useEffect(() => {
     if (props.tick === 0) return;
     void loadNewest().then((c) => {
-      if (c.unreadCount > 0 && document.visibilityState === 'visible') markRead();
+      // Not one the person has just marked unread (its own event's refresh would undo it).
+      if (c.unreadCount > 0 && document.visibilityState === 'visible' && !markedUnread.has(props.id)) markRead();
     }, () => {});
   }, [props.tick]);
 

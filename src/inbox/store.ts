@@ -34,3 +34,6 @@ export function withNames(text: string, users: WorkspaceUser[]): string {
 }
 
 export const displayName = (u: WorkspaceUser) => u.name ?? u.email ?? u.id;
+
+/** Conversations the person marked unread: an open pane does not mark them read again on a live refresh until they are opened anew. */
+export const markedUnread = new Set<string>();
