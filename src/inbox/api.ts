@@ -13,6 +13,8 @@ export class ApiError extends Error {
     /** Messages by field name (the last part of a validation error's member, lower-cased). */
     readonly fields: Record<string, string>,
     readonly data: Record<string, unknown>,
+    /** Messages by full member path, lower-cased (`parameters[1].values[0].text`), in the envelope's order. */
+    readonly members: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -20,6 +22,37 @@ export class ApiError extends Error {
   field(name: string): string | null {
     return this.fields[name.toLowerCase()] ?? null;
   }
+  /** The message for a full member path (`parameters[1].values[0].text`, any case), else null. */
+  member(path: string): string | null {
+    return this.members[path.toLowerCase()] ?? null;
+  }
+  /** The members at or under a prefix (`parameters[1]`: itself, `parameters[1].values[0].text` …), lower-cased, with their messages. */
+  under(prefix: string): [member: string, message: string][] {
+    const p = prefix.toLowerCase();
+    return Object.entries(this.members).filter(([m]) => m === p || m.startsWith(`${p}.`) || m.startsWith(`${p}[`));
+  }
+}
+
+/** A refusal's envelope as an `ApiError`: messages keyed by each member's last part and by its full path. */
+export function apiError(status: number, statusText: string, envelope: Envelope): ApiError {
+  const fields: Record<string, string> = {};
+  const members: Record<string, string> = {};
+  for (const v of envelope.error?.validationErrors ?? []) {
+    for (const member of v.members) {
+      const path = member.toLowerCase();
+      const name = path.split(/[./[\]]/).filter(Boolean).pop();
+      if (name && !fields[name]) fields[name] = v.message;
+      if (path && !members[path]) members[path] = v.message;
+    }
+  }
+  const data = envelope.error?.data ?? {};
+  const message = envelope.error?.message ?? envelope.message ?? statusText;
+  if (typeof data.field === 'string') {
+    const name = data.field.toLowerCase();
+    if (!fields[name]) fields[name] = envelope.error?.message ?? '';
+    if (!members[name]) members[name] = envelope.error?.message ?? '';
+  }
+  return new ApiError(status, envelope.error?.code ?? `Http${status}`, message, fields, data, members);
 }
 
 const listeners = new Set<() => void>();
@@ -55,17 +88,7 @@ export async function api<T>(method: string, path: string, body?: unknown, optio
   const text = await res.text();
   const parsed = text ? (safeJson(text) as unknown) : null;
   if (res.ok) return parsed as T;
-  const envelope = (parsed ?? {}) as Envelope;
-  const fields: Record<string, string> = {};
-  for (const v of envelope.error?.validationErrors ?? []) {
-    for (const member of v.members) {
-      const name = member.split(/[./[\]]/).filter(Boolean).pop()?.toLowerCase();
-      if (name && !fields[name]) fields[name] = v.message;
-    }
-  }
-  const data = envelope.error?.data ?? {};
-  if (typeof data.field === 'string' && !fields[data.field.toLowerCase()]) fields[data.field.toLowerCase()] = envelope.error?.message ?? '';
-  const error = new ApiError(res.status, envelope.error?.code ?? `Http${res.status}`, envelope.error?.message ?? envelope.message ?? res.statusText, fields, data);
+  const error = apiError(res.status, res.statusText, (parsed ?? {}) as Envelope);
   if (res.status === 401 && !options.quiet401) for (const fn of listeners) fn();
   throw error;
 }

@@ -1,8 +1,9 @@
 import { useEffect, useId, useState } from 'preact/hooks';
-import { api, query } from './api.js';
+import { api, ApiError, query } from './api.js';
 import { formErrors } from './auth-pages.js';
 import { Field, FormError } from './form.js';
 import { currentLang, t } from './i18n.js';
+import { templateErrors, templateParameters } from './template-errors.js';
 import type { Conversation } from './types.js';
 
 /** One entry of `GET /v1/whatsapp/service-account/templates` (the fields the picker reads). */
@@ -24,12 +25,11 @@ const fill = (text: string, order: string[], values: string[]) => text.replace(V
 const MEDIA = new Set(['IMAGE', 'VIDEO', 'DOCUMENT']);
 /** Meta's language codes compare as one (`en_US` = `en-us`); the person's language first. */
 const primary = (code: string) => code.toLowerCase().split(/[-_]/)[0];
-const FIELDS = ['templateName', 'language', 'imageUrl', 'videoUrl', 'documentUrl', 'parameters', 'values', 'text', 'index', 'subType'];
 
 /**
  * Outside the 24-hour window: the channel's approved templates, one input per value the chosen one
  * needs (body variables, a media or text header, a link's ending), a live preview, then Send
- * Template. The API's errors show on their field (media URLs on theirs, the rest on the variables).
+ * Template. The API's errors show on the input whose value it refused (template-errors.ts).
  */
 export function TemplatePicker(props: { conversation: Conversation; lastSeenEventId: string | null; onSent: () => Promise<void> }) {
   const id = useId();
@@ -73,45 +73,34 @@ export function TemplatePicker(props: { conversation: Conversation; lastSeenEven
     setErrors({ form: null, fields: {} });
   };
 
-  const parameters = () => {
-    if (!chosen) return [];
-    const out: object[] = [];
-    if (header.trim()) {
-      const kind = format.toLowerCase();
-      out.push({ type: 'Header', values: [format === 'TEXT' ? { type: 'text', text: header } : { type: kind, [`${kind}Url`]: header.trim() }] });
-    }
-    if (chosen.bodyVariables.length) out.push({ type: 'Body', values: chosen.bodyVariables.map((_, i) => ({ type: 'text', text: vars[i] ?? '' })) });
-    for (const b of chosen.buttons.filter((x) => x.needsValue)) {
-      out.push({ type: 'Buttons', subType: b.subType, index: String(b.index), values: [{ type: 'text', text: buttons[b.index] ?? '' }] });
-    }
-    return out;
-  };
-
   const send = async (e: Event) => {
     e.preventDefault();
     if (!chosen) return;
     setBusy(true);
+    const built = templateParameters(chosen, { header, vars, buttons });
     try {
       await api('POST', '/v1/whatsapp/service-account/sendTemplate', {
         channelId,
         toNumber: props.conversation.phoneNumber,
         templateName: chosen.name,
         language: chosen.language,
-        parameters: parameters(),
+        parameters: built.parameters,
         ...(props.lastSeenEventId ? { lastSeenEventId: props.lastSeenEventId } : {}),
       });
       choose(chosen.name, chosen.language);
       await props.onSent();
     } catch (err) {
-      setErrors(formErrors(err, FIELDS));
+      const mapped = err instanceof ApiError && err.status !== 0 ? templateErrors(err, built.parts) : formErrors(err, []);
+      setErrors(mapped.form || Object.keys(mapped.fields).length ? mapped : { form: t('error'), fields: {} });
     } finally {
       setBusy(false);
     }
   };
 
   const f = errors.fields;
-  const varError = f.parameters ?? f.values ?? f.text ?? f.index ?? f.subType;
   const needed = chosen ? chosen.bodyVariables.length + (chosen.header && (format === 'TEXT' ? chosen.header.needsValue : MEDIA.has(format)) ? 1 : 0) + chosen.buttons.filter((b) => b.needsValue).length : 0;
+  // The Variables group (its message is the form's when the template asks for no value).
+  const group = !!chosen && needed > 0;
   return (
     <form class="template" onSubmit={send} aria-label={t('template')}>
       {catalogue === null ? (
@@ -153,10 +142,10 @@ export function TemplatePicker(props: { conversation: Conversation; lastSeenEven
           {f.language}
         </p>
       )}
-      {chosen && needed > 0 && (
-        <fieldset>
+      {group && (
+        <fieldset aria-describedby={f.variables ? `${id}-vars-error` : undefined}>
           <legend>{t('variables')}</legend>
-          {chosen.header && format === 'TEXT' && chosen.header.needsValue && <Field label={t('headerVariable')} name="header" required value={header} onInput={setHeader} />}
+          {chosen.header && format === 'TEXT' && chosen.header.needsValue && <Field label={t('headerVariable')} name="header" required value={header} onInput={setHeader} error={f.header} />}
           {chosen.header && MEDIA.has(format) && (
             <Field
               label={t(`header${format}` as 'headerIMAGE')}
@@ -167,20 +156,20 @@ export function TemplatePicker(props: { conversation: Conversation; lastSeenEven
               hint={chosen.header.hasExample ? t('headerExample') : undefined}
               value={header}
               onInput={setHeader}
-              error={f.imageUrl ?? f.videoUrl ?? f.documentUrl}
+              error={f.header}
             />
           )}
           {chosen.bodyVariables.map((_, i) => (
-            <Field key={`${chosen.name}-${chosen.language}-${i}`} label={t('variable', { n: i + 1 })} name={`var${i}`} required value={vars[i] ?? ''} onInput={(value) => setVars(chosen.bodyVariables.map((__, j) => (j === i ? value : (vars[j] ?? ''))))} />
+            <Field key={`${chosen.name}-${chosen.language}-${i}`} label={t('variable', { n: i + 1 })} name={`var${i}`} required value={vars[i] ?? ''} error={f[`var${i}`]} onInput={(value) => setVars(chosen.bodyVariables.map((__, j) => (j === i ? value : (vars[j] ?? ''))))} />
           ))}
           {chosen.buttons
             .filter((b) => b.needsValue)
             .map((b) => (
-              <Field key={b.index} label={t('buttonSuffix', { button: b.text ?? String(b.index + 1) })} name={`button${b.index}`} dir="ltr" required value={buttons[b.index] ?? ''} onInput={(value) => setButtons({ ...buttons, [b.index]: value })} />
+              <Field key={b.index} label={t('buttonSuffix', { button: b.text ?? String(b.index + 1) })} name={`button${b.index}`} dir="ltr" required value={buttons[b.index] ?? ''} error={f[`button${b.index}`]} onInput={(value) => setButtons({ ...buttons, [b.index]: value })} />
             ))}
-          {varError && (
-            <p class="error" role="alert">
-              {varError}
+          {f.variables && (
+            <p class="error" id={`${id}-vars-error`} role="alert">
+              {f.variables}
             </p>
           )}
         </fieldset>
@@ -213,7 +202,7 @@ export function TemplatePicker(props: { conversation: Conversation; lastSeenEven
           ))}
         </figure>
       )}
-      <FormError>{errors.form}</FormError>
+      <FormError>{errors.form ?? (group ? null : f.variables)}</FormError>
       <button type="submit" class="primary" disabled={busy || !chosen}>
         {t('sendTemplate')}
       </button>
