@@ -61,7 +61,8 @@ test('a job commits with the transaction that enqueues it, or not at all', async
   await worker.drain();
   assert.equal(ranFor('committed').length, 1);
   assert.equal(ranFor('rolled-back').length, 0);
-  await assert.rejects(enqueue({ nope: true }), /payload does not fit/);
+  await assert.rejects(enqueue({ nope: true }), /job test\.record: payload does not fit its schema \( must have required properties tag\)/);
+  await assert.rejects(enqueue({ tag: 7 }), /job test\.record: payload does not fit its schema \(\/tag must be string\)/);
 });
 
 test('the commit wakes the worker (its poll is a minute), and the job runs at the time it was enqueued', async () => {
