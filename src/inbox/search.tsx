@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { api, query } from './api.js';
-import { t } from './i18n.js';
+import { dateTime, t } from './i18n.js';
 import { onShortcut } from './shortcuts.js';
 
 interface ContactHit {
@@ -9,13 +9,14 @@ interface ContactHit {
   phoneNumber: string | null;
 }
 interface MessageHit {
-  eventId?: string;
+  eventId: string;
   conversationId: string;
-  contactName?: string | null;
-  body: string | null;
+  contactName: string | null;
+  body: string;
+  creationTime: string;
 }
 
-/** `/` focuses it: contacts and message text (`GET /v1/inbox/search?q=`). */
+/** `/` focuses it: contacts and message text (`GET /v1/inbox/search?q=`; messages from 3 characters). */
 export function SearchBox(props: { onOpen: (conversationId: string) => void; channels: { id: string }[] }) {
   const [q, setQ] = useState('');
   const [result, setResult] = useState<{ contacts: ContactHit[]; messages: MessageHit[] } | null>(null);
@@ -77,11 +78,13 @@ export function SearchBox(props: { onOpen: (conversationId: string) => void; cha
           )}
           {result.messages.length > 0 && (
             <ul aria-label={t('messages')}>
-              {result.messages.map((m, i) => (
-                <li key={m.eventId ?? i}>
+              {result.messages.map((m) => (
+                <li key={m.eventId}>
                   <button type="button" onClick={() => open(m.conversationId)}>
-                    {m.contactName && <span dir="auto">{m.contactName}: </span>}
-                    <span dir="auto">{m.body}</span>
+                    {m.contactName && <bdi dir="auto">{m.contactName}</bdi>} <time dateTime={m.creationTime}>{dateTime(m.creationTime)}</time>
+                    <span class="hit" dir="auto">
+                      {m.body}
+                    </span>
                   </button>
                 </li>
               ))}

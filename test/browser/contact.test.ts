@@ -34,7 +34,7 @@ test(
   },
 );
 
-test('search (/): a contact by name opens their conversation', { skip: NO_CHROMIUM }, async () => {
+test('search (/): a contact by name, and message text, open their conversation', { skip: NO_CHROMIUM }, async () => {
   const { ws, channelId } = await inbox.setup();
   await inbox.inbound(channelId, { from: '966501234567', name: 'Ahmed', text: 'Hello' });
   await inbox.inbound(channelId, { from: '966507654321', name: 'Layla', text: 'Hi there' });
@@ -45,6 +45,25 @@ test('search (/): a contact by name opens their conversation', { skip: NO_CHROMI
   await box.fill('Layl');
   await page.getByRole('list', { name: 'Contacts' }).getByRole('button', { name: /Layla/ }).click();
   await page.getByRole('region', { name: 'Conversation' }).getByRole('heading', { name: 'Layla' }).waitFor();
-  assert.match(page.url(), /\/inbox\/c\/[0-9a-f-]{36}/);
+  const layla = /\/inbox\/c\/([0-9a-f-]{36})/.exec(page.url())?.[1];
+  assert.ok(layla, page.url());
+
+  // Message text, folded: "اهلا" finds "أهلاً" (hamza, tanween); the hit opens its conversation.
+  await inbox.inbound(channelId, { from: '966507654321', text: 'أهلاً، متى تفتحون؟' });
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('/');
+  await box.fill('اهلا');
+  const hit = page.getByRole('list', { name: 'Messages' }).getByRole('button', { name: /متى تفتحون/ });
+  await hit.waitFor();
+  assert.match((await hit.textContent()) ?? '', /Layla/, 'the hit names its contact');
+  await page.keyboard.press('Escape');
+  await view(page, 'All').click();
+  await conversationItem(page, 'Ahmed').click();
+  await page.getByRole('region', { name: 'Conversation' }).getByRole('heading', { name: 'Ahmed' }).waitFor();
+  await page.keyboard.press('/');
+  await box.fill('اهلا');
+  await hit.click();
+  await page.getByRole('region', { name: 'Conversation' }).getByRole('heading', { name: 'Layla' }).waitFor();
+  assert.ok(page.url().includes(`/inbox/c/${layla}`), page.url());
   await context.close();
 });

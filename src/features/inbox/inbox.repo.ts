@@ -104,6 +104,25 @@ export function createInboxRepo(db: Db) {
     },
 
     /**
+     * Events whose text holds `text`, newest first: messages (and their captions), notes, anything
+     * with a body. Both sides folded by `search_fold` (0022_message_search.ts) in the store, the
+     * query's LIKE wildcards escaped: the trigram index finds the candidates at any size.
+     */
+    async messages(workspaceId: string, text: string, take: number) {
+      const { rows } = await sql<{ id: string; conversation_id: string; contact_id: string; channel_id: string; body: string; creation_time: Date; source_type: number; direction: number; contact_name: string | null }>`
+        SELECT e.id, e.conversation_id, e.contact_id, e.channel_id, e.body, e.creation_time, e.source_type, e.direction,
+               (SELECT k.name FROM contacts k WHERE k.id = e.contact_id) AS contact_name
+        FROM conversation_events e
+        WHERE e.body IS NOT NULL
+          AND search_fold(e.body) LIKE '%' || replace(replace(replace(search_fold(${text}), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'
+          AND e.workspace_id = ${workspaceId}
+        ORDER BY e.creation_time DESC, e.id DESC
+        LIMIT ${take}
+      `.execute(db);
+      return rows;
+    },
+
+    /**
      * Which of the ids a request names are this workspace's (a channel, a tag, a workspace user):
      * one statement on primary keys, asked only when a filter names one.
      */

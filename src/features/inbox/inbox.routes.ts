@@ -49,7 +49,7 @@ export function inboxRoutes(app: App, { inbox }: { inbox: InboxService }) {
         tags,
         operationId: 'inboxSearch',
         summary: 'Inbox: search',
-        description: 'Contacts by free text (name, phone or email), as Search Contacts\' `query`. `messages` is empty for now (message text search is not indexed yet).',
+        description: 'Contacts by free text (name, phone or email), as Search Contacts\' `query`, and the workspace\'s messages and notes whose text holds it (folded: case, accents and Arabic spelling variants), newest first.',
         querystring: InboxSearchQuery,
         response: { 200: InboxSearchResult },
       },

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
-import { Nullable, Uuid } from '../../http/schemas.js';
+import { DateTime, IntEnum, Nullable, Uuid } from '../../http/schemas.js';
+import { EventDirection, EventSourceType } from '../../lib/enums.js';
 import { Conversation } from '../conversations/conversations.schemas.js';
 
 const StringEnum = <const T extends readonly string[]>(values: T, options: { description?: string; default?: T[number] } = {}) =>
@@ -70,13 +71,30 @@ export const InboxCounts = Type.Object({
 });
 
 export const InboxSearchQuery = Type.Object({
-  q: Type.String({ minLength: 1, maxLength: 200, description: "Free text in a contact's name, phone or email." }),
-  limit: Type.Integer({ minimum: 1, maximum: 50, default: 10 }),
+  q: Type.String({
+    minLength: 1,
+    maxLength: 200,
+    description:
+      "Free text. Contacts: in a contact's name, phone or email. Messages: in the text of the workspace's timeline events (messages, captions, notes), " +
+      'folded both sides (case, accents, Arabic tashkeel and hamza forms, ى/ي, ة/ه); messages are searched once the folded text has 3 characters.',
+  }),
+  limit: Type.Integer({ minimum: 1, maximum: 50, default: 10, description: 'At most this many contacts and this many messages.' }),
 });
 
 export const InboxSearchResult = Type.Object({
   contacts: Type.Array(Type.Object({ id: Uuid, name: Nullable(Type.String()), phoneNumber: Nullable(Type.String()) })),
-  messages: Type.Array(Type.Object({ eventId: Uuid, conversationId: Uuid, body: Nullable(Type.String()), creationTime: Type.String() }), {
-    description: 'Always empty for now: message text search needs an index on the timeline whose cost on sends and ingest is not yet measured.',
-  }),
+  messages: Type.Array(
+    Type.Object({
+      eventId: Uuid,
+      conversationId: Uuid,
+      contactId: Uuid,
+      contactName: Nullable(Type.String()),
+      channelId: Uuid,
+      sourceType: IntEnum(EventSourceType),
+      direction: IntEnum(EventDirection),
+      body: Type.String(),
+      creationTime: DateTime,
+    }),
+    { description: 'Timeline events whose text holds `q`, newest first (empty below 3 folded characters).' },
+  ),
 });

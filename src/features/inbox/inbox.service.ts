@@ -1,6 +1,7 @@
 import type { Static } from 'typebox';
 import type { Transaction } from '../../db/transaction.js';
 import { errors } from '../../lib/errors.js';
+import { fold } from '../../lib/fold.js';
 import type { Principal } from '../../lib/principal.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import { parseListDate } from '../conversations/filters.js';
@@ -9,6 +10,8 @@ import type { InboxCountsQuery, InboxListQuery } from './inbox.schemas.js';
 
 /** Counts are exact below this; at it they answer it and name themselves in `capped`. */
 export const INBOX_COUNT_CAP = 10_000;
+/** Folded characters a message search needs (a trigram index looks up nothing shorter). */
+const MESSAGE_SEARCH_MIN = 3;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const STATUS = { open: 1, closed: 2 } as const;
@@ -110,8 +113,29 @@ export function createInboxService(deps: {
       return { mine: pair('mine'), unassigned: pair('unassigned'), all: pair('all'), mentions: pair('mentions'), unread: cell('unread'), capped };
     },
 
+    /**
+     * Contacts (the contacts search's free text) and messages (0022's folded trigram index), at
+     * once. Messages need 3 folded characters: below that a trigram index has nothing to look up.
+     */
     async search(principal: Principal, q: { q: string; limit: number }) {
-      return { contacts: await deps.searchContacts(principal.workspaceId, q.q, q.limit), messages: [] };
+      const [contacts, messages] = await Promise.all([
+        deps.searchContacts(principal.workspaceId, q.q, q.limit),
+        fold(q.q).length >= MESSAGE_SEARCH_MIN ? repo.messages(principal.workspaceId, q.q, q.limit) : [],
+      ]);
+      return {
+        contacts,
+        messages: messages.map((e) => ({
+          eventId: e.id,
+          conversationId: e.conversation_id,
+          contactId: e.contact_id,
+          contactName: e.contact_name,
+          channelId: e.channel_id,
+          sourceType: e.source_type,
+          direction: e.direction,
+          body: e.body,
+          creationTime: e.creation_time,
+        })),
+      };
     },
   };
 }

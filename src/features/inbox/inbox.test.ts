@@ -231,13 +231,48 @@ test('counts past the cap answer the cap and name themselves in capped (cap lowe
   assert.deepEqual((await get(s.sara, COUNTS)).all, { open: 4, closed: 1 });
 });
 
-test('search: contacts by free text; messages empty', async () => {
+test('search: contacts by free text; messages by their folded text, newest first', async () => {
   const s = await inbox();
   await openConversation(s.ws, s.channelA.id, '+966500300009', { ContactName: 'Layla Haddad' });
   const found = await get(s.sara, '/v1/inbox/search?q=layla');
-  assert.deepEqual(found, { contacts: [{ id: found.contacts[0].id, name: 'Layla Haddad', phoneNumber: '+966500300009' }], messages: [] });
+  assert.deepEqual(found.contacts, [{ id: found.contacts[0].id, name: 'Layla Haddad', phoneNumber: '+966500300009' }]);
+  assert.deepEqual(found.messages, []);
   assert.deepEqual((await get(s.ws, '/v1/inbox/search?q=nobody-here')).contacts, []);
   assertError(await s.ws.api('GET', '/v1/inbox/search'), 400, 'Wasl:ValidationFailed', ['q']);
+
+  // Messages: inbound (tashkeel, hamza, ة), a reply, a note; LIKE's wildcards are plain text.
+  const say = async (from: string, text: string) => {
+    h.clock.advance(1000);
+    const res = await h.admin('POST', `/admin/v1/sandbox/channels/${s.channelB.id}/inbound`, { from, text });
+    assert.equal(res.statusCode, 202, res.body);
+    await worker.drain();
+  };
+  await say('966500300021', 'أهلاً، أريد حجز موعد في المدرسة');
+  await say('966500300022', 'Café booking: 100% sure, order_42');
+  await say('966500300022', 'order 42 again');
+  h.clock.advance(1000);
+  const conversation = (await get(s.ws, `${LIST}?view=all`)).items.find((c: Json) => c.phoneNumber === '+966500300022');
+  await ok(s.ws, 'POST', '/v1/whatsapp/service-account/sendText', { channelId: s.channelB.id, toNumber: '+966500300022', text: 'Your CAFE table is booked' });
+  h.clock.advance(1000);
+  await ok(s.ws, 'POST', `${CONVERSATIONS}/${conversation.id}/notes`, { text: 'Regular at the café, be kind' });
+  const texts = async (q: string) => (await get(s.sara, `/v1/inbox/search?q=${encodeURIComponent(q)}`)).messages.map((m: Json) => m.body);
+
+  assert.deepEqual(await texts('اهلا'), ['أهلاً، أريد حجز موعد في المدرسة'], 'hamza and tanween folded away');
+  assert.deepEqual(await texts('المدرسه'), ['أهلاً، أريد حجز موعد في المدرسة'], 'ة and ه are one');
+  assert.deepEqual(await texts('CAFE'), ['Regular at the café, be kind', 'Your CAFE table is booked', 'Café booking: 100% sure, order_42'], 'case and accents folded; newest first');
+  assert.deepEqual(await texts('100%'), ['Café booking: 100% sure, order_42']);
+  assert.deepEqual(await texts('r_4'), ['Café booking: 100% sure, order_42'], '_ is a character, not a wildcard');
+  assert.deepEqual(await texts('%%%'), []);
+  assert.deepEqual(await texts('ca'), [], 'under 3 folded characters: no message search');
+  const [note, reply] = (await get(s.sara, '/v1/inbox/search?q=cafe&limit=2')).messages;
+  assert.deepEqual(
+    { ...note, eventId: undefined, creationTime: undefined },
+    { eventId: undefined, conversationId: conversation.id, contactId: conversation.contactId, contactName: '+966500300022', channelId: s.channelB.id, sourceType: 4, direction: 3, body: 'Regular at the café, be kind', creationTime: undefined },
+  );
+  assert.deepEqual([reply.sourceType, reply.direction, reply.conversationId], [2, 2, conversation.id]);
+  const timeline = await get(s.ws, `${CONVERSATIONS}/${conversation.id}/timeline?MaxResultCount=50`);
+  assert.ok(timeline.items.some((e: Json) => e.eventId === note.eventId && e.creationTime === note.creationTime && e.body === note.body), 'the hit is the timeline event');
+  assert.deepEqual(await texts('بالمدرسة اليوم'), []);
 });
 
 test("another workspace sees none of it", async () => {
@@ -248,6 +283,8 @@ test("another workspace sees none of it", async () => {
   assert.deepEqual((await get(person, `${LIST}?view=all&status=closed`)).items, []);
   assert.deepEqual((await get(person, COUNTS)).all, { open: 0, closed: 0 });
   assert.deepEqual((await get(person, '/v1/inbox/search?q=966500300001')).contacts, []);
+  assert.deepEqual((await get(person, `/v1/inbox/search?q=${encodeURIComponent('مرحبا')}`)).messages, []);
+  assert.equal((await get(s.sara, `/v1/inbox/search?q=${encodeURIComponent('مرحبا')}`)).messages.length, 1);
   assert.equal((await get(s.ws, LIST)).items.length, 4);
 });
 
