@@ -39,6 +39,19 @@ export function listUrls(search: URLSearchParams, limit = 50, cursor?: string | 
   };
 }
 
+type ListPage = { items: Conversation[]; nextCursor: string | null };
+/** The list's first `want` rows, read in pages of at most 100 (keyset: no row twice, none skipped). */
+async function rowsFromTop(search: URLSearchParams, want: number): Promise<ListPage> {
+  const items: Conversation[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: ListPage = await api<ListPage>('GET', listUrls(search, Math.min(100, want - items.length), cursor).list);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor && items.length < want);
+  return { items, nextCursor: cursor };
+}
+
 /** The signed-in inbox: views, list, the open conversation, live updates, shortcuts. */
 export function Inbox(props: { me: Me; conversationId: string | null; onSignedOut: () => void }) {
   const { search } = useLocation();
@@ -59,10 +72,11 @@ export function Inbox(props: { me: Me; conversationId: string | null; onSignedOu
 
   const load = useCallback(
     async (mode: 'first' | 'more' | 'refresh') => {
-      const limit = mode === 'refresh' ? Math.min(Math.max(itemsRef.current.length, 50), 100) : 50;
-      const urls = listUrls(search, limit, mode === 'more' ? nextCursor : undefined);
+      const urls = listUrls(search, 50, mode === 'more' ? nextCursor : undefined);
       const [page, c] = await Promise.all([
-        api<{ items: Conversation[]; nextCursor: string | null }>('GET', urls.list),
+        // A refresh reloads as many rows as are shown (pages of 100, the API's most), so rows
+        // loaded with "more" stay and the scroll position holds.
+        mode === 'refresh' ? rowsFromTop(search, Math.max(itemsRef.current.length, 50)) : api<ListPage>('GET', urls.list),
         mode === 'more' ? Promise.resolve(null) : api<Counts>('GET', urls.counts),
       ]);
       if (c) setCounts(c);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { conversationItem, conversations, NO_CHROMIUM, startInbox, until, view } from '../helpers/browser.js';
+import { openConversation } from '../helpers/conversations.js';
 
 const inbox = await startInbox();
 const PHONES = { Ahmed: '966501234567', Layla: '966507654321' };
@@ -71,3 +72,28 @@ test(
     await context.close();
   },
 );
+
+test('a live refresh keeps every row loaded with “Load more” (past the API’s 100 a page)', { skip: NO_CHROMIUM }, async () => {
+  const { ws, channelId } = await inbox.setup();
+  for (let i = 0; i < 130; i++) {
+    inbox.h.clock.advance(1000);
+    await openConversation(ws, channelId, `+96650555${String(i).padStart(4, '0')}`, { ContactName: `Customer ${i}` });
+  }
+  const { page, context } = await inbox.person(ws.id, { name: 'Sara', role: 1 });
+  await view(page, 'All').click();
+  const rows = conversations(page).getByRole('listitem');
+  await until('the first page', async () => (await rows.count()) === 50);
+  await page.getByRole('button', { name: 'Load more' }).click();
+  await until('two pages', async () => (await rows.count()) === 100);
+  await page.getByRole('button', { name: 'Load more' }).click();
+  await until('all 130', async () => (await rows.count()) === 130);
+  await conversationItem(page, 'Customer 0').click();
+
+  inbox.h.clock.advance(1000);
+  await inbox.inbound(channelId, { from: '966505550000', text: 'still here?' });
+  await until('the oldest moves to the top', async () => ((await rows.first().textContent()) ?? '').includes('Customer 0'));
+  assert.equal(await rows.count(), 130, 'the refresh kept every row shown');
+  assert.equal(await conversationItem(page, 'Customer 0').getByRole('link').getAttribute('aria-current'), 'true', 'still selected');
+  assert.ok(((await rows.last().textContent()) ?? '').includes('Customer 1'), 'the oldest shown is now Customer 1');
+  await context.close();
+});
