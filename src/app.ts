@@ -23,13 +23,13 @@ import { tagsRoutes } from './features/tags/tags.routes.js';
 import { workspaceUsersAdminRoutes, workspaceUsersRoutes } from './features/workspace-users/workspace-users.routes.js';
 import { workspacesAdminRoutes } from './features/workspaces/workspaces.routes.js';
 import { webhooksAdminRoutes } from './features/webhooks/webhooks.routes.js';
-import { eventsRoutes } from './features/events/events.routes.js'; // [events]
-import { createEventStreams } from './features/events/streams.js'; // [events]
-import type { Store } from './db/store.js'; // [events]
-import { peopleAdminRoutes, peopleRoutes } from './features/people/people.routes.js'; // [people]
-import { inboxRoutes } from './features/inbox/inbox.routes.js'; // [inbox-api]
-import { inboxBundle } from './features/inbox-web/inbox-web.assets.js'; // [inbox-web]
-import { inboxWebRoutes } from './features/inbox-web/inbox-web.routes.js'; // [inbox-web]
+import { eventsRoutes } from './features/events/events.routes.js';
+import { createEventStreams } from './features/events/streams.js';
+import type { Store } from './db/store.js';
+import { peopleAdminRoutes, peopleRoutes } from './features/people/people.routes.js';
+import { inboxRoutes } from './features/inbox/inbox.routes.js';
+import { inboxBundle } from './features/inbox-web/inbox-web.assets.js';
+import { inboxWebRoutes } from './features/inbox-web/inbox-web.routes.js';
 import { createAdminAuth, createBearerAuth } from './http/auth.js';
 import { edgeOf, type Routes } from './http/route-config.js';
 import { API_SCOPE } from './features/service-accounts/service-accounts.service.js';
@@ -54,8 +54,8 @@ export interface AppDeps {
   clock: Clock;
   /** The store's pool for the workers' queue bookkeeping (`Store.bookkeeping`); `db` when absent. */
   bookkeeping?: Db;
-  /** The store's LISTEN (`Store.listen`): other nodes' events wake this node's event streams; without it they poll each second. */ // [events]
-  listen?: Store['listen']; // [events]
+  /** The store's LISTEN (`Store.listen`): other nodes' events wake this node's event streams; without it they poll each second. */
+  listen?: Store['listen'];
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger;
   /** The process's container (boot.ts made it); a new one when absent (tests). */
   container?: Container;
@@ -86,19 +86,16 @@ const ROUTES: Routes<Container>[] = [
   templatesAdminRoutes,
   templateSendRoutes,
   templateCatalogueRoutes, // [templates-list]
-  // [media] routes here.
   mediaRoutes,
   sendFileRoutes,
   webhooksAdminRoutes,
-  // [audio] routes here.
   audioRoutes,
-  // [voice] routes here.
   twimlRoutes,
   voiceRoutes,
   voiceSandboxRoutes,
-  peopleRoutes, // [people]
-  peopleAdminRoutes, // [people]
-  inboxRoutes, // [inbox-api]
+  peopleRoutes,
+  peopleAdminRoutes,
+  inboxRoutes,
 ];
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -121,7 +118,7 @@ export async function buildApp(deps: AppDeps) {
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 
-  const c = deps.container ?? createContainer({ config, db, clock, bookkeeping: deps.bookkeeping ?? db, engine: deps.engine /* [events] */ });
+  const c = deps.container ?? createContainer({ config, db, clock, bookkeeping: deps.bookkeeping ?? db, engine: deps.engine });
   await c.keys.init();
   await c.secrets.init(app.log);
   // Read when the app is ready, not now: on a first start the bootstrap creates it after buildApp.
@@ -170,7 +167,7 @@ export async function buildApp(deps: AppDeps) {
 
   const limiter = config.rateLimitPerMinute > 0 ? createRateLimiter(config.rateLimitPerMinute) : null;
   const authenticate = {
-    bearer: createBearerAuth({ verify: c.tokens.verify, scope: API_SCOPE, limiter, cookie: c.cookieAuth /* [people] the sign-in cookie too */ }),
+    bearer: createBearerAuth({ verify: c.tokens.verify, scope: API_SCOPE, limiter, cookie: c.cookieAuth /* the sign-in cookie too */ }),
     admin: createAdminAuth(() => adminTokenHash),
   };
   app.addHook('onRequest', async (req, reply) => {
@@ -181,9 +178,9 @@ export async function buildApp(deps: AppDeps) {
   app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, () => app.swagger());
   opsRoutes(app, { ping: () => pingStore(db), engine: deps.engine, registry: c.registry, isDraining: () => draining });
   for (const routes of ROUTES) routes(app, c);
-  // [events] GET /v1/events: the node's stream hub (its LISTEN, timer and sockets) lives and closes with this app.
-  eventsRoutes(app, { streams: createEventStreams({ log: c.eventLog, clock, listen: deps.listen, limits: { perNode: config.eventsMaxStreams, perWorkspace: config.eventsMaxStreamsPerWorkspace, heartbeatMs: config.eventsHeartbeatSeconds * 1000 }, registry: c.registry, logger: app.log }), conversationExists: c.conversations.get }); // [events]
-  inboxWebRoutes(app, { bundle: inboxBundle }); // [inbox-web] /inbox: the web app's shell and hashed assets, built once per process
+  // GET /v1/events: the node's stream hub (its LISTEN, timer and sockets) lives and closes with this app.
+  eventsRoutes(app, { streams: createEventStreams({ log: c.eventLog, clock, listen: deps.listen, limits: { perNode: config.eventsMaxStreams, perWorkspace: config.eventsMaxStreamsPerWorkspace, heartbeatMs: config.eventsHeartbeatSeconds * 1000 }, registry: c.registry, logger: app.log }), conversationExists: c.conversations.get });
+  inboxWebRoutes(app, { bundle: inboxBundle }); // /inbox: the web app's shell and hashed assets, built once per process
   app.addHook('onClose', async () => c.lifecycle.stop());
 
   /** `markDraining()`: from now on refuse new requests with 503 (SIGTERM, before close). */

@@ -62,20 +62,20 @@ export interface Config {
   ringTimeoutSeconds: number;
   /** CALL_STARTS_PER_SECOND: outbound IVR calls dialled per second per channel, across every worker (a trunk's CPS). */
   callStartsPerSecond: number;
-  /** SESSION_IDLE_MINUTES: a person's sign-in not used for this long ends. */ // [people]
-  sessionIdleMinutes: number; // [people]
-  /** SESSION_MAX_DAYS: a person's sign-in ends this many days after it began, used or not. */ // [people]
-  sessionMaxDays: number; // [people]
-  /** SIGN_IN_FAILURES_PER_MINUTE: failed sign-ins a minute per (email, address); 3× per address, 5× per email; 0 = no limit. */ // [people]
-  signInFailuresPerMinute: number; // [people]
-  /** EVENTS_RETENTION_HOURS: how long the event stream's log keeps events for resuming (at least 24). */ // [events]
-  eventsRetentionHours: number; // [events]
-  /** EVENTS_HEARTBEAT_SECONDS: a comment line on an event stream that has written nothing for this long. */ // [events]
-  eventsHeartbeatSeconds: number; // [events]
-  /** EVENTS_MAX_STREAMS: event streams one node holds at once; more → 429. */ // [events]
-  eventsMaxStreams: number; // [events]
-  /** EVENTS_MAX_STREAMS_PER_WORKSPACE: event streams of one workspace on one node; more → 429. */ // [events]
-  eventsMaxStreamsPerWorkspace: number; // [events]
+  /** SESSION_IDLE_MINUTES: a person's sign-in not used for this long ends. */
+  sessionIdleMinutes: number;
+  /** SESSION_MAX_DAYS: a person's sign-in ends this many days after it began, used or not. */
+  sessionMaxDays: number;
+  /** SIGN_IN_FAILURES_PER_MINUTE: failed sign-ins a minute per (email, address); 3× per address, 5× per email; 0 = no limit. */
+  signInFailuresPerMinute: number;
+  /** EVENTS_RETENTION_HOURS: how long the event stream's log keeps events for resuming (at least 24). */
+  eventsRetentionHours: number;
+  /** EVENTS_HEARTBEAT_SECONDS: a comment line on an event stream that has written nothing for this long. */
+  eventsHeartbeatSeconds: number;
+  /** EVENTS_MAX_STREAMS: event streams one node holds at once; more → 429. */
+  eventsMaxStreams: number;
+  /** EVENTS_MAX_STREAMS_PER_WORKSPACE: event streams of one workspace on one node; more → 429. */
+  eventsMaxStreamsPerWorkspace: number;
 }
 
 export class ConfigError extends Error {}
@@ -228,26 +228,23 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     fileStorage: fileStorage(env),
     mediaMaxBytes: mediaMaxBytes(env),
     mediaLinkTtlSeconds: int(env, 'MEDIA_LINK_TTL_SECONDS', 3600, 60),
-    // [audio] config here.
     audioMaxBytes: int(env, 'AUDIO_MAX_BYTES', 10_000_000, 1024),
     audioMaxSeconds: int(env, 'AUDIO_MAX_SECONDS', 600, 1),
     ffmpegPath: str(env, 'FFMPEG_PATH'),
-    // [tts] config here.
     espeakNgPath: str(env, 'ESPEAK_NG_PATH'),
     ttsEngine: ((raw: string): 'auto' | 'process' | 'wasm' => {
       if (raw === 'auto' || raw === 'process' || raw === 'wasm') return raw;
       throw new ConfigError(`TTS_ENGINE must be auto, process or wasm, got "${env.TTS_ENGINE}"`);
     })(str(env, 'TTS_ENGINE')?.toLowerCase() ?? 'auto'),
-    // [voice] config here.
     callConcurrency: int(env, 'CALL_CONCURRENCY', 100, 1),
     ringTimeoutSeconds: int(env, 'RING_TIMEOUT_SECONDS', 45, 5),
     callStartsPerSecond: int(env, 'CALL_STARTS_PER_SECOND', 20, 1),
-    sessionIdleMinutes: int(env, 'SESSION_IDLE_MINUTES', 720, 5), // [people]
-    sessionMaxDays: int(env, 'SESSION_MAX_DAYS', 30, 1), // [people]
-    signInFailuresPerMinute: int(env, 'SIGN_IN_FAILURES_PER_MINUTE', 5), // [people]
-    eventsRetentionHours: int(env, 'EVENTS_RETENTION_HOURS', 24, 24), // [events]
-    eventsHeartbeatSeconds: int(env, 'EVENTS_HEARTBEAT_SECONDS', 15, 1), // [events]
-    eventsMaxStreams: int(env, 'EVENTS_MAX_STREAMS', 5000, 1), // [events]
-    eventsMaxStreamsPerWorkspace: int(env, 'EVENTS_MAX_STREAMS_PER_WORKSPACE', 1000, 1), // [events]
+    sessionIdleMinutes: int(env, 'SESSION_IDLE_MINUTES', 720, 5),
+    sessionMaxDays: int(env, 'SESSION_MAX_DAYS', 30, 1),
+    signInFailuresPerMinute: int(env, 'SIGN_IN_FAILURES_PER_MINUTE', 5),
+    eventsRetentionHours: int(env, 'EVENTS_RETENTION_HOURS', 24, 24),
+    eventsHeartbeatSeconds: int(env, 'EVENTS_HEARTBEAT_SECONDS', 15, 1),
+    eventsMaxStreams: int(env, 'EVENTS_MAX_STREAMS', 5000, 1),
+    eventsMaxStreamsPerWorkspace: int(env, 'EVENTS_MAX_STREAMS_PER_WORKSPACE', 1000, 1),
   });
 }

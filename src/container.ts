@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import type { Config } from './config.js';
 import type { Db } from './db/store.js';
-import type { Engine } from './db/store.js'; // [events]
+import type { Engine } from './db/store.js';
 import type { Clock } from './lib/clock.js';
 import { createKeysRepo } from './features/auth/keys.repo.js';
 import { createKeysService } from './features/auth/keys.service.js';
@@ -63,32 +63,32 @@ import { createSecretBox, createSecretsStart } from './lib/secret-box.js';
 import { ENCRYPTION_KEY } from './features/bootstrap/settings.repo.js';
 import { createTransactor } from './db/transaction.js';
 import { createLifecycle } from './lib/lifecycle.js';
-import { createAudioConverter } from './providers/audio/convert.js'; // [audio]
-import { createAudioRepo } from './features/audio/audio.repo.js'; // [audio]
-import { createAudioService } from './features/audio/audio.service.js'; // [audio]
-import { createTts } from './providers/tts/index.js'; // [tts]
-import { createCallsRepo } from './features/voice/calls.repo.js'; // [voice]
-import { toE164 } from './lib/phone.js'; // [voice]
-import { errors } from './lib/errors.js'; // [voice]
-import { createCallsService } from './features/voice/calls.service.js'; // [voice]
-import { createIvrService } from './features/voice/ivr.service.js'; // [voice]
-import { createPromptLoader } from './features/voice/prompts.js'; // [voice]
-import { createSandboxCalls } from './features/voice/sandbox-calls.js'; // [voice]
-import { voiceJobs } from './features/voice/voice.jobs.js'; // [voice]
-import { createTwimlCalls } from './features/voice/twiml-calls.js'; // [voice]
-import { createTwimlRepo } from './features/voice/twiml.repo.js'; // [voice]
-import { createEventLog } from './features/events/events.service.js'; // [events]
-import { createEventsRepo } from './features/events/events.repo.js'; // [events]
-import { createPeopleRepo } from './features/people/people.repo.js'; // [people]
-import { createPeopleService } from './features/people/people.service.js'; // [people]
-import { createSessions } from './features/people/sessions.service.js'; // [people]
-import { createSignInGuard } from './features/people/sign-in-guard.js'; // [people]
-import { createCookieAuth } from './http/auth.js'; // [people]
-import { createInboxRepo } from './features/inbox/inbox.repo.js'; // [inbox-api]
-import { createInboxService, INBOX_COUNT_CAP } from './features/inbox/inbox.service.js'; // [inbox-api]
+import { createAudioConverter } from './providers/audio/convert.js';
+import { createAudioRepo } from './features/audio/audio.repo.js';
+import { createAudioService } from './features/audio/audio.service.js';
+import { createTts } from './providers/tts/index.js';
+import { createCallsRepo } from './features/voice/calls.repo.js';
+import { toE164 } from './lib/phone.js';
+import { errors } from './lib/errors.js';
+import { createCallsService } from './features/voice/calls.service.js';
+import { createIvrService } from './features/voice/ivr.service.js';
+import { createPromptLoader } from './features/voice/prompts.js';
+import { createSandboxCalls } from './features/voice/sandbox-calls.js';
+import { voiceJobs } from './features/voice/voice.jobs.js';
+import { createTwimlCalls } from './features/voice/twiml-calls.js';
+import { createTwimlRepo } from './features/voice/twiml.repo.js';
+import { createEventLog } from './features/events/events.service.js';
+import { createEventsRepo } from './features/events/events.repo.js';
+import { createPeopleRepo } from './features/people/people.repo.js';
+import { createPeopleService } from './features/people/people.service.js';
+import { createSessions } from './features/people/sessions.service.js';
+import { createSignInGuard } from './features/people/sign-in-guard.js';
+import { createCookieAuth } from './http/auth.js';
+import { createInboxRepo } from './features/inbox/inbox.repo.js';
+import { createInboxService, INBOX_COUNT_CAP } from './features/inbox/inbox.service.js';
 
 /** The one place that wires repos → services → job handlers. */
-export function createContainer({ config, db, clock, bookkeeping = db, engine }: { config: Config; db: Db; clock: Clock; /** the store's pool for the workers' queue bookkeeping (store.ts) */ bookkeeping?: Db; /** [events] the store's engine; DATABASE_URL says when absent */ engine?: Engine }) {
+export function createContainer({ config, db, clock, bookkeeping = db, engine }: { config: Config; db: Db; clock: Clock; /** the store's pool for the workers' queue bookkeeping (store.ts) */ bookkeeping?: Db; /** the store's engine; DATABASE_URL says when absent */ engine?: Engine }) {
   const registry = new Registry();
   const lifecycle = createLifecycle();
   const onPostgres = (engine ?? (config.databaseUrl ? 'postgres' : 'pglite')) === 'postgres';
@@ -138,8 +138,8 @@ export function createContainer({ config, db, clock, bookkeeping = db, engine }:
   const tags = createTagsService({ repo: createTagsRepo(db), clock });
   const outbound = createOutboundHttp({ allowPrivate: config.webhookAllowPrivate, timeoutMs: config.webhookTimeoutMs, label: 'webhook URL', userAgent: 'Wasl-Webhooks/1.0' });
   lifecycle.add('outbound http', { stop: () => outbound.close() });
-  // The event stream's log: every webhook event and the stream's own, positions given after commit (features/events). // [events]
-  const eventLog = createEventLog({ repo: createEventsRepo(db), transaction, clock, notifyNodes: onPostgres, retentionMs: config.eventsRetentionHours * 3_600_000 }); // [events]
+  // The event stream's log: every webhook event and the stream's own, positions given after commit (features/events).
+  const eventLog = createEventLog({ repo: createEventsRepo(db), transaction, clock, notifyNodes: onPostgres, retentionMs: config.eventsRetentionHours * 3_600_000 });
   const webhooks = createWebhooksService({
     repo: createWebhooksRepo(db, { lazyCommit }),
     queue,
@@ -150,7 +150,7 @@ export function createContainer({ config, db, clock, bookkeeping = db, engine }:
     settings: webhookSettings,
     channelHooks: channels.webhookHooks,
     workspaceHooks: workspaces.webhookHooks,
-    record: eventLog.record, // [events]
+    record: eventLog.record,
   });
   queue.define(...webhookJobs({ webhooks }));
 
@@ -179,11 +179,11 @@ export function createContainer({ config, db, clock, bookkeeping = db, engine }:
     phoneFragment: async (workspaceId, text) => phoneFragment(text, await contactRegion(workspaceId)),
     contactActor: conversationContactActor,
     onRead: readReceipts(queue),
-    record: eventLog.record, // [events]
+    record: eventLog.record,
   });
-  const threads = createThreadsService({ repo: conversationsRepo, transaction, clock, authorOf: conversations.authorOf, record: eventLog.record }); // [events] record
+  const threads = createThreadsService({ repo: conversationsRepo, transaction, clock, authorOf: conversations.authorOf, record: eventLog.record }); // record
 
-  // [media] file storage and media (issue 9): wired here, before the WhatsApp services that use them.
+  // file storage and media (issue 9): wired here, before the WhatsApp services that use them.
   const fileStorage = config.fileStorage === 'database' ? createDatabaseStorage({ db, transaction }) : createLocalStorage({ dir: `${config.dataDir}/files` });
   // Files fetched for sends and sandbox injections: the SSRF guard, no redirects, 30 s for the whole file.
   const mediaHttp = createOutboundHttp({ allowPrivate: config.webhookAllowPrivate, timeoutMs: 30_000, label: 'file URL', userAgent: 'Wasl-Media/1.0' });
@@ -235,7 +235,7 @@ export function createContainer({ config, db, clock, bookkeeping = db, engine }:
     media,
     mediaLink: media.webhookLink,
   });
-  // [media] file storage and media (issue 9): wired here.
+  // file storage and media (issue 9): wired here.
   const sendFile = createSendFile({ transaction, whatsApp, media });
   // [templates] the template catalogue and sendTemplate (issue 9): wired here.
   const templates = createTemplatesService({ repo: createTemplatesRepo(db), transaction, clock, queue, channel: channels.whatsAppOf, adapter: (channelId) => channels.whatsApp(channelId) });
@@ -243,15 +243,12 @@ export function createContainer({ config, db, clock, bookkeeping = db, engine }:
   queue.define(...templateJobs({ templates }));
   const markRead = createReadReceiptSender({ adapter: (channelId) => channels.whatsApp(channelId), lastInboundMessageId: conversations.lastInboundMessageId });
   queue.define(...whatsAppJobs({ whatsApp, inbound: whatsAppInbound, markRead }));
-  // [audio] wired here.
   // Uploaded audio (issue 10): ffmpeg converts (a process per file, one per CPU at once); the WAVs are the workspace's files.
   const audioConverter = createAudioConverter({ ffmpegPath: config.ffmpegPath });
   const audio = createAudioService({ converter: audioConverter, media, repo: createAudioRepo(db), transaction, clock, publicUrl: config.publicUrl, maxSeconds: config.audioMaxSeconds });
-  // [tts] wired here.
   // Text-to-speech (espeak-ng: the program when it runs here, else the npm WASM build); engine chosen at first render.
   const tts = createTts({ espeakPath: config.espeakNgPath, prefer: config.ttsEngine });
   lifecycle.add('tts', { stop: () => tts.close() });
-  // [voice] wired here.
   // Calls (issue 10): records and their webhooks, outbound IVR through the channel's telephony adapter, simulated inbound calls.
   const callsRepo = createCallsRepo(db);
   const calls = createCallsService({ repo: callsRepo, transaction, clock, emit: webhooks.emit, conversations, events: conversationEvents, ensureContact: contacts.ensure });
@@ -285,18 +282,18 @@ export function createContainer({ config, db, clock, bookkeeping = db, engine }:
   queue.define(...voiceJobs({ ivr, sandboxCalls, twimlCalls, callConcurrency: config.callConcurrency }));
   const idempotency = createIdempotencyService({ repo: createIdempotencyRepo(db), transaction, clock });
 
-  // [people] sign-in for people (issue 11): passwords, sign-ins (the cookie), one-time links; hashing shares the token guard's slots.
-  const peopleRepo = createPeopleRepo(db); // [people]
-  const sessions = createSessions({ repo: peopleRepo, clock, lifetimes: { idleMs: config.sessionIdleMinutes * 60_000, maxMs: config.sessionMaxDays * 86_400_000 } }); // [people]
-  const people = createPeopleService({ repo: peopleRepo, sessions, guard: createSignInGuard(config.signInFailuresPerMinute, clock), hashing: tokenGuard.verify, transaction, clock, publicUrl: config.publicUrl }); // [people]
-  const cookieAuth = createCookieAuth({ verify: sessions.verify, publicUrl: config.publicUrl }); // [people]
-  const peopleWiring = { people, sessions, cookieAuth }; // [people]
+  // sign-in for people (issue 11): passwords, sign-ins (the cookie), one-time links; hashing shares the token guard's slots.
+  const peopleRepo = createPeopleRepo(db);
+  const sessions = createSessions({ repo: peopleRepo, clock, lifetimes: { idleMs: config.sessionIdleMinutes * 60_000, maxMs: config.sessionMaxDays * 86_400_000 } });
+  const people = createPeopleService({ repo: peopleRepo, sessions, guard: createSignInGuard(config.signInFailuresPerMinute, clock), hashing: tokenGuard.verify, transaction, clock, publicUrl: config.publicUrl });
+  const cookieAuth = createCookieAuth({ verify: sessions.verify, publicUrl: config.publicUrl });
+  const peopleWiring = { people, sessions, cookieAuth };
 
-  // [inbox-api] The inbox's list and counts across channels (features/inbox); `inboxOptions` is read at each call.
-  const inboxOptions = { countCap: INBOX_COUNT_CAP }; // [inbox-api]
-  const inbox = createInboxService({ repo: createInboxRepo(db), transaction, views: conversations.views, searchContacts: async (workspaceId, text, take) => (await contactSearch.search(workspaceId, { query: text }, { skip: 0, take, sort: [{ field: 'CreationTime', column: 'creation_time', desc: true }] })).items.map((k) => ({ id: k.id, name: k.name, phoneNumber: k.phoneNumber })), options: inboxOptions }); // [inbox-api]
-  const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts, invite: (userId) => people.createLink(userId, 'invitation') /* [people] */ });
+  // The inbox's list and counts across channels (features/inbox); `inboxOptions` is read at each call.
+  const inboxOptions = { countCap: INBOX_COUNT_CAP };
+  const inbox = createInboxService({ repo: createInboxRepo(db), transaction, views: conversations.views, searchContacts: async (workspaceId, text, take) => (await contactSearch.search(workspaceId, { query: text }, { skip: 0, take, sort: [{ field: 'CreationTime', column: 'creation_time', desc: true }] })).items.map((k) => ({ id: k.id, name: k.name, phoneNumber: k.phoneNumber })), options: inboxOptions });
+  const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts, invite: (userId) => people.createLink(userId, 'invitation') });
 
-  return { ...peopleWiring /* [people] */, config, lifecycle, transaction, secrets, providers, registry, jobsRepo, workerJobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, whatsApp, whatsAppInbound, media, sendFile, templates, templateSends, idempotency, settings, bootstrap, tts, audio, audioConverter, calls, ivr, sandboxCalls, twimlCalls, eventLog, inbox, inboxOptions /* [audio] [tts] [voice] [events] [inbox-api] exports here */ };
+  return { ...peopleWiring, config, lifecycle, transaction, secrets, providers, registry, jobsRepo, workerJobsRepo, queue, jobMetrics, outbound, webhooks, workspaces, keys, serviceAccounts, tokens, tokenGuard, users, channels, tags, contacts, contactSearch, properties, imports, conversations, conversationEvents, threads, whatsApp, whatsAppInbound, media, sendFile, templates, templateSends, idempotency, settings, bootstrap, tts, audio, audioConverter, calls, ivr, sandboxCalls, twimlCalls, eventLog, inbox, inboxOptions };
 }
 export type Container = ReturnType<typeof createContainer>;

@@ -17,10 +17,10 @@ import * as m0014 from './migrations/0014_audio.js';
 import * as m0015 from './migrations/0015_calls.js';
 import * as m0016 from './migrations/0016_twiml.js';
 import * as m0017 from './migrations/0017_queue_vacuum.js';
-import * as m0018 from './migrations/0018_people.js'; // [people]
-import * as m0019 from './migrations/0019_events.js'; // [events]
+import * as m0018 from './migrations/0018_people.js';
+import * as m0019 from './migrations/0019_events.js';
 import * as m0020 from './migrations/0020_jobs_claim.js';
-import * as m0021 from './migrations/0021_inbox.js'; // [inbox-api]
+import * as m0021 from './migrations/0021_inbox.js';
 import * as m0022 from './migrations/0022_message_search.js';
 
 /** Numbered migrations, listed here so they are bundled with the code and run in order. */
@@ -38,16 +38,14 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011_whatsapp_templates': m0011,
   '0012_files': m0012,
   '0013_rate_slots_precise': m0013,
-  // [audio] 0014 here.
   '0014_audio': m0014,
-  // [voice] 0015 here.
   '0015_calls': m0015,
   '0016_twiml': m0016,
   '0017_queue_vacuum': m0017,
-  '0018_people': m0018, // [people]
-  '0019_events': m0019, // [events]
+  '0018_people': m0018,
+  '0019_events': m0019,
   '0020_jobs_claim': m0020,
-  '0021_inbox': m0021, // [inbox-api]
+  '0021_inbox': m0021,
   '0022_message_search': m0022,
 };
 

@@ -34,7 +34,7 @@ const STATUS = {
   'Wasl:ContactProperty:DuplicateName': 409,
   'Wasl:ContactProperty:IncompatibleValues': 409,
   'Wasl:Conversation:AlreadyOpen': 409,
-  'Wasl:Conversation:ReplyConflict': 409, // [inbox-api]
+  'Wasl:Conversation:ReplyConflict': 409,
   'Wasl:Idempotency:InProgress': 409,
   'Wasl:PayloadTooLarge': 413,
   'Wasl:RequestTimeout': 408,
@@ -55,40 +55,35 @@ const STATUS = {
   'Wasl:Template:ParametersMismatch': 422,
   'Wasl:Channel:NoBusinessAccount': 422,
   'Wasl:Template:SyncFailed': 502,
-  // [media] codes here.
   'Wasl:File:UrlRefused': 422,
   'Wasl:File:Unreachable': 422,
   'Wasl:File:TooLarge': 422,
   'Wasl:File:UnsupportedType': 422,
   'Wasl:File:LinkExpired': 403,
   'Wasl:File:LinkInvalid': 403,
-  // [audio] codes here.
   'Wasl:Audio:NotFound': 404,
   'Wasl:Audio:TooLarge': 413,
   'Wasl:Audio:TooLong': 413,
   'Wasl:Audio:UnsupportedType': 415,
   'Wasl:Audio:Undecodable': 415,
   'Wasl:Audio:ConversionTimedOut': 422,
-  // [tts] codes here.
   'Wasl:Tts:TextEmpty': 400,
   'Wasl:Tts:TextTooLong': 400,
-  // [voice] codes here.
   'Wasl:Voice:BadSignature': 403,
   'Wasl:Voice:CallNotFound': 404,
   'Wasl:Voice:PromptNotFound': 404,
   'Wasl:OutboundIvr:NotFound': 404,
   'Wasl:Channel:NoVoice': 422,
   'Wasl:Channel:NotSandboxVoice': 422,
-  // [people] codes here.
-  'Wasl:User:NotFound': 404, // [people]
-  'Wasl:Session:NotFound': 404, // [people]
-  'Wasl:Auth:InvalidCredentials': 401, // [people]
-  'Wasl:Auth:EmailInUse': 409, // [people]
-  'Wasl:Auth:LinkUsed': 410, // [people]
-  'Wasl:Auth:LinkExpired': 410, // [people]
-  'Wasl:User:IsAiAgent': 422, // [people]
+  'Wasl:User:NotFound': 404,
+  'Wasl:Session:NotFound': 404,
+  'Wasl:Auth:InvalidCredentials': 401,
+  'Wasl:Auth:EmailInUse': 409,
+  'Wasl:Auth:LinkUsed': 410,
+  'Wasl:Auth:LinkExpired': 410,
+  'Wasl:User:IsAiAgent': 422,
   'Wasl:RateLimited': 429,
-  'Wasl:Events:TooManyStreams': 429, // [events]
+  'Wasl:Events:TooManyStreams': 429,
   'Wasl:Auth:TooManyFailures': 429,
   'Wasl:HeadersTooLarge': 431,
   'Wasl:InternalError': 500,
@@ -125,7 +120,7 @@ export class AppError extends Error {
 }
 
 /** Things that have ids a client can name; each has its `Wasl:<Entity>:NotFound` code. */
-export type Entity = 'Workspace' | 'Channel' | 'Tag' | 'ServiceAccount' | 'WebhookDelivery' | 'WebhookTarget' | 'Contact' | 'ContactProperty' | 'Conversation' | 'ConversationEvent' | 'Thread' | 'Template' | 'File' | 'OutboundIvr' | 'User' | 'Session'; // [people] User, Session
+export type Entity = 'Workspace' | 'Channel' | 'Tag' | 'ServiceAccount' | 'WebhookDelivery' | 'WebhookTarget' | 'Contact' | 'ContactProperty' | 'Conversation' | 'ConversationEvent' | 'Thread' | 'Template' | 'File' | 'OutboundIvr' | 'User' | 'Session'; // User, Session
 
 /** A refused file names its member both ways: in `validationErrors` (as a 400 does) and in `data.member`. */
 const fileRefusal = (code: ErrorCode, member: string, message: string, data: Record<string, unknown> = {}) =>
@@ -180,8 +175,8 @@ export const errors = {
     new AppError('Wasl:Conversation:AlreadyOpen', `Conversation ${id} cannot reopen: conversation ${openId} is open for the same contact on this channel.`, {
       data: { conversationId: openId },
     }),
-  replyConflict: (reply: { eventId: string; authorName: string | null; creationTime: Date }) => // [inbox-api]
-    new AppError('Wasl:Conversation:ReplyConflict', `${reply.authorName ?? 'Someone else'} replied at ${reply.creationTime.toISOString()}, after the last event you saw; read it, then send again (nothing was sent).`, { data: { eventId: reply.eventId, authorName: reply.authorName, creationTime: reply.creationTime.toISOString() } }), // [inbox-api]
+  replyConflict: (reply: { eventId: string; authorName: string | null; creationTime: Date }) =>
+    new AppError('Wasl:Conversation:ReplyConflict', `${reply.authorName ?? 'Someone else'} replied at ${reply.creationTime.toISOString()}, after the last event you saw; read it, then send again (nothing was sent).`, { data: { eventId: reply.eventId, authorName: reply.authorName, creationTime: reply.creationTime.toISOString() } }),
   // 408 / 413 / 414 / 415 / 431
   tooLarge: (limit: number) => new AppError('Wasl:PayloadTooLarge', `The request body is larger than the limit of ${limit} bytes.`),
   requestTimeout: () => new AppError('Wasl:RequestTimeout', 'The request was not received in time.'),
@@ -216,8 +211,8 @@ export const errors = {
     new AppError('Wasl:RateLimited', `Rate limit of ${limit} requests per minute exceeded; retry in ${retryAfterSeconds} s.`, {
       headers: { 'retry-after': String(retryAfterSeconds) },
     }),
-  tooManyStreams: (where: string, limit: number) => // [events]
-    new AppError('Wasl:Events:TooManyStreams', `Too many event streams are open for ${where} (at most ${limit}); close one, or retry in 5 s.`, { headers: { 'retry-after': '5' } }), // [events]
+  tooManyStreams: (where: string, limit: number) =>
+    new AppError('Wasl:Events:TooManyStreams', `Too many event streams are open for ${where} (at most ${limit}); close one, or retry in 5 s.`, { headers: { 'retry-after': '5' } }),
   tooManyAuthFailures: (retryAfterSeconds: number) =>
     new AppError('Wasl:Auth:TooManyFailures', `Too many failed client authentications; retry in ${retryAfterSeconds} s.`, {
       headers: { 'retry-after': String(retryAfterSeconds) },
@@ -248,7 +243,6 @@ export const errors = {
     new AppError('Wasl:Template:SyncFailed', `The Graph API refused or failed the template sync of channel ${channelId}: ${reason} (Meta's code ${providerCode}). The catalogue is unchanged.`, {
       data: { providerCode },
     }),
-  // [media] factories here.
   // A file Wasl fetched for a send and refused (422), naming the member that gave its URL.
   fileUrlRefused: (member: string, reason: string) => fileRefusal('Wasl:File:UrlRefused', member, `${reason} Files are fetched only from public http(s) addresses.`),
   fileUnreachable: (member: string, reason: string) => fileRefusal('Wasl:File:Unreachable', member, `${member}: the file could not be fetched: ${reason}`),
@@ -264,7 +258,6 @@ export const errors = {
   fileLinkExpired: () => new AppError('Wasl:File:LinkExpired', 'This file link has expired: ask for the file again (GET /v1/files/{id} with a token, or a newer webhook).'),
   fileLinkInvalid: () => new AppError('Wasl:File:LinkInvalid', "This file link's signature is not valid for this file and time."),
   // 5xx
-  // [audio] factories here.
   // An upload of POST /v1/support/upload-audio refused, naming its part (`audioFile`); 413/415 describe the request's own body here.
   audioTooLarge: (limit: number) =>
     fileRefusal('Wasl:Audio:TooLarge', 'audioFile', `audioFile is larger than ${limit} bytes (${(limit / 1e6).toLocaleString('en', { maximumFractionDigits: 2 })} MB), the most an audio upload may have.`, { limitBytes: limit }),
@@ -274,12 +267,10 @@ export const errors = {
   audioUndecodable: (reason: string) => fileRefusal('Wasl:Audio:Undecodable', 'audioFile', `audioFile: ${reason}`),
   audioConversionTimedOut: (reason: string) => fileRefusal('Wasl:Audio:ConversionTimedOut', 'audioFile', `audioFile: ${reason} The file may be damaged; try another encoding.`),
   audioNotFound: () => new AppError('Wasl:Audio:NotFound', 'No audio file is at this URL.'),
-  // [tts] factories here.
   // 400: text-to-speech refuses what it cannot say (the IVR's ttsText).
   ttsTextEmpty: () => fileRefusal('Wasl:Tts:TextEmpty', 'ttsText', 'ttsText has nothing to say (no letters or digits): give the words to speak, or an audioFileUrl.'),
   ttsTextTooLong: (length: number, max: number) =>
     fileRefusal('Wasl:Tts:TextTooLong', 'ttsText', `ttsText has ${length} characters; text-to-speech takes at most ${max}. Shorten it, or record the prompt and give an audioFileUrl.`, { maxCharacters: max }),
-  // [voice] factories here.
   voiceBadSignature: () => new AppError('Wasl:Voice:BadSignature', 'X-Twilio-Signature is missing or is not the provider\'s signature of this callback. Nothing was changed.'),
   voiceCallNotFound: (callId: string) => new AppError('Wasl:Voice:CallNotFound', `No call ${callId} of this channel waits for callbacks.`),
   voicePromptNotFound: () => new AppError('Wasl:Voice:PromptNotFound', 'No prompt is at this URL.'),
@@ -288,14 +279,13 @@ export const errors = {
   channelWithoutVoice: (channelId: string) => new AppError('Wasl:Channel:NoVoice', `Channel ${channelId} has no phone line to call from (its type is WhatsApp only).`),
   internal: () => new AppError('Wasl:InternalError', 'An internal error occurred during your request!'),
   draining: () => new AppError('Wasl:ShuttingDown', 'The server is shutting down; retry on another node.'),
-  // [people] factories here.
-  invalidCredentials: () => new AppError('Wasl:Auth:InvalidCredentials', 'The email or password is not right.'), // [people]
-  signInEmailInUse: (email: string) => new AppError('Wasl:Auth:EmailInUse', `${email} already signs in to a workspace; an email signs in to one workspace.`), // [people]
-  linkUsed: () => new AppError('Wasl:Auth:LinkUsed', 'This link has been used already (or a newer one replaced it); ask for a new one.'), // [people]
-  linkExpired: () => new AppError('Wasl:Auth:LinkExpired', 'This link has expired; ask for a new one.'), // [people]
-  userIsAiAgent: (id: string) => new AppError('Wasl:User:IsAiAgent', `User ${id} is an AI agent; only people sign in.`), // [people]
-  tooManySignInFailures: (retryAfterSeconds: number) => // [people]
-    new AppError('Wasl:Auth:TooManyFailures', `Too many failed sign-ins; retry in ${retryAfterSeconds} s.`, { headers: { 'retry-after': String(retryAfterSeconds) } }), // [people]
+  invalidCredentials: () => new AppError('Wasl:Auth:InvalidCredentials', 'The email or password is not right.'),
+  signInEmailInUse: (email: string) => new AppError('Wasl:Auth:EmailInUse', `${email} already signs in to a workspace; an email signs in to one workspace.`),
+  linkUsed: () => new AppError('Wasl:Auth:LinkUsed', 'This link has been used already (or a newer one replaced it); ask for a new one.'),
+  linkExpired: () => new AppError('Wasl:Auth:LinkExpired', 'This link has expired; ask for a new one.'),
+  userIsAiAgent: (id: string) => new AppError('Wasl:User:IsAiAgent', `User ${id} is an AI agent; only people sign in.`),
+  tooManySignInFailures: (retryAfterSeconds: number) =>
+    new AppError('Wasl:Auth:TooManyFailures', `Too many failed sign-ins; retry in ${retryAfterSeconds} s.`, { headers: { 'retry-after': String(retryAfterSeconds) } }),
   busy: (retryAfterSeconds: number) =>
     new AppError('Wasl:Busy', `The server is busy; retry in ${retryAfterSeconds} s.`, { headers: { 'retry-after': String(retryAfterSeconds) } }),
 };

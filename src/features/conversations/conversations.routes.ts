@@ -132,7 +132,7 @@ export function conversationsRoutes(app: App, { conversations, threads }: { conv
       config: { ...config, errors: [404] },
       schema: { tags: wasl, operationId: 'markConversationRead', summary: 'Mark Conversation Read', description: "Sets `unreadCount` to 0; a signed-in person's unread mentions in it are marked read too.", params: IdParams, response: { 200: Conversation } },
     },
-    (req) => conversations.markRead(req.principal.workspaceId, req.params.id, actor(req)), // [inbox-api] actor: a person's mentions in it are read too
+    (req) => conversations.markRead(req.principal.workspaceId, req.params.id, actor(req)), // actor: a person's mentions in it are read too
   );
   app.post(
     `${BASE}/:id/unread`,
@@ -148,7 +148,7 @@ export function conversationsRoutes(app: App, { conversations, threads }: { conv
       },
     },
     (req) => conversations.markUnread(req.principal.workspaceId, req.params.id, actor(req)),
-  ); // [inbox-api]
+  );
   app.post(
     `${BASE}/:id/notes`,
     {

@@ -16,7 +16,7 @@ import { toConversation, toConversationItem, toTimelineEvent } from './conversat
 import { Direction, Source, Status, type ConversationEvents } from './events.service.js';
 import { parseIdList, parseListDate } from './filters.js';
 import { mentionsIn } from './mentions.js';
-import type { RecordEvents } from '../events/events.service.js'; // [events]
+import type { RecordEvents } from '../events/events.service.js';
 
 /** Who acts on a conversation: a workspace user, or a service account (no user id, its client id as name). */
 export interface Actor {
@@ -44,7 +44,7 @@ export function createConversationsService(deps: {
   contactActor: (actor: Actor) => ContactActor;
   /** Told, in the transaction, when someone reads a conversation that had unread messages (WhatsApp's blue ticks). */
   onRead?: (trx: Db, read: { workspaceId: string; channelId: string; conversationId: string }) => Promise<unknown>;
-  record?: RecordEvents; // [events] the event stream's own events: ConversationRead, NoteCreated, MentionCreated
+  record?: RecordEvents; // the event stream's own events: ConversationRead, NoteCreated, MentionCreated
 }) {
   const { repo, events, transaction, clock, emit } = deps;
 
@@ -258,18 +258,18 @@ export function createConversationsService(deps: {
     async markRead(workspaceId: string, id: string, actor?: Actor) {
       return transaction(async (trx) => {
         const c = await locked(workspaceId, id, trx);
-        // [inbox-api] A person reading it has read what mentions them in it.
-        if (actor?.userId) await repo.markMentionsRead(workspaceId, id, actor.userId, clock.now(), trx); // [inbox-api]
+        // A person reading it has read what mentions them in it.
+        if (actor?.userId) await repo.markMentionsRead(workspaceId, id, actor.userId, clock.now(), trx);
         if (c.unread_count !== 0) {
           await repo.update(workspaceId, id, { unread_count: 0 }, trx);
           await deps.onRead?.(trx, { workspaceId, channelId: c.channel_id, conversationId: id });
-          await deps.record?.(trx, { workspaceId, type: 'ConversationRead', conversationId: id, payload: { id, conversationId: id, workspaceId, channelId: c.channel_id, contactId: c.contact_id, previousUnreadCount: c.unread_count, creationTime: clock.now() } }); // [events]
+          await deps.record?.(trx, { workspaceId, type: 'ConversationRead', conversationId: id, payload: { id, conversationId: id, workspaceId, channelId: c.channel_id, contactId: c.contact_id, previousUnreadCount: c.unread_count, creationTime: clock.now() } });
         }
         return toConversation(await view(workspaceId, id, trx));
       });
     },
 
-    /** [inbox-api] Mark unread: `unreadCount` 1 when it was 0 (with `ConversationUnread` on the stream), else unchanged. */
+    /** Mark unread: `unreadCount` 1 when it was 0 (with `ConversationUnread` on the stream), else unchanged. */
     async markUnread(workspaceId: string, id: string, actor: Actor) {
       return transaction(async (trx) => {
         const c = await locked(workspaceId, id, trx);
@@ -281,11 +281,11 @@ export function createConversationsService(deps: {
       });
     },
 
-    /** [inbox-api] Conversations as Get Conversation answers them, in the order of `ids` (missing ones left out). */
+    /** Conversations as Get Conversation answers them, in the order of `ids` (missing ones left out). */
     views: async (workspaceId: string, ids: string[]) => (await repo.views(workspaceId, ids)).map(toConversation),
 
     /**
-     * [inbox-api] The reply guard of a send (features/inbox/README.md), in its transaction: the
+     * The reply guard of a send (features/inbox/README.md), in its transaction: the
      * newest outbound WhatsApp message in `conversationId` after the event `seenEventId` by anyone
      * but `sender`, or null; `seen: false` when that event is not one of this contact's on this
      * channel. One statement, on the primary key and the timeline index.
@@ -302,7 +302,7 @@ export function createConversationsService(deps: {
         const mentioned = await mentionsIn(text, 'text', (ids) => repo.users(workspaceId, ids, trx));
         const { event } = await events.append(trx, { workspaceId, conversationId: id, sourceType: Source.Note, direction: Direction.Internal, body: text, ownerUserId: author.userId, handlerName: author.name });
         await repo.insertMentions(mentioned.map((userId) => ({ id: newId(), workspace_id: workspaceId, user_id: userId, conversation_id: id, event_id: event.id, thread_message_id: null, creation_time: event.creation_time, read_at: null })), trx);
-        await deps.record?.(trx, [{ workspaceId, type: 'NoteCreated', conversationId: id, payload: { ...toTimelineEvent({ ...event, reply_to_body: null }), conversationId: id, workspaceId } }, ...mentioned.map((userId) => ({ workspaceId, type: 'MentionCreated' as const, conversationId: id, audienceUserId: userId, payload: { userId, workspaceId, conversationId: id, eventId: event.id, threadMessageId: null, authorUserId: author.userId, authorName: author.name, text, creationTime: event.creation_time } }))]); // [events]
+        await deps.record?.(trx, [{ workspaceId, type: 'NoteCreated', conversationId: id, payload: { ...toTimelineEvent({ ...event, reply_to_body: null }), conversationId: id, workspaceId } }, ...mentioned.map((userId) => ({ workspaceId, type: 'MentionCreated' as const, conversationId: id, audienceUserId: userId, payload: { userId, workspaceId, conversationId: id, eventId: event.id, threadMessageId: null, authorUserId: author.userId, authorName: author.name, text, creationTime: event.creation_time } }))]);
         return toTimelineEvent({ ...event, reply_to_body: null });
       });
     },

@@ -10,7 +10,7 @@ import type { ConversationsRepo } from './conversations.repo.js';
 import type { Actor } from './conversations.service.js';
 import type { ThreadMessageBody } from './conversations.schemas.js';
 import { mentionsIn } from './mentions.js';
-import type { RecordEvents } from '../events/events.service.js'; // [events]
+import type { RecordEvents } from '../events/events.service.js';
 
 const toThread = (e: ConversationEventRow) => ({ id: e.thread_id!, eventId: e.id, conversationId: e.conversation_id, isResolved: e.thread_resolved, messageCount: e.thread_message_count });
 const toMessage = (m: ThreadMessageRow, threadId: string) => ({
@@ -33,7 +33,7 @@ export function createThreadsService(deps: {
   transaction: Transaction;
   clock: Clock;
   authorOf: (workspaceId: string, userId: string | null, actor: Actor, trx: Db) => Promise<Actor>;
-  record?: RecordEvents; // [events] MentionCreated for each person a thread message names
+  record?: RecordEvents; // MentionCreated for each person a thread message names
 }) {
   const { repo, transaction, clock } = deps;
 
@@ -58,7 +58,7 @@ export function createThreadsService(deps: {
           mentioned.map((userId) => ({ id: newId(), workspace_id: workspaceId, user_id: userId, conversation_id: event.conversation_id, event_id: eventId, thread_message_id: message.id, creation_time: at, read_at: null })),
           trx,
         );
-        await deps.record?.(trx, mentioned.map((userId) => ({ workspaceId, type: 'MentionCreated' as const, conversationId: event.conversation_id, audienceUserId: userId, payload: { userId, workspaceId, conversationId: event.conversation_id, eventId, threadMessageId: message.id, authorUserId: author.userId, authorName: author.name, text: body, creationTime: at } }))); // [events]
+        await deps.record?.(trx, mentioned.map((userId) => ({ workspaceId, type: 'MentionCreated' as const, conversationId: event.conversation_id, audienceUserId: userId, payload: { userId, workspaceId, conversationId: event.conversation_id, eventId, threadMessageId: message.id, authorUserId: author.userId, authorName: author.name, text: body, creationTime: at } })));
         return toMessage(message, threadId);
       });
     },

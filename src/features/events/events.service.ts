@@ -6,7 +6,7 @@ import { WEBHOOK_EVENT_TYPES, type EventType } from '../webhooks/webhooks.servic
 import type { EventsRepo, NewLoggedEvent } from './events.repo.js';
 
 /** Events only the stream carries (no webhook sends them). */
-export const STREAM_ONLY_TYPES = ['ConversationRead', 'NoteCreated', 'MentionCreated', 'ConversationUnread'] as const; // [inbox-api] ConversationUnread
+export const STREAM_ONLY_TYPES = ['ConversationRead', 'NoteCreated', 'MentionCreated', 'ConversationUnread'] as const; // ConversationUnread
 export type StreamEventType = EventType | (typeof STREAM_ONLY_TYPES)[number];
 /** Every name `?types=` accepts: the webhooks' events, then the stream's own. */
 export const STREAM_EVENT_TYPES: readonly StreamEventType[] = [...WEBHOOK_EVENT_TYPES, ...STREAM_ONLY_TYPES];

@@ -124,8 +124,8 @@ export function templateSendRoutes(app: App, { templateSends, idempotency }: { t
       const workspaceId = req.principal.workspaceId;
       // Checked and media fetched before the key's transaction: a fetch must not hold a transaction (PGlite has one connection).
       const prepared = await templateSends.prepare(workspaceId, req.body);
-      // [inbox-api] The reply guard rides on the message to the send path's one check.
-      const guarded = req.body.lastSeenEventId === undefined ? prepared : { ...prepared, message: { ...prepared.message, lastSeenEventId: req.body.lastSeenEventId } }; // [inbox-api]
+      // The reply guard rides on the message to the send path's one check.
+      const guarded = req.body.lastSeenEventId === undefined ? prepared : { ...prepared, message: { ...prepared.message, lastSeenEventId: req.body.lastSeenEventId } };
       return idempotent(idempotency, req, reply, 'sendTemplate', (trx) => templateSends.send(workspaceId, guarded, apiActor(req), trx));
     },
   );

@@ -149,7 +149,7 @@ export const SendTemplateBody = Type.Object(
     language: Type.String({ minLength: 1, maxLength: 20, description: 'en, ar, en_US …: one of the languages the template has.' }),
     toNumber: Type.String({ minLength: 1, maxLength: 40, description: 'With country code, with or without + (966501234567).' }),
     parameters: Type.Array(TemplateParameterInput, { maxItems: 20, default: [], description: 'May be empty.' }),
-    lastSeenEventId: LastSeenEventId, // [inbox-api]
+    lastSeenEventId: LastSeenEventId,
   },
   {
     examples: [
