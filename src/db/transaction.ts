@@ -1,5 +1,4 @@
 import { AbortedTransactionError, CompiledQuery } from 'kysely';
-import { combine } from './combine.js';
 import type { Db } from './store.js';
 
 /** A statement sent with a transaction's COMMIT (`beforeCommit`): a text (often `prepared`) and its values. */
@@ -28,7 +27,7 @@ export function createTransactor(db: Db, options: { pipelined?: boolean } = {}) 
         commitHooks.set(trx, hooks);
         deferred.set(trx, writes);
         const value = await fn(trx);
-        if (writes.length) sent = (await send(trx, combine(writes.flatMap((write) => write())))).answers;
+        if (writes.length) sent = (await send(trx, writes.flatMap((write) => write()))).answers;
         return value;
       });
       await sent;
