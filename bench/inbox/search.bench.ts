@@ -27,7 +27,8 @@ import { cleanup, freePort, log, onCleanup, ownDatabase, sleep, spawnNode } from
  * the matches, and EXPLAIN (ANALYZE, BUFFERS) of the messages statement. Markdown on stdout.
  *   node --import tsx bench/inbox/search.bench.ts [--events=1000000] [--noise=events/5] [--per-conversation=50]
  *     [--duration=10] [--rounds=2] [--warmup=2] [--connections=8] [--queries=rare,common,arabic,order,none,noneCommon] [--keep]
- * Smoke run: --events=20000. --keep leaves the database (its name on stderr) for psql experiments.
+ * Smoke run: --events=20000. --keep leaves the database (its name on stderr) for psql experiments;
+ * --reuse=NAME measures on such a database again without seeding it (and leaves it).
  */
 const { values: flags } = parseArgs({
   options: {
@@ -40,6 +41,7 @@ const { values: flags } = parseArgs({
     connections: { type: 'string', default: '8' },
     queries: { type: 'string', default: 'rare,common,arabic,order,none,noneCommon' },
     keep: { type: 'boolean' },
+    reuse: { type: 'string' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
   },
 });
@@ -208,8 +210,8 @@ async function httpRun(pool: pg.Pool, url: string, seconds: number, request: { m
 const began = loadavg();
 const startedAt = new Date();
 const dbName = `wasl_bench_search_${process.pid}`;
-const database = await ownDatabase(PG, dbName);
-if (flags.keep) log(`--keep: the database ${database.url} stays`);
+const database = flags.reuse ? { url: `${PG}/${flags.reuse}`, drop: async () => {} } : await ownDatabase(PG, dbName);
+if (flags.keep || flags.reuse) log(`the database ${database.url} stays`);
 else onCleanup(database.drop);
 try {
   // The server: it migrates the fresh database.
@@ -237,50 +239,70 @@ try {
     for (const [i, phoneNumber] of phones.entries()) channels.push((await api('POST', `/admin/v1/workspaces/${ws.id}/channels`, { name: `Channel ${i + 1}`, type: 3 - i, phoneNumber })).id!);
     return { id: ws.id!, account, channels };
   };
-  const A = await workspace('search-bench', ['+966920000101', '+966920000102']);
-  const B = await workspace('search-noise', ['+966920000201']);
+  /**
+   * The seed, without the search index (the other indexes stay); VACUUM ANALYZE; then the index
+   * made as migration 0022 makes it (timed, the session's maintenance_work_mem) and ANALYZE again,
+   * which gathers its expression's statistics. Answers the report's lines about it.
+   */
+  async function seed(A: Awaited<ReturnType<typeof workspace>>) {
+    const client = await pool.connect(); // one session: seedTimelines' temp tables
+    const q = (text: string, values: unknown[] = []) => client.query(text, values);
+    try {
+      const seedStart = performance.now();
+      const indexDef = ((await q(`SELECT indexdef FROM pg_indexes WHERE indexname = 'conversation_events_search'`)).rows[0] as { indexdef: string }).indexdef;
+      await q('DROP INDEX conversation_events_search');
+      const random = prng(11);
+      const YEAR = 365 * 86_400_000;
+      const B = await workspace('search-noise', ['+966920000201']);
+      for (const [ws, events, rare, salt] of [[A, EVENTS, RARE_ROWS, 'a'], [B, NOISE, NOISE > 0 ? 10 : 0, 'b']] as const) {
+        if (!events) continue;
+        const account = (await q('SELECT id FROM service_accounts WHERE client_id = $1', [ws.account.clientId])).rows[0] as { id: string };
+        await loadContacts(q, { workspaceId: ws.id, creatorId: account.id, count: perConversation(events), batch: 10_000, random, from: Date.now() - 2 * YEAR, span: YEAR });
+        const t = performance.now();
+        await seedTimelines(q, { workspaceId: ws.id, channels: ws.channels, handler: ws.account.clientId!, events, conversations: perConversation(events), rare, salt });
+        log(`timelines of ${salt === 'a' ? 'the workspace measured' : 'the other workspace'}: ${events.toLocaleString('en')} events in ${secs(t).toFixed(1)} s`);
+      }
+      let t = performance.now();
+      for (const table of ['contacts', 'conversations', 'conversation_events']) await q(`VACUUM ANALYZE ${table}`);
+      const vacuumSecs = secs(t);
+      const seedSecs = secs(seedStart);
+      const maintenanceWorkMem = ((await q('SHOW maintenance_work_mem')).rows[0] as { maintenance_work_mem: string }).maintenance_work_mem;
+      log(`seeded in ${seedSecs.toFixed(1)} s; CREATE INDEX conversation_events_search (maintenance_work_mem ${maintenanceWorkMem}) …`);
+      t = performance.now();
+      await q(indexDef);
+      const indexSecs = secs(t);
+      t = performance.now();
+      await q('ANALYZE conversation_events'); // the index's expression gets its statistics
+      const analyzeSecs = secs(t);
+      const sizes = (await q(`SELECT relname, pg_size_pretty(pg_relation_size(oid)) AS size FROM pg_class WHERE relname IN ('conversation_events', 'conversation_events_search', 'conversation_events_timeline', 'conversation_events_pkey') ORDER BY relname`)).rows as { relname: string; size: string }[];
+      log(`CREATE INDEX: ${indexSecs.toFixed(1)} s; ${sizes.map((s) => `${s.relname} ${s.size}`).join(', ')}`);
+      return [
+        `Data: the workspace measured ${EVENTS.toLocaleString('en')} timeline events with a body over ${perConversation(EVENTS).toLocaleString('en')} conversations; another workspace ${NOISE.toLocaleString('en')} over ${perConversation(NOISE).toLocaleString('en')} (its matches the query must leave out). Seeded in ${seedSecs.toFixed(0)} s (VACUUM ANALYZE ${vacuumSecs.toFixed(0)} s).`,
+        `**CREATE INDEX conversation_events_search** on ${(EVENTS + NOISE).toLocaleString('en')} rows: **${indexSecs.toFixed(1)} s** (maintenance_work_mem ${maintenanceWorkMem}, one process: GIN builds are not parallel before PostgreSQL 18), then ANALYZE ${analyzeSecs.toFixed(1)} s. Sizes: ${sizes.map((s) => `${s.relname} ${s.size}`).join(', ')}.`,
+      ];
+    } finally {
+      client.release();
+    }
+  }
+
+  const pool = new pg.Pool({ connectionString: database.url, max: CONNECTIONS * 2 });
+  onCleanup(() => pool.end());
+  /** --reuse: the workspace seeded earlier, with a new service account. */
+  const existing = async (name: string) => {
+    const { id } = (await pool.query('SELECT id FROM workspaces WHERE name = $1', [name])).rows[0] as { id: string };
+    return { id, account: await api('POST', `/admin/v1/workspaces/${id}/service-accounts`, { name: `search-bench-${process.pid}` }), channels: [] as string[] };
+  };
+  const A = flags.reuse ? await existing('search-bench') : await workspace('search-bench', ['+966920000101', '+966920000102']);
   const tokenRes = await fetch(`${url}/connect/token`, {
     method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: A.account.clientId!, client_secret: A.account.clientSecret!, scope: 'VoxaAPI' }),
   });
   const bearer = ((await tokenRes.json()) as { access_token: string }).access_token;
 
-  // The seed, without the search index; then the index made (timed) and ANALYZE.
-  const pool = new pg.Pool({ connectionString: database.url, max: CONNECTIONS * 2 });
-  onCleanup(() => pool.end());
-  const client = await pool.connect();
-  onCleanup(async () => client.release()); // before pool.end() (cleanup runs last first)
-  const q = (text: string, values: unknown[] = []) => client.query(text, values);
-  const seedStart = performance.now();
-  const indexDef = ((await q(`SELECT indexdef FROM pg_indexes WHERE indexname = 'conversation_events_search'`)).rows[0] as { indexdef: string }).indexdef;
-  await q('DROP INDEX conversation_events_search');
-  const random = prng(11);
-  const YEAR = 365 * 86_400_000;
+  const q = (text: string, values: unknown[] = []) => pool.query(text, values);
   const perConversation = (n: number) => Math.max(1, Math.round(n / PER_CONVERSATION));
-  for (const [ws, events, rare, salt] of [[A, EVENTS, RARE_ROWS, 'a'], [B, NOISE, NOISE > 0 ? 10 : 0, 'b']] as const) {
-    if (!events) continue;
-    const account = (await q('SELECT id FROM service_accounts WHERE client_id = $1', [ws.account.clientId])).rows[0] as { id: string };
-    await loadContacts(q, { workspaceId: ws.id, creatorId: account.id, count: perConversation(events), batch: 10_000, random, from: Date.now() - 2 * YEAR, span: YEAR });
-    const t = performance.now();
-    await seedTimelines(q, { workspaceId: ws.id, channels: ws.channels, handler: ws.account.clientId!, events, conversations: perConversation(events), rare, salt });
-    log(`timelines of ${salt === 'a' ? 'the workspace measured' : 'the other workspace'}: ${events.toLocaleString('en')} events in ${secs(t).toFixed(1)} s`);
-  }
-  let t = performance.now();
-  for (const table of ['contacts', 'conversations', 'conversation_events']) await q(`VACUUM ANALYZE ${table}`);
-  const vacuumSecs = secs(t);
-  const seedSecs = secs(seedStart);
-  const maintenanceWorkMem = ((await q('SHOW maintenance_work_mem')).rows[0] as { maintenance_work_mem: string }).maintenance_work_mem;
-  log(`seeded in ${seedSecs.toFixed(1)} s; CREATE INDEX conversation_events_search (maintenance_work_mem ${maintenanceWorkMem}) …`);
-  t = performance.now();
-  await q(indexDef);
-  const indexSecs = secs(t);
-  t = performance.now();
-  await q('ANALYZE conversation_events'); // the index's expression gets its statistics
-  const analyzeSecs = secs(t);
-  const sizes = (await q(`SELECT relname, pg_size_pretty(pg_relation_size(oid)) AS size FROM pg_class WHERE relname IN ('conversation_events', 'conversation_events_search', 'conversation_events_timeline', 'conversation_events_pkey') ORDER BY relname`)).rows as { relname: string; size: string }[];
-  log(`CREATE INDEX: ${indexSecs.toFixed(1)} s; ${sizes.map((s) => `${s.relname} ${s.size}`).join(', ')}`);
-
-  // A fragment of a stored order number: 5 middle digits of one in the middle of the year.
-  const sampleOrder = (await q(`SELECT substring(body FROM '[0-9]{8}') AS n FROM conversation_events WHERE workspace_id = $1 AND body ~ '[0-9]{8}' AND creation_time < now() - interval '180 days' ORDER BY creation_time DESC LIMIT 1`, [A.id])).rows[0] as { n: string } | undefined;
+  const seedLines = flags.reuse ? [`Data: the database ${flags.reuse}, seeded by an earlier run (--reuse).`] : await seed(A);
+  // A fragment of a stored order number: 5 middle digits of the 1,000th one (the same at a given --events).
+  const sampleOrder = (await q(`SELECT substring(body FROM '[0-9]{8}') AS n FROM conversation_events WHERE workspace_id = $1 AND body ~ '[0-9]{8}' ORDER BY creation_time, id OFFSET 1000 LIMIT 1`, [A.id])).rows[0] as { n: string } | undefined;
   QUERIES.order!.q = sampleOrder ? sampleOrder.n.slice(2, 7) : '12345';
 
   // The statements the inbox service sends for a search, recorded from the app's own container.
@@ -340,8 +362,7 @@ try {
       `## Inbox message search, PostgreSQL — ${startedAt.toISOString()}`,
       machineLine(began, `autocannon ${CONNECTIONS} connections on \`GET /v1/inbox/search?q=…&limit=10\` and ${CONNECTIONS} SQL loops on a pool (the contacts search's statements in turn, beside the messages statement, as the service sends them), ${o.duration} s each in ${o.rounds} alternating rounds after ${o.warmup} s warm-up`),
       `Command: \`node --import tsx bench/inbox/search.bench.ts ${process.argv.slice(2).join(' ')}\`.`,
-      `Data: the workspace measured ${EVENTS.toLocaleString('en')} timeline events with a body over ${perConversation(EVENTS).toLocaleString('en')} conversations; another workspace ${NOISE.toLocaleString('en')} over ${perConversation(NOISE).toLocaleString('en')} (its matches the query must leave out). Seeded in ${seedSecs.toFixed(0)} s (VACUUM ANALYZE ${vacuumSecs.toFixed(0)} s).`,
-      `**CREATE INDEX conversation_events_search** on ${(EVENTS + NOISE).toLocaleString('en')} rows: **${indexSecs.toFixed(1)} s** (maintenance_work_mem ${maintenanceWorkMem}, one process: GIN builds are not parallel before PostgreSQL 18), then ANALYZE ${analyzeSecs.toFixed(1)} s. Sizes: ${sizes.map((s) => `${s.relname} ${s.size}`).join(', ')}.`,
+      ...seedLines,
       '',
       '| query | q | matches, workspace (folded: not as typed) | matches, other workspace | answered messages / contacts | requests app / SQL | app p50 ms | app p95 ms | app p99 ms | SQL p50 | SQL p95 | SQL p99 | app/SQL p95 | load 1 min |',
       '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',

@@ -19,14 +19,14 @@ interface MessageHit {
 /** `/` focuses it: contacts and message text (`GET /v1/inbox/search?q=`; messages from 3 characters). */
 export function SearchBox(props: { onOpen: (conversationId: string) => void; channels: { id: string }[] }) {
   const [q, setQ] = useState('');
-  const [result, setResult] = useState<{ contacts: ContactHit[]; messages: MessageHit[] } | null>(null);
+  const [result, setResult] = useState<{ contacts: ContactHit[]; messages: MessageHit[]; messagesTimedOut?: boolean } | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const id = useId();
   useEffect(() => onShortcut((name) => name === 'search' && input.current?.focus()), []);
   useEffect(() => {
     if (q.trim().length < 2) return setResult(null);
     const timer = setTimeout(() => {
-      api<{ contacts: ContactHit[]; messages: MessageHit[] }>('GET', `/v1/inbox/search${query({ q })}`).then(setResult, () => setResult({ contacts: [], messages: [] }));
+      api<{ contacts: ContactHit[]; messages: MessageHit[]; messagesTimedOut: boolean }>('GET', `/v1/inbox/search${query({ q })}`).then(setResult, () => setResult({ contacts: [], messages: [] }));
     }, 200);
     return () => clearTimeout(timer);
   }, [q]);
@@ -64,7 +64,8 @@ export function SearchBox(props: { onOpen: (conversationId: string) => void; cha
       />
       {result && (
         <div class="results popover">
-          {result.contacts.length + result.messages.length === 0 && <p role="status">{t('noResults')}</p>}
+          {result.contacts.length + result.messages.length === 0 && !result.messagesTimedOut && <p role="status">{t('noResults')}</p>}
+          {result.messagesTimedOut && <p role="status">{t('searchTooBroad')}</p>}
           {result.contacts.length > 0 && (
             <ul aria-label={t('contacts')}>
               {result.contacts.map((c) => (

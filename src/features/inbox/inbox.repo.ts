@@ -108,7 +108,7 @@ export function createInboxRepo(db: Db) {
      * with a body. Both sides folded by `search_fold` (0022_message_search.ts) in the store, the
      * query's LIKE wildcards escaped: the trigram index finds the candidates at any size.
      */
-    async messages(workspaceId: string, text: string, take: number) {
+    async messages(workspaceId: string, text: string, take: number, trx: Db = db) {
       const { rows } = await sql<{ id: string; conversation_id: string; contact_id: string; channel_id: string; body: string; creation_time: Date; source_type: number; direction: number; contact_name: string | null }>`
         SELECT e.id, e.conversation_id, e.contact_id, e.channel_id, e.body, e.creation_time, e.source_type, e.direction,
                (SELECT k.name FROM contacts k WHERE k.id = e.contact_id) AS contact_name
@@ -118,8 +118,13 @@ export function createInboxRepo(db: Db) {
           AND e.workspace_id = ${workspaceId}
         ORDER BY e.creation_time DESC, e.id DESC
         LIMIT ${take}
-      `.execute(db);
+      `.execute(trx);
       return rows;
+    },
+
+    /** For the rest of the caller's transaction, a statement that runs longer than `ms` is cancelled (SQLSTATE 57014). */
+    timeLimit: async (trx: Db, ms: number) => {
+      await sql`SELECT set_config('statement_timeout', ${String(ms)}, true)`.execute(trx);
     },
 
     /**

@@ -97,4 +97,7 @@ export const InboxSearchResult = Type.Object({
     }),
     { description: 'Timeline events whose text holds `q`, newest first (empty below 3 folded characters).' },
   ),
+  messagesTimedOut: Type.Boolean({
+    description: 'True when the message search ran out of its time (2 s) and `messages` is empty: a text made of common pieces that matches almost nothing. Add a word.',
+  }),
 });
