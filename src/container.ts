@@ -85,7 +85,7 @@ import { createSessions } from './features/people/sessions.service.js';
 import { createSignInGuard } from './features/people/sign-in-guard.js';
 import { createCookieAuth } from './http/auth.js';
 import { createInboxRepo } from './features/inbox/inbox.repo.js';
-import { createInboxService, INBOX_COUNT_CAP } from './features/inbox/inbox.service.js';
+import { createInboxService, INBOX_COUNT_CAP, MESSAGE_SEARCH_MS } from './features/inbox/inbox.service.js';
 
 /** The one place that wires repos → services → job handlers. */
 export function createContainer({ config, db, clock, bookkeeping = db, engine }: { config: Config; db: Db; clock: Clock; /** the store's pool for the workers' queue bookkeeping (store.ts) */ bookkeeping?: Db; /** the store's engine; DATABASE_URL says when absent */ engine?: Engine }) {
@@ -290,7 +290,7 @@ export function createContainer({ config, db, clock, bookkeeping = db, engine }:
   const peopleWiring = { people, sessions, cookieAuth };
 
   // The inbox's list and counts across channels (features/inbox); `inboxOptions` is read at each call.
-  const inboxOptions = { countCap: INBOX_COUNT_CAP };
+  const inboxOptions = { countCap: INBOX_COUNT_CAP, messageSearchMs: MESSAGE_SEARCH_MS };
   const inbox = createInboxService({ repo: createInboxRepo(db), transaction, views: conversations.views, searchContacts: async (workspaceId, text, take) => (await contactSearch.search(workspaceId, { query: text }, { skip: 0, take, sort: [{ field: 'CreationTime', column: 'creation_time', desc: true }] })).items.map((k) => ({ id: k.id, name: k.name, phoneNumber: k.phoneNumber })), options: inboxOptions });
   const bootstrap = createBootstrapService({ config, clock, settings, workspaces, users, channels, serviceAccounts, invite: (userId) => people.createLink(userId, 'invitation') });
 

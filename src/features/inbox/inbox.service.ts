@@ -46,11 +46,11 @@ export function createInboxService(deps: {
   views: ConversationsService['views'];
   /** Contacts matching free text (the contacts search): `{id, name, phoneNumber}`. */
   searchContacts: (workspaceId: string, text: string, take: number) => Promise<{ id: string; name: string | null; phoneNumber: string | null }[]>;
-  /** Read at each call, so a test may lower it. */
-  options?: { countCap: number };
+  /** Read at each call, so a test may lower them. */
+  options?: { countCap: number; messageSearchMs: number };
 }) {
   const { repo } = deps;
-  const options = deps.options ?? { countCap: INBOX_COUNT_CAP };
+  const options = deps.options ?? { countCap: INBOX_COUNT_CAP, messageSearchMs: MESSAGE_SEARCH_MS };
 
   /** The viewer and the filters, checked: malformed or foreign ids → 400 naming the field. */
   async function read(principal: Principal, q: Query) {
@@ -129,7 +129,7 @@ export function createInboxService(deps: {
       const timed = () =>
         deps
           .transaction(async (trx) => {
-            await repo.timeLimit(trx, MESSAGE_SEARCH_MS);
+            await repo.timeLimit(trx, options.messageSearchMs);
             return repo.messages(principal.workspaceId, q.q, q.limit, trx);
           })
           .catch((err: unknown) => {

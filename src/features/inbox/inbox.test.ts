@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { sql } from 'kysely';
 import { assertError } from '../../../test/helpers/assert.js';
 import { authBattery } from '../../../test/helpers/auth-cases.js';
 import { build, json, type Workspace } from '../../../test/helpers/build.js';
@@ -274,6 +275,32 @@ test('search: contacts by free text; messages by their folded text, newest first
   assert.ok(timeline.items.some((e: Json) => e.eventId === note.eventId && e.creationTime === note.creationTime && e.body === note.body), 'the hit is the timeline event');
   assert.deepEqual(await texts('بالمدرسة اليوم'), []);
 });
+
+test(
+  'a message search past its time answers messagesTimedOut and the contacts it found',
+  { skip: h.store.engine === 'pglite' && 'PGlite has one connection: no second transaction can hold the timeline locked' },
+  async () => {
+    const s = await inbox();
+    await openConversation(s.ws, s.channelA.id, '+966500300031', { ContactName: 'Mona Marhaba' });
+    const options = h.app.container.inboxOptions;
+    const before = options.messageSearchMs;
+    options.messageSearchMs = 300;
+    try {
+      // The timeline held by another transaction: the search waits on its lock past its time.
+      await h.store.db.transaction().execute(async (trx) => {
+        await sql`LOCK TABLE conversation_events IN ACCESS EXCLUSIVE MODE`.execute(trx);
+        const started = Date.now();
+        const found = await get(s.sara, '/v1/inbox/search?q=marhaba');
+        assert.deepEqual([found.messages, found.messagesTimedOut, found.contacts.map((c: Json) => c.name)], [[], true, ['Mona Marhaba']]);
+        assert.ok(Date.now() - started < 5000, 'answered at its time, not when the lock went');
+      });
+    } finally {
+      options.messageSearchMs = before;
+    }
+    const after = await get(s.sara, `/v1/inbox/search?q=${encodeURIComponent('مرحبا')}`);
+    assert.deepEqual([after.messages.length, after.messagesTimedOut], [1, false]);
+  },
+);
 
 test("another workspace sees none of it", async () => {
   const s = await inbox();
