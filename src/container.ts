@@ -217,6 +217,7 @@ export function createContainer({ config, db, clock, bookkeeping = db, engine }:
     events: conversationEvents,
     ensureContact: contacts.ensure,
     contactActor: conversationContactActor,
+    region: contactRegion,
     sendsPerSecond: config.whatsAppSendsPerSecond,
     mediaLink: media.webhookLink,
   });
@@ -239,7 +240,7 @@ export function createContainer({ config, db, clock, bookkeeping = db, engine }:
   const sendFile = createSendFile({ transaction, whatsApp, media });
   // [templates] the template catalogue and sendTemplate (issue 9): wired here.
   const templates = createTemplatesService({ repo: createTemplatesRepo(db), transaction, clock, queue, channel: channels.whatsAppOf, adapter: (channelId) => channels.whatsApp(channelId) });
-  const templateSends = createTemplateSends({ transaction, channel: channels.whatsAppOf, catalogue: templates, recipient: whatsApp.recipient, enqueueSend: whatsApp.enqueueSend, fetchMedia: media.fetchForSend });
+  const templateSends = createTemplateSends({ channel: channels.whatsAppOf, catalogue: templates, send: whatsApp.send, fetchMedia: media.fetchForSend });
   queue.define(...templateJobs({ templates }));
   const markRead = createReadReceiptSender({ adapter: (channelId) => channels.whatsApp(channelId), lastInboundMessageId: conversations.lastInboundMessageId });
   queue.define(...whatsAppJobs({ whatsApp, inbound: whatsAppInbound, markRead }));

@@ -22,6 +22,7 @@ import * as m0019 from './migrations/0019_events.js';
 import * as m0020 from './migrations/0020_jobs_claim.js';
 import * as m0021 from './migrations/0021_inbox.js';
 import * as m0022 from './migrations/0022_message_search.js';
+import * as m0023 from './migrations/0023_known_recipient.js';
 
 /** Numbered migrations, listed here so they are bundled with the code and run in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -47,6 +48,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0020_jobs_claim': m0020,
   '0021_inbox': m0021,
   '0022_message_search': m0022,
+  '0023_known_recipient': m0023,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -69,6 +69,12 @@ const EVENT_COLUMNS = Object.keys(EVENT_PARAMS) as (keyof NewEventRow)[];
 const param = (column: keyof NewEventRow) => `$${EVENT_COLUMNS.indexOf(column) + 1}::${EVENT_PARAMS[column]}`;
 const fact = (n: number, type: string) => `$${EVENT_COLUMNS.length + n}::${type}`;
 
+/** What a known recipient's send checks as it writes (`appendEventStatement`): the contact's number, and the window's start (null: no window). */
+export interface KnownRecipientCheck {
+  phone: string;
+  inboundAfter: Date | null;
+}
+
 /** What the summary rule needs to know of an event beyond its columns (events.service.ts decides them). */
 export interface AppendFacts {
   /** A WhatsApp message or a call: it moves the lost flag. */
@@ -88,8 +94,16 @@ export interface AppendFacts {
  * lost flag when it is the last customer event (a late one: when no customer event follows it); an
  * inbound customer event adds an unread and may start the 24-hour window. The event takes its
  * contact and channel from the conversation, and is written only if the conversation is there.
+ * `known`: a send to a known recipient (migration 0023) — the conversation is updated only while it
+ * is the open one of that contact (by its number) on that channel, inside the window when one is
+ * given, and the statement fails with STALE_RECIPIENT when it is not.
  */
-function appendText(returning: string, eventFrom: 'summary' | 'values' = 'summary') {
+/** A known recipient's conversation as the send knew it: $36 contact, $37 channel, $38 the contact's number, $39 the window's start (or null). */
+const knownRecipient = `status = 1 AND contact_id = ${fact(5, 'uuid')} AND channel_id = ${fact(6, 'uuid')}
+  AND (${fact(8, 'timestamptz')} IS NULL OR last_inbound_at > ${fact(8, 'timestamptz')})
+  AND EXISTS (SELECT 1 FROM contacts k WHERE k.id = ${fact(5, 'uuid')} AND k.workspace_id = ${param('workspace_id')} AND k.phone_number = ${fact(7, 'text')} AND k.deletion_time IS NULL)`;
+
+function appendText(returning: string, eventFrom: 'summary' | 'values' | 'known' = 'summary') {
   const [id, at, source, direction] = [param('id'), param('creation_time'), param('source_type'), param('direction')];
   const [customerFacing, inboundCustomer, lost, preview] = [fact(1, 'boolean'), fact(2, 'boolean'), fact(3, 'boolean'), fact(4, 'text')];
   const newer = `(last_event_at IS NULL OR ${at} >= last_event_at)`;
@@ -118,15 +132,15 @@ function appendText(returning: string, eventFrom: 'summary' | 'values' = 'summar
           ELSE is_lost END,
         unread_count = CASE WHEN ${inboundCustomer} THEN unread_count + 1 ELSE unread_count END,
         last_inbound_at = CASE WHEN ${inboundCustomer} THEN GREATEST(last_inbound_at, ${at}) ELSE last_inbound_at END
-      WHERE workspace_id = ${param('workspace_id')} AND id = ${param('conversation_id')}
+      WHERE workspace_id = ${param('workspace_id')} AND id = ${param('conversation_id')}${eventFrom === 'known' ? ` AND ${knownRecipient}` : ''}
       RETURNING ${returning}
     ), event AS (
       INSERT INTO conversation_events (contact_id, channel_id, ${EVENT_COLUMNS.join(', ')})
-      ${eventFrom === 'summary'
-        ? `SELECT s.contact_id, s.channel_id, ${EVENT_COLUMNS.map(param).join(', ')} FROM summary s`
-        : `VALUES (${fact(5, 'uuid')}, ${fact(6, 'uuid')}, ${EVENT_COLUMNS.map(param).join(', ')})`}
+      ${eventFrom === 'values'
+        ? `VALUES (${fact(5, 'uuid')}, ${fact(6, 'uuid')}, ${EVENT_COLUMNS.map(param).join(', ')})`
+        : `SELECT s.contact_id, s.channel_id, ${EVENT_COLUMNS.map(param).join(', ')} FROM summary s`}
     )
-    SELECT * FROM summary`);
+    ${eventFrom === 'known' ? 'SELECT whatsapp_known_recipient((SELECT count(*) FROM summary))' : 'SELECT * FROM summary'}`);
 }
 /** A live contact by number with its open conversation on a channel (or, `LATEST`, the open one else the newest), locked: every send and inbound message starts here. */
 function contactText(which: string) {
@@ -143,6 +157,8 @@ const APPEND = appendText('id, contact_id, channel_id');
 const APPEND_RETURNING = appendText('*');
 /** Sent with a COMMIT: the contact and channel given ($36, $37), so a conversation gone fails the statement (its foreign key) instead of writing nothing. */
 const APPEND_STAGED = appendText('id', 'values');
+/** `APPEND_STAGED` for a known recipient's send: the conversation checked as it updates it (`knownRecipient`). */
+const APPEND_KNOWN = appendText('id, contact_id, channel_id', 'known');
 /** A jsonb value as JSON text (node-postgres would send an array as a PostgreSQL array). */
 const jsonParam = (v: unknown) => (v !== null && typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : v);
 
@@ -368,10 +384,19 @@ export function createConversationsRepo(db: Db) {
      * is right whoever else appends at the same time, locked by the caller or not. Answers the
      * conversation as updated, or undefined when it does not exist in the workspace.
      */
-    /** `appendEvent` as a statement to send with the COMMIT (`transaction.beforeCommit`), for a conversation the caller holds. */
-    appendEventStatement: (row: NewEventRow & { contact_id: string; channel_id: string }, facts: AppendFacts): Statement => ({
-      text: APPEND_STAGED,
-      values: [...EVENT_COLUMNS.map((k) => jsonParam(row[k])), facts.customerFacing, facts.inboundCustomer, facts.lost, facts.preview, row.contact_id, row.channel_id],
+    /**
+     * `appendEvent` as a statement to send with the COMMIT (`transaction.beforeCommit`), for a
+     * conversation the caller holds — or, with `known`, for a known recipient's send that read
+     * nothing first: the conversation is updated only while it is that contact's open one on the
+     * channel (inside the window from `inboundAfter`), else the statement fails with
+     * STALE_RECIPIENT (db/errors.ts `isStaleRecipient`) and takes the transaction with it.
+     */
+    appendEventStatement: (row: NewEventRow & { contact_id: string; channel_id: string }, facts: AppendFacts, known?: KnownRecipientCheck): Statement => ({
+      text: known ? APPEND_KNOWN : APPEND_STAGED,
+      values: [
+        ...EVENT_COLUMNS.map((k) => jsonParam(row[k])), facts.customerFacing, facts.inboundCustomer, facts.lost, facts.preview, row.contact_id, row.channel_id,
+        ...(known ? [known.phone, known.inboundAfter] : []),
+      ],
     }),
 
     async appendEvent(row: NewEventRow, facts: AppendFacts, trx: Db, returning: 'conversation' | 'id' = 'id') {

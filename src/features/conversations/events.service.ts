@@ -7,7 +7,7 @@ import { errors } from '../../lib/errors.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { newId } from '../../lib/ids.js';
 import type { EventType } from '../webhooks/webhooks.service.js';
-import type { ConversationsRepo, NewEventRow } from './conversations.repo.js';
+import type { ConversationsRepo, KnownRecipientCheck, NewEventRow } from './conversations.repo.js';
 
 export const Status = codes(ConversationStatus);
 export const Source = codes(EventSourceType);
@@ -163,13 +163,15 @@ export function createConversationEvents(deps: { repo: ConversationsRepo; clock:
      * that holds the conversation's row locked and needs nothing back from the write: the event as
      * it will be stored, and its statement (a conversation gone fails it, and so the commit). Not
      * for an inbound customer event, which may have to reopen the conversation first (`append`).
+     * `known`: the caller holds no lock but knows the conversation from an earlier send; the
+     * statement checks it as it writes, and fails with STALE_RECIPIENT when it is not so (repo).
      */
-    staged(c: ConversationRow, e: NewEvent) {
+    staged(c: Pick<ConversationRow, 'contact_id' | 'channel_id'>, e: NewEvent, known?: KnownRecipientCheck) {
       if (customerFacing(e.sourceType) && e.direction === Direction.Inbound) throw new Error('staged: an inbound customer event goes through append');
       const row = rowOf(e, e.at ?? clock.now());
       const facts = factsOf(row);
       const event: ConversationEventRow = { ...row, contact_id: c.contact_id, channel_id: c.channel_id, thread_resolved: false, thread_message_count: 0 };
-      return { event, statement: repo.appendEventStatement(event, facts) };
+      return { event, statement: repo.appendEventStatement(event, facts, known) };
     },
 
     /**
@@ -248,3 +250,4 @@ export function createConversationEvents(deps: { repo: ConversationsRepo; clock:
   return events;
 }
 export type ConversationEvents = ReturnType<typeof createConversationEvents>;
+export type { KnownRecipientCheck };

@@ -1,9 +1,8 @@
 import type { Db } from '../../db/store.js';
-import type { Transaction } from '../../db/transaction.js';
 import { errors } from '../../lib/errors.js';
 import type { MediaKind } from '../../providers/whatsapp/port.js';
 import type { Actor } from '../conversations/conversations.service.js';
-import type { OutboundMessage, Recipient, WhatsAppService } from '../whatsapp/whatsapp.service.js';
+import type { OutboundMessage, WhatsAppService } from '../whatsapp/whatsapp.service.js';
 import type { MetaComponent } from './definition.js';
 import { fillAdHoc, fillKnown } from './fill.js';
 import type { TemplatesService } from './templates.service.js';
@@ -31,11 +30,9 @@ export interface PreparedTemplate {
  * transaction. Templates pass outside the 24-hour window.
  */
 export function createTemplateSends(deps: {
-  transaction: Transaction;
   channel: (id: string, trx?: Db) => Promise<{ id: string; workspaceId: string; whatsAppProvider: string | null } | undefined>;
   catalogue: Pick<TemplatesService, 'resolve'>;
-  recipient: WhatsAppService['recipient'];
-  enqueueSend: WhatsAppService['enqueueSend'];
+  send: WhatsAppService['send'];
   fetchMedia: FetchMedia;
 }) {
   return {
@@ -64,10 +61,7 @@ export function createTemplateSends(deps: {
 
     /** Queues a prepared send (contact, conversation, Pending event, job, webhook) in `outer` or a new transaction. */
     async send(workspaceId: string, prepared: PreparedTemplate, actor: Actor, outer?: Db) {
-      return deps.transaction(async (trx) => {
-        const to: Recipient = await deps.recipient(trx, workspaceId, { channelId: prepared.channelId, toNumber: prepared.toNumber }, actor);
-        return deps.enqueueSend(trx, to, prepared.message, actor, 'Template message accepted for sending');
-      }, outer);
+      return deps.send(workspaceId, { channelId: prepared.channelId, toNumber: prepared.toNumber }, prepared.message, actor, 'Template message accepted for sending', {}, outer);
     },
   };
 }

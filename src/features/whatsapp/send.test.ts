@@ -115,6 +115,37 @@ test('sendText outside the window → 422 Voxa:WhatsApp:ServiceWindowExpired, an
   assert.equal(receiver.received.length, 2, 'Pending and Sent of the one accepted text only');
 });
 
+test('a send to a known recipient (one round trip) follows what changed since: a closed conversation, a deleted contact, a closed window', async () => {
+  const { ws, channel } = await setup();
+  const phone = '+966500999000';
+  const first = await customerWrites(ws, channel.id, phone);
+  const send = (text: string) => ws.api('POST', SEND, { channelId: channel.id, text, toNumber: phone });
+  // The messages of a conversation's timeline, newest first (its status changes have no body).
+  const bodies = async (id: string) => (await ok(ws, 'GET', `${CONVERSATIONS}/${id}/timeline`)).items.map((e: Json) => e.body).filter((b: unknown) => b !== null);
+  // The first send reads the recipient; the second goes to the conversation it left.
+  assert.equal(json(await send('one')).conversationId, first.id);
+  assert.equal(json(await send('two')).conversationId, first.id);
+
+  // Closed since: the send goes to a new conversation (the window is the contact's, still open), not into the closed one.
+  await ok(ws, 'POST', `${CONVERSATIONS}/${first.id}/close`);
+  const three = json(await send('three'));
+  assert.notEqual(three.conversationId, first.id);
+  assert.deepEqual(await bodies(first.id), ['two', 'one', 'مرحبا']);
+  assert.deepEqual(await bodies(three.conversationId), ['three']);
+
+  // The contact deleted since: its number is a new contact's, who never wrote → 422, nothing written to the old one.
+  assert.equal((await ws.api('DELETE', `/v1/contacts/${three.contactId}`)).statusCode, 204);
+  assertError(await send('four'), 422, 'Voxa:WhatsApp:ServiceWindowExpired');
+  assert.deepEqual(await bodies(three.conversationId), ['three']);
+
+  // A new contact who writes, then the window closes after a send: refused, as the long way refuses it.
+  const fresh = await customerWrites(ws, channel.id, phone);
+  assert.equal(json(await send('five')).conversationId, fresh.id);
+  h.clock.advance(24 * HOUR);
+  assertError(await send('six'), 422, 'Voxa:WhatsApp:ServiceWindowExpired');
+  assert.deepEqual(await bodies(fresh.id), ['five', 'مرحبا']);
+});
+
 test('sendText: bad input → 400 naming the field; unknown, foreign or WhatsApp-less channel → 404 / 422', async () => {
   const { ws, channel } = await setup();
   const other = await setup();

@@ -12,9 +12,12 @@ import type { MediaKind, SendReceipt, TemplateComponent, WhatsAppPort } from '..
 import { stepsTo, STATUS_OF, type MessageStatus } from './status.js';
 import type { Actor as ContactActor } from '../contacts/contacts.service.js';
 import type { Actor, ConversationsService } from '../conversations/conversations.service.js';
-import type { ConversationEvents } from '../conversations/events.service.js';
+import type { ConversationEvents, KnownRecipientCheck } from '../conversations/events.service.js';
 import type { EventType } from '../webhooks/webhooks.service.js';
 import type { SendTextBody } from './whatsapp.schemas.js';
+import { createKnownRecipients } from './known-recipients.js';
+import { isStaleRecipient } from '../../db/errors.js';
+import { toE164 } from '../../lib/phone.js';
 
 export const SEND_JOB = 'whatsapp.send';
 export const SendPayload = Type.Object({ workspaceId: Uuid, eventId: Uuid });
@@ -128,12 +131,15 @@ export function createWhatsAppService(deps: {
     trx: Db,
   ) => Promise<{ id: string; phoneNumber: string; created: boolean }>;
   contactActor: (actor: Actor) => ContactActor;
+  /** The workspace's region for national numbers (as contacts read them). */
+  region: (workspaceId: string) => Promise<string>;
   /** Sends per second per business number (WHATSAPP_SENDS_PER_SECOND). */
   sendsPerSecond: number;
   /** Webhook links to stored files (features/media); without it, `mediaUrl` is the attachment as stored. */
   mediaLink?: MediaLink;
 }) {
   const { transaction, clock, queue, emit, events } = deps;
+  const known = createKnownRecipients();
 
   async function emitMessage(trx: Db, e: ConversationEventRow) {
     // Built (a stored file's link signed) only when a webhook listens.
@@ -174,9 +180,8 @@ export function createWhatsAppService(deps: {
   }
 
   /**
-   * The rest of every send, in the caller's transaction: the open conversation, the Pending
-   * timeline event (what `deliver` will send kept in `data`), the send job and the Pending webhook;
-   * the answer of decisions.md.
+   * The rest of every send, in the caller's transaction: the open conversation (locked), the
+   * window and reply checks, then `stage`; once it commits, the recipient is known (`sendKnown`).
    */
   async function enqueueSend(trx: Db, to: Recipient, message: OutboundMessage, actor: Actor, answer: string, options: { window?: boolean } = {}) {
     // Locked now (or by `recipient`), so appending the event need not lock it again.
@@ -184,6 +189,50 @@ export function createWhatsAppService(deps: {
     if (options.window) await assertWindowOpen(trx, to, conversation);
     // Only when asked: a send without the field runs no statement more (sends are benchmarked).
     if (message.lastSeenEventId !== undefined) await assertNoReplySince(trx, to, conversation.id, message.lastSeenEventId, actor);
+    transaction.afterCommit(trx, () => known.remember(to.workspaceId, to.channelId, to.contact.phoneNumber, { contactId: to.contact.id, conversationId: conversation.id }));
+    return stage(trx, to, conversation, message, actor, answer);
+  }
+
+  /**
+   * A send to a recipient an earlier send of this process went to (README.md "A known
+   * recipient"): nothing is read first. The event's statement updates the conversation only
+   * while it is still that contact's open one on the channel (inside the window, for free text);
+   * it and the send's other writes go with the COMMIT in one round trip. When the recipient has
+   * changed the statement fails, everything rolls back, and the caller goes the long way.
+   * Undefined when the recipient is not known (or the channel or number would fail: the long way
+   * says why).
+   */
+  async function sendKnown(workspaceId: string, input: { channelId: string; toNumber: string }, message: OutboundMessage, actor: Actor, answer: string, options: { window?: boolean }) {
+    const channel = await deps.channel(input.channelId);
+    if (channel?.workspaceId !== workspaceId || !channel.whatsAppProvider) return undefined;
+    const phone = toE164(input.toNumber, await deps.region(workspaceId));
+    const hint = phone ? known.get(workspaceId, channel.id, phone) : undefined;
+    if (!phone || !hint) return undefined;
+    const to: Recipient = { workspaceId, channelId: channel.id, provider: channel.whatsAppProvider, contact: { id: hint.contactId, phoneNumber: phone } };
+    const inboundAfter = options.window ? new Date(clock.now().getTime() - WINDOW_MS) : null;
+    try {
+      return await transaction((trx) => stage(trx, to, { id: hint.conversationId, contact_id: hint.contactId, channel_id: channel.id }, message, actor, answer, { phone, inboundAfter }));
+    } catch (err) {
+      if (!isStaleRecipient(err)) throw err;
+      known.forget(workspaceId, channel.id, phone);
+      return undefined;
+    }
+  }
+
+  /**
+   * Every send's own rows, in the caller's transaction, for a conversation it holds locked (or,
+   * `known`, one its event's statement checks as it writes): the Pending timeline event (what
+   * `deliver` will send kept in `data`), the send job and the Pending webhook; the answer.
+   */
+  async function stage(
+    trx: Db,
+    to: Recipient,
+    conversation: Pick<ConversationRow, 'id' | 'contact_id' | 'channel_id'>,
+    message: OutboundMessage,
+    actor: Actor,
+    answer: string,
+    known?: KnownRecipientCheck,
+  ) {
     // The event, its send job and (emit) the stream's record leave with the COMMIT, in one round
     // trip on PostgreSQL (db/README.md): nothing here waits for them, and a failure fails the commit.
     const { event, statement } = events.staged(conversation, {
@@ -201,7 +250,7 @@ export function createWhatsAppService(deps: {
       ownerUserId: actor.userId,
       handlerName: actor.name,
       data: { to: to.contact.phoneNumber, ...(message.content && { content: message.content }), ...(message.fileId && { fileId: message.fileId }) },
-    });
+    }, known);
     const job = { workspaceId: to.workspaceId, eventId: event.id } satisfies Static<typeof SendPayload>;
     const jobOptions = {
       key: `whatsapp:${conversation.id}`,
@@ -252,9 +301,21 @@ export function createWhatsAppService(deps: {
     if (!lastInbound || clock.now().getTime() - lastInbound.getTime() >= WINDOW_MS) throw errors.serviceWindowExpired(to.contact.phoneNumber, lastInbound);
   }
 
+  /**
+   * A send of `message` to `input.toNumber` on `input.channelId`: to a known recipient in one
+   * round trip (`sendKnown`), else — or in the caller's transaction `outer`, or with the reply
+   * guard — `recipient` then `enqueueSend`. `window`: free text, only inside the 24-hour window.
+   */
+  async function send(workspaceId: string, input: { channelId: string; toNumber: string }, message: OutboundMessage, actor: Actor, answer: string, options: { window?: boolean } = {}, outer?: Db) {
+    const fast = !outer && message.lastSeenEventId === undefined ? await sendKnown(workspaceId, input, message, actor, answer, options) : undefined;
+    if (fast) return fast;
+    return transaction(async (trx) => enqueueSend(trx, await recipient(trx, workspaceId, input, actor), message, actor, answer, options), outer);
+  }
+
   return {
     recipient,
     enqueueSend,
+    send,
     assertWindowOpen,
 
     /** The channel a send names, if it is this workspace's and has WhatsApp (404 / 422), read before any work. */
@@ -265,11 +326,9 @@ export function createWhatsAppService(deps: {
     },
 
     async sendText(workspaceId: string, input: Static<typeof SendTextBody>, actor: Actor, outer?: Db) {
-      return transaction(async (trx) => {
-        const to = await recipient(trx, workspaceId, input, actor);
-        // The window is checked on the conversation enqueueSend opens: nothing is written when it is closed (the error rolls back).
-        return enqueueSend(trx, to, { body: input.text, messageType: 'Text', ...(input.lastSeenEventId !== undefined && { lastSeenEventId: input.lastSeenEventId }) }, actor, 'Text message accepted for sending', { window: true });
-      }, outer);
+      // The window is checked on the conversation the send locks: nothing is written when it is closed (the error rolls back).
+      const message: OutboundMessage = { body: input.text, messageType: 'Text', ...(input.lastSeenEventId !== undefined && { lastSeenEventId: input.lastSeenEventId }) };
+      return send(workspaceId, input, message, actor, 'Text message accepted for sending', { window: true }, outer);
     },
 
     /**
