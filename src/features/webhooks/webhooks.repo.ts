@@ -1,6 +1,7 @@
 import { sql, type Insertable } from 'kysely';
 import { orderBy, pageOf, withTotal } from '../../db/paging.js';
 import type { Db } from '../../db/store.js';
+import type { Statement } from '../../db/transaction.js';
 import type { DeliveryStatus, WebhookDeliveriesTable, WebhookDeliveryRow, WebhookTargetRow } from '../../db/types.js';
 import { lazyCommit, type JobStats } from '../../jobs/jobs.repo.js';
 import { newId } from '../../lib/ids.js';
@@ -66,7 +67,11 @@ export function createWebhooksRepo(db: Db, options: { lazyCommit?: boolean } = {
     },
 
     /** One event's deliveries, in one plain statement (the caller has its targets). */
-    insertDeliveries: (rows: Insertable<WebhookDeliveriesTable>[], trx: Db = db) => trx.insertInto('webhook_deliveries').values(rows).execute(),
+    /** New deliveries, as a statement to send with a COMMIT (`transaction.beforeCommit`). */
+    insertDeliveriesStatement(rows: Insertable<WebhookDeliveriesTable>[]): Statement {
+      const { sql: text, parameters } = db.insertInto('webhook_deliveries').values(rows).compile();
+      return { text, values: parameters };
+    },
 
     /** Up to `limit` due deliveries for this worker, leased until `leaseUntil`; each claim is an attempt. */
     async claim(workerId: string, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {

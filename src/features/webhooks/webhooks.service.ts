@@ -204,7 +204,8 @@ export function createWebhooksService(deps: {
           delivered_at: null,
         };
       });
-      await repo.insertDeliveries(rows, trx);
+      // Sent with the COMMIT (no round trip of its own): nothing in the transaction reads them.
+      await transaction.beforeCommit(trx, () => repo.insertDeliveriesStatement(rows));
       if (rows.some((r) => r.status === 'pending')) await deps.queue.wakeWorkers(trx);
       return rows.map((r) => ({ id: r.id, url: r.url, status: r.status }));
     },
