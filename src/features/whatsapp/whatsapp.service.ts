@@ -221,7 +221,7 @@ export function createWhatsAppService(deps: {
 
   /**
    * Every send's own rows, in the caller's transaction, for a conversation it holds locked (or,
-   * `known`, one its event's statement checks as it writes): the Pending timeline event (what
+   * with `check`, one its event's statement checks as it writes): the Pending timeline event (what
    * `deliver` will send kept in `data`), the send job and the Pending webhook; the answer.
    */
   async function stage(
@@ -231,7 +231,7 @@ export function createWhatsAppService(deps: {
     message: OutboundMessage,
     actor: Actor,
     answer: string,
-    known?: KnownRecipientCheck,
+    check?: KnownRecipientCheck,
   ) {
     // The event, its send job and (emit) the stream's record leave with the COMMIT, in one round
     // trip on PostgreSQL (db/README.md): nothing here waits for them, and a failure fails the commit.
@@ -250,7 +250,7 @@ export function createWhatsAppService(deps: {
       ownerUserId: actor.userId,
       handlerName: actor.name,
       data: { to: to.contact.phoneNumber, ...(message.content && { content: message.content }), ...(message.fileId && { fileId: message.fileId }) },
-    }, known);
+    }, check);
     const job = { workspaceId: to.workspaceId, eventId: event.id } satisfies Static<typeof SendPayload>;
     const jobOptions = {
       key: `whatsapp:${conversation.id}`,
