@@ -75,6 +75,11 @@ export interface KnownRecipientCheck {
   inboundAfter: Date | null;
 }
 
+/** A known recipient's conversation as the send knew it: facts 5 and 6 the contact and channel, 7 the contact's number, 8 the window's start (or null). */
+const knownRecipient = `status = 1 AND contact_id = ${fact(5, 'uuid')} AND channel_id = ${fact(6, 'uuid')}
+  AND (${fact(8, 'timestamptz')} IS NULL OR last_inbound_at > ${fact(8, 'timestamptz')})
+  AND EXISTS (SELECT 1 FROM contacts k WHERE k.id = ${fact(5, 'uuid')} AND k.workspace_id = ${param('workspace_id')} AND k.phone_number = ${fact(7, 'text')} AND k.deletion_time IS NULL)`;
+
 /** What the summary rule needs to know of an event beyond its columns (events.service.ts decides them). */
 export interface AppendFacts {
   /** A WhatsApp message or a call: it moves the lost flag. */
@@ -98,11 +103,6 @@ export interface AppendFacts {
  * is the open one of that contact (by its number) on that channel, inside the window when one is
  * given, and the statement fails with STALE_RECIPIENT when it is not.
  */
-/** A known recipient's conversation as the send knew it: $36 contact, $37 channel, $38 the contact's number, $39 the window's start (or null). */
-const knownRecipient = `status = 1 AND contact_id = ${fact(5, 'uuid')} AND channel_id = ${fact(6, 'uuid')}
-  AND (${fact(8, 'timestamptz')} IS NULL OR last_inbound_at > ${fact(8, 'timestamptz')})
-  AND EXISTS (SELECT 1 FROM contacts k WHERE k.id = ${fact(5, 'uuid')} AND k.workspace_id = ${param('workspace_id')} AND k.phone_number = ${fact(7, 'text')} AND k.deletion_time IS NULL)`;
-
 function appendText(returning: string, eventFrom: 'summary' | 'values' | 'known' = 'summary') {
   const [id, at, source, direction] = [param('id'), param('creation_time'), param('source_type'), param('direction')];
   const [customerFacing, inboundCustomer, lost, preview] = [fact(1, 'boolean'), fact(2, 'boolean'), fact(3, 'boolean'), fact(4, 'text')];
@@ -155,7 +155,7 @@ const CONTACT_LATEST = contactText('ORDER BY x.status = 1 DESC, x.creation_time 
 
 const APPEND = appendText('id, contact_id, channel_id');
 const APPEND_RETURNING = appendText('*');
-/** Sent with a COMMIT: the contact and channel given ($36, $37), so a conversation gone fails the statement (its foreign key) instead of writing nothing. */
+/** Sent with a COMMIT: the contact and channel given (facts 5 and 6), so a conversation gone fails the statement (its foreign key) instead of writing nothing. */
 const APPEND_STAGED = appendText('id', 'values');
 /** `APPEND_STAGED` for a known recipient's send: the conversation checked as it updates it (`knownRecipient`). */
 const APPEND_KNOWN = appendText('id, contact_id, channel_id', 'known');
