@@ -142,8 +142,13 @@ test('a send to a known recipient (one round trip) follows what changed since: a
   const fresh = await customerWrites(ws, channel.id, phone);
   assert.equal(json(await send('five')).conversationId, fresh.id);
   h.clock.advance(24 * HOUR);
+  // A template passes outside the window (which way it went, the answer cannot tell: a failed check falls back).
+  const template = await ws.api('POST', '/v1/whatsapp/service-account/sendTemplate', { channelId: channel.id, toNumber: phone, templateName: 'hello_world', language: 'en_US' });
+  assert.equal(template.statusCode, 200, template.body);
+  assert.equal(json(template).conversationId, fresh.id);
   assertError(await send('six'), 422, 'Voxa:WhatsApp:ServiceWindowExpired');
-  assert.deepEqual(await bodies(fresh.id), ['five', 'مرحبا']);
+  assert.equal((await bodies(fresh.id)).length, 3, 'five, the template and the customer’s message; six refused');
+  assert.equal((await bodies(fresh.id))[1], 'five');
 });
 
 test('sendText: bad input → 400 naming the field; unknown, foreign or WhatsApp-less channel → 404 / 422', async () => {

@@ -158,15 +158,21 @@ export function createWhatsAppService(deps: {
     });
   }
 
+  /** The channel a send names, if it is this workspace's and has WhatsApp (else 404 / 422). */
+  async function whatsAppChannel(workspaceId: string, channelId: string, trx?: Db) {
+    const channel = await deps.channel(channelId, trx);
+    if (channel?.workspaceId !== workspaceId) throw errors.notFound('Channel', channelId);
+    if (!channel.whatsAppProvider) throw errors.channelWithoutWhatsApp(channel.id);
+    return { ...channel, whatsAppProvider: channel.whatsAppProvider };
+  }
+
   /**
    * The checks every send starts with, in the caller's transaction: the channel (this workspace's,
    * with WhatsApp) and the contact (made when missing, the number read in the workspace region),
    * read with its open conversation on the channel, locked, in one statement.
    */
   async function recipient(trx: Db, workspaceId: string, input: { channelId: string; toNumber: string }, actor: Actor): Promise<Recipient> {
-    const channel = await deps.channel(input.channelId, trx);
-    if (channel?.workspaceId !== workspaceId) throw errors.notFound('Channel', input.channelId);
-    if (!channel.whatsAppProvider) throw errors.channelWithoutWhatsApp(channel.id);
+    const channel = await whatsAppChannel(workspaceId, input.channelId, trx);
     let conversation: ConversationRow | null | undefined;
     const find = async (phone: string) => {
       const found = await deps.conversations.contactConversation(trx, { workspaceId, channelId: channel.id, phone });
@@ -199,12 +205,10 @@ export function createWhatsAppService(deps: {
    * while it is still that contact's open one on the channel (inside the window, for free text);
    * it and the send's other writes go with the COMMIT in one round trip. When the recipient has
    * changed the statement fails, everything rolls back, and the caller goes the long way.
-   * Undefined when the recipient is not known (or the channel or number would fail: the long way
-   * says why).
+   * Undefined when the recipient is not known (or the number would fail: the long way says why).
    */
   async function sendKnown(workspaceId: string, input: { channelId: string; toNumber: string }, message: OutboundMessage, actor: Actor, answer: string, options: { window?: boolean }) {
-    const channel = await deps.channel(input.channelId);
-    if (channel?.workspaceId !== workspaceId || !channel.whatsAppProvider) return undefined;
+    const channel = await whatsAppChannel(workspaceId, input.channelId);
     const phone = toE164(input.toNumber, await deps.region(workspaceId));
     const hint = phone ? known.get(workspaceId, channel.id, phone) : undefined;
     if (!phone || !hint) return undefined;
@@ -320,9 +324,7 @@ export function createWhatsAppService(deps: {
 
     /** The channel a send names, if it is this workspace's and has WhatsApp (404 / 422), read before any work. */
     async assertChannel(workspaceId: string, channelId: string) {
-      const channel = await deps.channel(channelId);
-      if (channel?.workspaceId !== workspaceId) throw errors.notFound('Channel', channelId);
-      if (!channel.whatsAppProvider) throw errors.channelWithoutWhatsApp(channel.id);
+      await whatsAppChannel(workspaceId, channelId);
     },
 
     async sendText(workspaceId: string, input: Static<typeof SendTextBody>, actor: Actor, outer?: Db) {
