@@ -67,11 +67,16 @@ export function Inbox(props: { me: Me; conversationId: string | null; onSignedOu
   const previous = useRef(new Map<string, number>());
   const itemsRef = useRef<Conversation[]>([]);
   itemsRef.current = items ?? [];
+  // Loads answer out of order (a refresh of 130 rows takes two requests; a live event starts the
+  // next meanwhile): an answer is used only if no list load (first or refresh) began after it.
+  const loads = useRef({ started: 0, listFrom: 0 });
 
   const key = JSON.stringify([view, status, filters]);
 
   const load = useCallback(
     async (mode: 'first' | 'more' | 'refresh') => {
+      const mine = ++loads.current.started;
+      if (mode !== 'more') loads.current.listFrom = mine;
       const urls = listUrls(search, 50, mode === 'more' ? nextCursor : undefined);
       const [page, c] = await Promise.all([
         // A refresh reloads as many rows as are shown (pages of 100, the API's most), so rows
@@ -79,6 +84,7 @@ export function Inbox(props: { me: Me; conversationId: string | null; onSignedOu
         mode === 'refresh' ? rowsFromTop(search, Math.max(itemsRef.current.length, 50)) : api<ListPage>('GET', urls.list),
         mode === 'more' ? Promise.resolve(null) : api<Counts>('GET', urls.counts),
       ]);
+      if (loads.current.listFrom > mine) return; // a newer list load answers instead
       if (c) setCounts(c);
       if (mode === 'refresh') {
         for (const item of page.items) {
