@@ -3,7 +3,7 @@ import type { ComponentChildren } from 'preact';
 import { api } from './api.js';
 import { t } from './i18n.js';
 import { navigate } from './router.js';
-import { onShortcut } from './shortcuts.js';
+import { useShortcut } from './shortcuts.js';
 import { displayName, markedUnread, type Directory } from './store.js';
 import type { Conversation, Me } from './types.js';
 
@@ -69,15 +69,11 @@ export function Actions(props: { conversation: Conversation; me: Me; dir: Direct
     navigate(`/inbox${location.search}`);
   };
 
-  useEffect(
-    () =>
-      onShortcut((name) => {
-        if (name === 'assign') setAssignOpen(true);
-        if (name === 'tags') setTagsOpen(true);
-        if (name === 'close') void toggleStatus();
-      }),
-    [c.status],
-  );
+  useShortcut((name) => {
+    if (name === 'assign') setAssignOpen(true);
+    if (name === 'tags') setTagsOpen(true);
+    if (name === 'close') void toggleStatus();
+  });
 
   const people = props.dir.users.filter((u) => !u.isAiAgent);
   const agents = props.dir.users.filter((u) => u.isAiAgent);

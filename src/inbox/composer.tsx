@@ -3,7 +3,7 @@ import { api, ApiError } from './api.js';
 import { formErrors } from './auth-pages.js';
 import { duration, t } from './i18n.js';
 import { MentionPicker } from './mentions.js';
-import { onShortcut } from './shortcuts.js';
+import { useShortcut } from './shortcuts.js';
 import type { Directory } from './store.js';
 import { TemplatePicker } from './template.js';
 import type { Conversation, TimelineEvent } from './types.js';
@@ -35,16 +35,12 @@ export function Composer(props: { conversation: Conversation; events: TimelineEv
     const timer = setInterval(() => setNow(Date.now()), 30000);
     return () => clearInterval(timer);
   }, []);
-  useEffect(
-    () =>
-      onShortcut((name) => {
-        if (name === 'reply' || name === 'note') {
-          setMode(name);
-          requestAnimationFrame(() => box.current?.focus());
-        }
-      }),
-    [],
-  );
+  useShortcut((name) => {
+    if (name === 'reply' || name === 'note') {
+      setMode(name);
+      requestAnimationFrame(() => box.current?.focus());
+    }
+  });
 
   const end = windowEnd(c, props.events, props.complete);
   const closed = expired || (end !== null && end <= now);

@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { api, query } from './api.js';
 import { dateTime, t } from './i18n.js';
-import { onShortcut } from './shortcuts.js';
+import { useShortcut } from './shortcuts.js';
 
 interface ContactHit {
   id: string;
@@ -22,7 +22,7 @@ export function SearchBox(props: { onOpen: (conversationId: string) => void; cha
   const [result, setResult] = useState<{ contacts: ContactHit[]; messages: MessageHit[]; messagesTimedOut?: boolean } | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const id = useId();
-  useEffect(() => onShortcut((name) => name === 'search' && input.current?.focus()), []);
+  useShortcut((name) => name === 'search' && input.current?.focus());
   useEffect(() => {
     if (q.trim().length < 2) return setResult(null);
     const timer = setTimeout(() => {

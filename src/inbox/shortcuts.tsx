@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import { t } from './i18n.js';
 import type { Key } from './messages.js';
 
@@ -6,10 +6,19 @@ import type { Key } from './messages.js';
 export type ShortcutName = 'reply' | 'note' | 'assign' | 'tags' | 'close' | 'search';
 
 const bus = new EventTarget();
-export function onShortcut(fn: (name: ShortcutName) => void): () => void {
-  const listener = (e: Event) => fn((e as CustomEvent<ShortcutName>).detail);
-  bus.addEventListener('shortcut', listener);
-  return () => bus.removeEventListener('shortcut', listener);
+/**
+ * `fn` hears every shortcut while the component is mounted (its latest `fn`). Subscribed before the
+ * browser paints the component, so a key pressed the moment it shows (R as a conversation opens)
+ * is never lost to an effect that has not run yet.
+ */
+export function useShortcut(fn: (name: ShortcutName) => void) {
+  const latest = useRef(fn);
+  latest.current = fn;
+  useLayoutEffect(() => {
+    const listener = (e: Event) => latest.current((e as CustomEvent<ShortcutName>).detail);
+    bus.addEventListener('shortcut', listener);
+    return () => bus.removeEventListener('shortcut', listener);
+  }, []);
 }
 const fire = (name: ShortcutName) => bus.dispatchEvent(new CustomEvent('shortcut', { detail: name }));
 
