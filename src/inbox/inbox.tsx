@@ -40,13 +40,21 @@ export function listUrls(search: URLSearchParams, limit = 50, cursor?: string | 
 }
 
 type ListPage = { items: Conversation[]; nextCursor: string | null };
-/** The list's first `want` rows, read in pages of at most 100 (keyset: no row twice, none skipped). */
+/**
+ * The list's first `want` rows, read in pages of at most 100 (keyset). A row that moves between two
+ * pages' requests may be read twice (kept once) or missed (the change's own event refreshes again).
+ */
 async function rowsFromTop(search: URLSearchParams, want: number): Promise<ListPage> {
   const items: Conversation[] = [];
+  const seen = new Set<string>();
   let cursor: string | null = null;
   do {
     const page: ListPage = await api<ListPage>('GET', listUrls(search, Math.min(100, want - items.length), cursor).list);
-    items.push(...page.items);
+    for (const item of page.items) {
+      if (seen.has(item.id)) continue;
+      seen.add(item.id);
+      items.push(item);
+    }
     cursor = page.nextCursor;
   } while (cursor && items.length < want);
   return { items, nextCursor: cursor };
@@ -70,6 +78,10 @@ export function Inbox(props: { me: Me; conversationId: string | null; onSignedOu
   // Loads answer out of order (a refresh of 130 rows takes two requests; a live event starts the
   // next meanwhile): an answer is used only if no list load (first or refresh) began after it.
   const loads = useRef({ started: 0, listFrom: 0 });
+  // How many rows the person has asked to see (50, plus each "Load more"). A refresh reloads that
+  // many, not merely as many as are shown: a refresh that raced a change and came back one short
+  // must not make every later refresh one short too.
+  const wanted = useRef(50);
 
   const key = JSON.stringify([view, status, filters]);
 
@@ -79,9 +91,9 @@ export function Inbox(props: { me: Me; conversationId: string | null; onSignedOu
       if (mode !== 'more') loads.current.listFrom = mine;
       const urls = listUrls(search, 50, mode === 'more' ? nextCursor : undefined);
       const [page, c] = await Promise.all([
-        // A refresh reloads as many rows as are shown (pages of 100, the API's most), so rows
+        // A refresh reloads as many rows as were asked for (pages of 100, the API's most), so rows
         // loaded with "more" stay and the scroll position holds.
-        mode === 'refresh' ? rowsFromTop(search, Math.max(itemsRef.current.length, 50)) : api<ListPage>('GET', urls.list),
+        mode === 'refresh' ? rowsFromTop(search, Math.max(wanted.current, itemsRef.current.length)) : api<ListPage>('GET', urls.list),
         mode === 'more' ? Promise.resolve(null) : api<Counts>('GET', urls.counts),
       ]);
       if (loads.current.listFrom > mine) return; // a newer list load answers instead
@@ -93,6 +105,8 @@ export function Inbox(props: { me: Me; conversationId: string | null; onSignedOu
         }
       }
       for (const item of page.items) previous.current.set(item.id, item.unreadCount);
+      if (mode === 'first') wanted.current = 50;
+      if (mode === 'more') wanted.current = Math.max(wanted.current, itemsRef.current.length + page.items.length);
       setItems((old) => (mode === 'more' ? [...(old ?? []), ...page.items.filter((i) => !(old ?? []).some((o) => o.id === i.id))] : page.items));
       setNextCursor(page.nextCursor);
     },
