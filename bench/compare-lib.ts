@@ -1,7 +1,9 @@
 import type { EventEmitter } from 'node:events';
+import { readdir, readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import autocannon, { type Result } from 'autocannon';
+import Fastify from 'fastify';
 import { sql } from 'kysely';
 import type pg from 'pg';
 import { buildApp } from '../src/app.js';
@@ -102,6 +104,35 @@ export async function serveCommands(
     .on('close', () => void stopAll());
 }
 
+/**
+ * The floor under the app: bare Fastify (no hooks, no auth, no validation, no serialisation) on
+ * this process's pool, whose one route runs `statements(query)` — the same statements the SQL loop
+ * sends — and answers with the app's own answer text for that query, byte for byte. App against
+ * bare tells what our code adds; bare against the SQL loop what HTTP itself costs on this machine.
+ * `answer(query, text)` starts it once and registers the text: `{ port, path }`.
+ */
+export function bareServer(statements: (query: string) => Promise<unknown>) {
+  const texts = new Map<string, string>();
+  let listening: Promise<number> | null = null;
+  const start = async () => {
+    const bare = Fastify();
+    bare.all('/bare/:query', async (req, reply) => {
+      const { query } = req.params as { query: string };
+      await statements(query);
+      return reply.type('application/json; charset=utf-8').send(texts.get(query));
+    });
+    await bare.listen({ port: 0, host: '127.0.0.1' });
+    return (bare.server.address() as { port: number }).port;
+  };
+  return {
+    async answer(query: string, text: string) {
+      texts.set(query, text);
+      listening ??= start();
+      return { port: await listening, path: `/bare/${encodeURIComponent(query)}` };
+    },
+  };
+}
+
 // --- the driver -----------------------------------------------------------------------------
 
 /** Starts `file --serve` on the store; `info` is its first line, `ask` sends a command and waits for its answer. */
@@ -142,29 +173,107 @@ export async function httpLatencies(url: string, connections: number, seconds: n
   return { rps: latencies.length / r.duration, bad: bad + r.errors + r.timeouts, latencies };
 }
 
+/** CPU time (µs) of a process from /proc: user + system, in clock ticks of 10 ms. */
+async function procCpuUs(pid: number | string): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
 /**
- * App and SQL after a warm-up of each, then alternating in `rounds` slices of `duration / rounds`
- * seconds, so a neighbour's load on the shared cores hits both alike. The app's percentiles are
- * over every response; the SQL loops report percentiles only, averaged weighted by samples.
+ * Where a request's CPU goes on this machine, read from /proc around a run: the server child, this
+ * driver (autocannon), and every `postgres` process. Linux only; elsewhere it reads nothing.
  */
-export async function alternate(o: { rounds: number; duration: number; warmup: number }, app: (seconds: number) => Promise<HttpRun>, sqlLoop: (seconds: number) => Promise<Loop>) {
+export function cpuMeter(serverPid: number) {
+  /** Each live `postgres` process's CPU µs, by pid. */
+  const postgres = async () => {
+    const byPid = new Map<string, number>();
+    for (const pid of await readdir('/proc').catch(() => [])) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        if ((await readFile(`/proc/${pid}/comm`, 'utf8')).startsWith('postgres')) byPid.set(pid, await procCpuUs(pid));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return byPid;
+  };
+  const read = async () => {
+    const own = process.cpuUsage();
+    return { server: await procCpuUs(serverPid).catch(() => 0), driver: own.user + own.system, postgres: await postgres() };
+  };
+  return {
+    /**
+     * `run` measured: its result and the CPU µs it cost, by process. PostgreSQL's is summed over the
+     * processes alive at the end (one that started meanwhile counts whole; one that ended is lost).
+     */
+    async around<T>(run: () => Promise<T>) {
+      const before = await read();
+      const result = await run();
+      const after = await read();
+      let postgresUs = 0;
+      for (const [pid, us] of after.postgres) postgresUs += us - (before.postgres.get(pid) ?? 0);
+      return { result, cpu: { server: after.server - before.server, driver: after.driver - before.driver, postgres: postgresUs } };
+    },
+  };
+}
+export type CpuMeter = ReturnType<typeof cpuMeter>;
+export interface CpuPerRequest { server: number; driver: number; postgres: number }
+
+/**
+ * App, bare (when given: `bareServer`, the same statements and answer through bare Fastify) and
+ * SQL after a warm-up of each, then alternating in `rounds` slices of `duration / rounds` seconds,
+ * so a neighbour's load on the shared cores hits all alike. The HTTP percentiles are over every
+ * response; the SQL loops report percentiles only, averaged weighted by samples. With a `meter`,
+ * each gets its CPU µs per request by process.
+ */
+export async function alternate(
+  o: { rounds: number; duration: number; warmup: number },
+  app: (seconds: number) => Promise<HttpRun>,
+  sqlLoop: (seconds: number) => Promise<Loop>,
+  bare?: (seconds: number) => Promise<HttpRun>,
+  meter?: CpuMeter,
+) {
   if (o.warmup > 0) {
     await app(o.warmup);
+    if (bare) await bare(o.warmup);
     await sqlLoop(o.warmup);
   }
   const appRuns: HttpRun[] = [];
+  const bareRuns: HttpRun[] = [];
   const sqlRuns: Loop[] = [];
+  type Spent = { used: CpuPerRequest; requests: number };
+  const cpu = { app: [] as Spent[], bare: [] as Spent[], sql: [] as Spent[] };
+  const measured = async <T>(run: () => Promise<T>, into: T[], spent: Spent[], count: (r: T) => number) => {
+    if (!meter) return void into.push(await run());
+    const { result, cpu: used } = await meter.around(run);
+    into.push(result);
+    spent.push({ used, requests: count(result) });
+  };
   const slice = Math.max(1, Math.round(o.duration / o.rounds));
   for (let i = 0; i < o.rounds; i++) {
-    appRuns.push(await app(slice));
-    sqlRuns.push(await sqlLoop(slice));
+    await measured(() => app(slice), appRuns, cpu.app, (r) => r.latencies.length);
+    if (bare) await measured(() => bare(slice), bareRuns, cpu.bare, (r) => r.latencies.length);
+    await measured(() => sqlLoop(slice), sqlRuns, cpu.sql, (r) => r.n);
   }
+  const perRequest = (spent: Spent[]): CpuPerRequest | null => {
+    const requests = spent.reduce((n, s) => n + s.requests, 0);
+    if (!requests) return null;
+    const total = (k: keyof CpuPerRequest) => spent.reduce((n, s) => n + s.used[k], 0) / requests;
+    return { server: total('server'), driver: total('driver'), postgres: total('postgres') };
+  };
   const weighted = (k: 'p50' | 'p95' | 'p99') => sqlRuns.reduce((n, r) => n + r[k] * r.n, 0) / sqlRuns.reduce((n, r) => n + r.n, 0);
+  const http = (runs: HttpRun[]) => ({ ...percentiles(runs.flatMap((r) => r.latencies)), rps: runs.reduce((n, r) => n + r.rps, 0) / o.rounds, bad: runs.reduce((n, r) => n + r.bad, 0) });
   return {
-    app: { ...percentiles(appRuns.flatMap((r) => r.latencies)), rps: appRuns.reduce((n, r) => n + r.rps, 0) / o.rounds, bad: appRuns.reduce((n, r) => n + r.bad, 0) },
+    app: http(appRuns),
+    bare: bare ? http(bareRuns) : null,
     sql: { p50: weighted('p50'), p95: weighted('p95'), p99: weighted('p99'), rps: sqlRuns.reduce((n, r) => n + r.rps, 0) / o.rounds },
+    cpu: { app: perRequest(cpu.app), bare: perRequest(cpu.bare), sql: perRequest(cpu.sql) },
   };
 }
+
+/** CPU µs per request as a table cell: server / driver / PostgreSQL. */
+export const cpuCell = (c: CpuPerRequest | null) => (c ? `${Math.round(c.server)} / ${Math.round(c.driver)} / ${Math.round(c.postgres)}` : '');
 
 /** Milliseconds as the tables show them. */
 export const ms = (x: number) => (x < 10 ? x.toFixed(1) : Math.round(x).toString());

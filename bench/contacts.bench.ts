@@ -10,16 +10,17 @@ import { createPropertiesRepo } from '../src/features/contacts/properties.repo.j
 import { freeText, leaf, predicate, valueSet, type Node, type Target } from '../src/features/contacts/search.js';
 import { parseSorting } from '../src/http/paging.js';
 import { FilterOperator } from '../src/lib/enums.js';
-import { alternate, explainAnalyze, httpLatencies, loop, machineLine, ms as f, oneLine, openBenchApp, runOn, serveCommands, startServer, storeEnv, type Loop, type Statement } from './compare-lib.js';
+import { alternate, bareServer, cpuCell, cpuMeter, explainAnalyze, httpLatencies, loop, machineLine, ms as f, oneLine, openBenchApp, runOn, serveCommands, startServer, storeEnv, type Loop, type Statement } from './compare-lib.js';
 import { DEFAULT_DATA_DIR, DEFAULT_PG, searches, WORKSPACE_NAME } from './contacts-lib.js';
 import { log, storeFlags, storeOptions } from './lib.js';
 
 /**
  * Contact search at scale (issue 7, "Scale") on a store made by contacts-generate.ts. The real
  * server runs in a child process (this file with --serve); for each search the driver posts it to
- * /v1/contacts/search with autocannon, alternating with the same statements sent straight to the
- * server's pool by the child (page, then count unless the page is short, as repo.search does), at
- * the same concurrency; then the page alone and the count alone; then EXPLAIN (ANALYZE, BUFFERS)
+ * /v1/contacts/search with autocannon, alternating with bare Fastify in the child sending the
+ * app's answer after the same statements (the HTTP floor, compare-lib `bareServer`) and with the
+ * same statements sent straight to the server's pool by the child (as repo.search and the views
+ * do), at the same concurrency; then the page alone and the count alone; then EXPLAIN (ANALYZE, BUFFERS)
  * of both. Markdown on stdout.
  */
 const { values: flags } = parseArgs({
@@ -138,8 +139,10 @@ async function serve() {
     return Number((await run(mode === 'bounded' ? st.bounded : st.count)).rows[0].n);
   }
   const [{ n: contacts }] = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM contacts WHERE workspace_id = ${ws.id} AND deletion_time IS NULL`.execute(store.db)).rows as [{ n: number }];
+  const bare = bareServer((query) => once(query, 'both'));
   await serveCommands(bench, { contacts, statements }, async (c) => {
     const query = c.query as string;
+    if (c.op === 'bare') return bare.answer(query, c.answer as string);
     if (c.op === 'loop') return loop(() => once(query, c.mode as Mode), c.seconds as number, c.concurrency as number);
     if (c.op === 'check') {
       const { rows } = await run(statements[query]!.page);
@@ -176,21 +179,28 @@ async function drive() {
     const http = (body: object, seconds: number) => httpLatencies(url, connections, seconds, { method: 'POST', path: '/v1/contacts/search', headers, body: JSON.stringify(body) });
 
     const rows: string[] = [];
+    const cpuRows: string[] = [];
     const explains: string[] = [];
+    const meter = cpuMeter(child.pid!);
     for (const name of flags.queries!.split(',')) {
       const s = bodies[name];
       if (!s) throw new Error(`no query ${name}`);
       const load0 = loadavg()[0]!;
       // The app's answer must be the SQL's: same total, same first page.
-      const appAnswer = (await (await fetch(`${url}/v1/contacts/search`, { method: 'POST', headers, body: JSON.stringify(s.body) })).json()) as { totalCount: number; items: { id: string }[] };
+      const appText = await (await fetch(`${url}/v1/contacts/search`, { method: 'POST', headers, body: JSON.stringify(s.body) })).text();
+      const appAnswer = JSON.parse(appText) as { totalCount: number; items: { id: string }[] };
+      const bare = await ask<{ port: number; path: string }>({ op: 'bare', query: name, answer: appText });
       const sqlAnswer = await ask<{ ids: string[]; totalCount: number }>({ op: 'check', query: name });
       const same = appAnswer.totalCount === sqlAnswer.totalCount && appAnswer.items.map((i) => i.id).join() === sqlAnswer.ids.join();
       if (!same) log(`  ${name}: app and SQL differ! app ${appAnswer.totalCount} / SQL ${sqlAnswer.totalCount}`);
-      const { app, sql: both } = await alternate(
+      const { app, bare: floor, sql: both, cpu } = await alternate(
         { rounds, duration, warmup },
         (seconds) => http(s.body, seconds),
         (seconds) => ask<Loop>({ op: 'loop', query: name, mode: 'both', seconds, concurrency: connections }),
+        (seconds) => httpLatencies(`http://127.0.0.1:${bare.port}`, connections, seconds, { method: 'POST', path: bare.path, headers, body: JSON.stringify(s.body) }),
+        meter,
       );
+      cpuRows.push(`| ${s.label} | ${cpuCell(cpu.app)} | ${cpuCell(cpu.bare)} | ${cpuCell(cpu.sql)} |`);
       const page = await ask<Loop>({ op: 'loop', query: name, mode: 'page', seconds: countDuration, concurrency: connections });
       const count = await ask<Loop>({ op: 'loop', query: name, mode: 'count', seconds: countDuration, concurrency: connections });
       const bounded = await ask<Loop>({ op: 'loop', query: name, mode: 'bounded', seconds: countDuration, concurrency: connections });
@@ -198,7 +208,7 @@ async function drive() {
       const load1 = loadavg()[0]!;
       const ratio = app.p95 / both.p95;
       rows.push(
-        `| ${s.label} | ${appAnswer.totalCount}${same ? '' : ' ✗ differs'} | ${Math.round(app.rps)} | ${f(app.p50)} | **${f(app.p95)}**${app.p95 <= 50 ? ' ✓' : ' ✗'} | ${f(app.p99)} | ${Math.round(both.rps)} | ${f(both.p50)} | **${f(both.p95)}** | ${ratio.toFixed(2)}×${ratio <= 1.5 ? ' ✓' : ' ✗'} | ${f(page.p95)} | ${f(count.p50)} / ${f(count.p95)} | ${f(both.p95 - page.p95)} | ${f(bounded.p95)} | ${load0.toFixed(1)}→${load1.toFixed(1)} |${app.bad ? ` ${app.bad} errors` : ''}`,
+        `| ${s.label} | ${appAnswer.totalCount}${same ? '' : ' ✗ differs'} | ${Math.round(app.rps)} | ${f(app.p50)} | **${f(app.p95)}**${app.p95 <= 50 ? ' ✓' : ' ✗'} | ${f(app.p99)} | ${Math.round(both.rps)} | ${f(both.p50)} | **${f(both.p95)}** | ${ratio.toFixed(2)}×${ratio <= 1.5 ? ' ✓' : ' ✗'} | ${f(floor!.p95)} | ${(floor!.p95 / both.p95).toFixed(2)}× | ${(app.p95 / floor!.p95).toFixed(2)}× | ${f(page.p95)} | ${f(count.p50)} / ${f(count.p95)} | ${f(both.p95 - page.p95)} | ${f(bounded.p95)} | ${load0.toFixed(1)}→${load1.toFixed(1)} |${app.bad ? ` ${app.bad} errors` : ''}`,
       );
       log(rows.at(-1)!);
       const st = info.statements[name]!;
@@ -232,11 +242,17 @@ async function drive() {
     process.stdout.write(
       [
         `## ${info.engine}, ${info.contacts.toLocaleString('en')} contacts — ${new Date().toISOString()}`,
-        machineLine(began, `autocannon ${connections} connections and SQL loops of ${connections} on the server's pool, ${duration} s each in ${rounds} alternating rounds after ${warmup} s warm-up; page alone and count alone ${countDuration} s each; SQL baseline counts ${flags['sql-count']}`),
+        machineLine(began, `autocannon ${connections} connections (app, then bare: bare Fastify sending the app's answer after the same statements) and SQL loops of ${connections} on the server's pool, ${duration} s each in ${rounds} alternating rounds after ${warmup} s warm-up; page alone and count alone ${countDuration} s each; SQL baseline counts ${flags['sql-count']}`),
         '',
-        `| query | totalCount | app req/s | app p50 ms | app p95 ms | app p99 ms | SQL req/s | SQL p50 | SQL p95 (page + count) | app/SQL p95 | SQL page alone p95 | count alone p50 / p95 | count cost (p95 page+count − page) | SQL p95 page + count bounded at ${flags['count-cap']} | load 1 min |`,
-        '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+        `| query | totalCount | app req/s | app p50 ms | app p95 ms | app p99 ms | SQL req/s | SQL p50 | SQL p95 (page + count) | app/SQL p95 | bare p95 | bare/SQL | app/bare | SQL page alone p95 | count alone p50 / p95 | count cost (p95 page+count − page) | SQL p95 page + count bounded at ${flags['count-cap']} | load 1 min |`,
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
         ...rows,
+        '',
+        'CPU µs per request, server child / driver (autocannon) / every PostgreSQL process, from /proc over the alternating rounds:',
+        '',
+        '| query | app | bare | SQL |',
+        '|---|---:|---:|---:|',
+        ...cpuRows,
         '',
         ...(exportRows.length ? ['| export | status | size | time | server RSS |', '|---|---|---|---|---|', ...exportRows, ''] : []),
         ...explains,

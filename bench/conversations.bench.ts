@@ -8,7 +8,7 @@ import { EXACT_COUNT_UP_TO } from '../src/features/conversations/conversations.r
 import { CONVERSATION_SORT_FIELDS, TIMELINE_SORT_FIELDS, type ListConversationsQuery } from '../src/features/conversations/conversations.schemas.js';
 import { pageRequest } from '../src/http/paging.js';
 import { systemClock } from '../src/lib/clock.js';
-import { alternate, explainAnalyze, httpLatencies, loop, machineLine, ms, oneLine, openBenchApp, runOn, serveCommands, startServer, storeEnv, type Loop, type Statement } from './compare-lib.js';
+import { alternate, bareServer, cpuCell, cpuMeter, explainAnalyze, httpLatencies, loop, machineLine, ms, oneLine, openBenchApp, runOn, serveCommands, startServer, storeEnv, type Loop, type Statement } from './compare-lib.js';
 import { DEFAULT_DATA_DIR, DEFAULT_PG, WORKSPACE_NAME } from './conversations-lib.js';
 import { log, storeFlags, storeOptions } from './lib.js';
 
@@ -16,8 +16,9 @@ import { log, storeFlags, storeOptions } from './lib.js';
  * Conversation lists and a long timeline at scale (issue 8) on a store made by
  * conversations-generate.ts. The real server runs in a child process (this file with --serve);
  * for each filter the driver sends GET /v2/conversations/service-account/channels/{id}?… with
- * autocannon at concurrency 8, alternating with the statements the app sends for it, sent
- * straight to the server's pool by the child at the same concurrency. Those statements are the
+ * autocannon at concurrency 8, alternating with bare Fastify in the child sending the app's answer
+ * after the same statements (the HTTP floor, compare-lib `bareServer`) and with the statements
+ * the app sends for it, sent straight to the server's pool by the child at the same concurrency. Those statements are the
  * app's own: the child runs the conversations service once on a Kysely that records what it sends
  * (the page and the planner's estimate at once; then, when the page is full and the estimate is
  * under 10,000, the bounded count; the channel check only when the page is empty) and replays
@@ -150,8 +151,10 @@ async function serve() {
     return { ids: rows.map((r) => r.id) };
   }
 
+  const bare = bareServer((key) => (key.startsWith('timeline:') ? timeline(key.slice(9)) : list(key.slice(5))));
   await serveCommands(bench, { channel, conversations, long, events, filters: all, listStatements }, async (c) => {
     const target = String(c.target);
+    if (c.op === 'bare') return bare.answer(`${String(c.kind)}:${target}`, c.answer as string);
     const once = c.kind === 'timeline' ? () => timeline(target) : () => list(target);
     if (c.op === 'loop') return loop(once, c.seconds as number, c.concurrency as number);
     if (c.op === 'check') return once();
@@ -182,27 +185,33 @@ async function drive() {
   const skips = flags.skips ? flags.skips.split(',') : [];
   const began = loadavg();
   log(`${flags.store}: starting the server (--serve) …`);
-  const { info, ask, url, bearer, close } = await startServer<Info>('bench/conversations.bench.ts', storeEnv(options));
+  const { child, info, ask, url, bearer, close } = await startServer<Info>('bench/conversations.bench.ts', storeEnv(options));
+  const meter = cpuMeter(child.pid!);
+  const cpuRows: string[] = [];
   try {
     const headers = { authorization: `Bearer ${bearer}` };
     const get = async (path: string) => {
       const res = await fetch(`${url}${path}`, { headers });
-      if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
-      return res.json() as Promise<{ totalCount: number; items: { id?: string; eventId?: string }[] }>;
+      const text = await res.text();
+      if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${text}`);
+      return { text, answer: JSON.parse(text) as { totalCount: number; items: { id?: string; eventId?: string }[] } };
     };
     /** The app's answer beside the SQL's (same total, same page), then both under load and the plans. */
     async function measure(kind: 'list' | 'timeline', target: string, path: string, load: boolean) {
       const load0 = loadavg()[0]!;
-      const appAnswer = await get(path);
+      const { text, answer: appAnswer } = await get(path);
       const sqlAnswer = await ask<{ totalCount?: number; ids: string[] }>({ op: 'check', kind, target });
       const appIds = appAnswer.items.map((i) => i.id ?? i.eventId);
       const same = (kind === 'timeline' || appAnswer.totalCount === sqlAnswer.totalCount) && appIds.join() === sqlAnswer.ids.join();
       if (!same) log(`  ${target}: app and SQL differ! app ${appAnswer.totalCount} [${appIds.join()}] / SQL ${sqlAnswer.totalCount} [${sqlAnswer.ids.join()}]`);
-      const result = load
+      const bare = load ? await ask<{ port: number; path: string }>({ op: 'bare', kind, target, answer: text }) : null;
+      const result = bare
         ? await alternate(
             o,
             (seconds) => httpLatencies(url, connections, seconds, { method: 'GET', path, headers }),
             (seconds) => ask<Loop>({ op: 'loop', kind, target, seconds, concurrency: connections }),
+            (seconds) => httpLatencies(`http://127.0.0.1:${bare.port}`, connections, seconds, { method: 'GET', path: bare.path, headers }),
+            meter,
           )
         : null;
       const plan = await ask<{ page: string; count?: string; statements?: Statement[] }>({ op: 'explain', kind, target });
@@ -210,7 +219,7 @@ async function drive() {
     }
     const cells = (r: NonNullable<Awaited<ReturnType<typeof measure>>['result']>, target: number) => {
       const ratio = r.app.p95 / r.sql.p95;
-      return `${Math.round(r.app.rps)} | ${ms(r.app.p50)} | **${ms(r.app.p95)}**${r.app.p95 <= target ? ' ✓' : ' ✗'} | ${ms(r.app.p99)} | ${Math.round(r.sql.rps)} | ${ms(r.sql.p50)} | **${ms(r.sql.p95)}** | ${ms(r.sql.p99)} | ${ratio.toFixed(2)}×${ratio <= 1.5 ? ' ✓' : ' ✗'}`;
+      return `${Math.round(r.app.rps)} | ${ms(r.app.p50)} | **${ms(r.app.p95)}**${r.app.p95 <= target ? ' ✓' : ' ✗'} | ${ms(r.app.p99)} | ${Math.round(r.sql.rps)} | ${ms(r.sql.p50)} | **${ms(r.sql.p95)}** | ${ms(r.sql.p99)} | ${ratio.toFixed(2)}×${ratio <= 1.5 ? ' ✓' : ' ✗'} | ${ms(r.bare!.p95)} | ${(r.bare!.p95 / r.sql.p95).toFixed(2)}× | ${(r.app.p95 / r.bare!.p95).toFixed(2)}×`;
     };
 
     const rows: string[] = [];
@@ -222,6 +231,7 @@ async function drive() {
       const total = `${m.appAnswer.totalCount.toLocaleString('en')}${m.same ? '' : ' ✗ differs'}`;
       if (m.result) {
         rows.push(`| ${f.label} | ${total} | ${cells(m.result, 30)} | ${m.load} |${m.result.app.bad ? ` ${m.result.app.bad} errors` : ''}`);
+        cpuRows.push(`| ${f.label} | ${cpuCell(m.result.cpu.app)} | ${cpuCell(m.result.cpu.bare)} | ${cpuCell(m.result.cpu.sql)} |`);
         log(rows.at(-1)!);
       } else log(`  ${key}: ${total} (checked and explained, not loaded)`);
       const st = info.listStatements[key]!;
@@ -238,17 +248,18 @@ async function drive() {
       const path = `/v2/conversations/service-account/${info.long}/timeline?SkipCount=${skip}&MaxResultCount=10`;
       const m = await measure('timeline', skip, path, true);
       timelineRows.push(`| ${Number(skip).toLocaleString('en')} | ${m.appAnswer.items.length}${m.same ? '' : ' ✗ differs'} | ${cells(m.result!, 30)} | ${m.load} |`);
+      cpuRows.push(`| timeline SkipCount ${skip} | ${cpuCell(m.result!.cpu.app)} | ${cpuCell(m.result!.cpu.bare)} | ${cpuCell(m.result!.cpu.sql)} |`);
       log(timelineRows.at(-1)!);
       const st = m.plan.statements!;
       explains.push(`### Timeline, SkipCount ${skip}\nBefore it: ${st.slice(0, -1).map((s) => `\`${oneLine(s)}\``).join('; ')}. The page (parameters \`${JSON.stringify(st.at(-1)!.parameters)}\`):\n\`\`\`sql\n${oneLine(st.at(-1)!)}\n\`\`\`\n\`\`\`\n${m.plan.page}\n\`\`\`\n`);
     }
 
-    const head = '| app req/s | app p50 ms | app p95 ms | app p99 ms | SQL req/s | SQL p50 | SQL p95 | SQL p99 | app/SQL p95 | load 1 min |';
-    const rule = '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
+    const head = '| app req/s | app p50 ms | app p95 ms | app p99 ms | SQL req/s | SQL p50 | SQL p95 | SQL p99 | app/SQL p95 | bare p95 | bare/SQL | app/bare | load 1 min |';
+    const rule = '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
     process.stdout.write(
       [
         `## ${info.engine}, ${info.conversations.toLocaleString('en')} conversations on the channel measured; timeline of ${info.events.toLocaleString('en')} events — ${new Date().toISOString()}`,
-        machineLine(began, `autocannon ${connections} connections and SQL loops of ${connections} on the server's pool, ${o.duration} s each in ${o.rounds} alternating rounds after ${o.warmup} s warm-up; SQL = every statement the service sends for the request`),
+        machineLine(began, `autocannon ${connections} connections (app, then bare: bare Fastify sending the app's answer after the same statements) and SQL loops of ${connections} on the server's pool, ${o.duration} s each in ${o.rounds} alternating rounds after ${o.warmup} s warm-up; SQL = every statement the service sends for the request`),
         '',
         `| filter | totalCount ${head}`,
         `|---|---:${rule}`,
@@ -257,6 +268,12 @@ async function drive() {
         `| timeline SkipCount (MaxResultCount 10, CreationTime DESC) | items ${head}`,
         `|---:|---:${rule}`,
         ...timelineRows,
+        '',
+        'CPU µs per request, server child / driver (autocannon) / every PostgreSQL process, from /proc over the alternating rounds:',
+        '',
+        '| request | app | bare | SQL |',
+        '|---|---:|---:|---:|',
+        ...cpuRows,
         '',
         ...explains,
       ].join('\n') + '\n',
