@@ -20,8 +20,8 @@ import { log, storeFlags, storeOptions } from './lib.js';
  * /v1/contacts/search with autocannon, alternating with bare Fastify in the child sending the
  * app's answer after the same statements (the HTTP floor, compare-lib `bareServer`) and with the
  * same statements sent straight to the server's pool by the child (as repo.search and the views
- * do), at the same concurrency; then the page alone and the count alone; then EXPLAIN (ANALYZE, BUFFERS)
- * of both. Markdown on stdout.
+ * do), at the same concurrency; then the page alone and the count alone; then EXPLAIN (ANALYZE,
+ * BUFFERS) of both. Markdown on stdout.
  */
 const { values: flags } = parseArgs({
   options: {

@@ -18,8 +18,8 @@ import { log, storeFlags, storeOptions } from './lib.js';
  * for each filter the driver sends GET /v2/conversations/service-account/channels/{id}?… with
  * autocannon at concurrency 8, alternating with bare Fastify in the child sending the app's answer
  * after the same statements (the HTTP floor, compare-lib `bareServer`) and with the statements
- * the app sends for it, sent straight to the server's pool by the child at the same concurrency. Those statements are the
- * app's own: the child runs the conversations service once on a Kysely that records what it sends
+ * the app sends for it, sent straight to the server's pool by the child at the same concurrency.
+ * Those statements are the app's own: the child runs the conversations service once on a Kysely that records what it sends
  * (the page and the planner's estimate at once; then, when the page is full and the estimate is
  * under 10,000, the bounded count; the channel check only when the page is empty) and replays
  * them in that shape. Then the same for the timeline
@@ -151,11 +151,14 @@ async function serve() {
     return { ids: rows.map((r) => r.id) };
   }
 
-  const bare = bareServer((key) => (key.startsWith('timeline:') ? timeline(key.slice(9)) : list(key.slice(5))));
+  /** The statements of one request: a timeline page or a list filter. */
+  const statementsOf = (kind: unknown, target: string) => (kind === 'timeline' ? timeline(target) : list(target));
+  // bare's routes are named `kind:target`.
+  const bare = bareServer((key) => statementsOf(key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)));
   await serveCommands(bench, { channel, conversations, long, events, filters: all, listStatements }, async (c) => {
     const target = String(c.target);
     if (c.op === 'bare') return bare.answer(`${String(c.kind)}:${target}`, c.answer as string);
-    const once = c.kind === 'timeline' ? () => timeline(target) : () => list(target);
+    const once = () => statementsOf(c.kind, target);
     if (c.op === 'loop') return loop(once, c.seconds as number, c.concurrency as number);
     if (c.op === 'check') return once();
     if (c.op === 'explain') {
