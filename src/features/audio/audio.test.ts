@@ -15,6 +15,9 @@ import { multipartBody, type FormPart } from './testing.js';
  * runs on (its default file storage), plus a second app with lowered limits on the database storage.
  */
 const h = await build();
+// Lowered limits, on the database file storage (the PostgreSQL default) whichever store runs;
+// built before the first test, as every harness must be (see contacts/count.test.ts).
+const small = await build({ AUDIO_MAX_BYTES: '30000', AUDIO_MAX_SECONDS: '2', FILE_STORAGE: 'database' });
 const UPLOAD = '/v1/support/upload-audio';
 
 const send = (ws: Workspace, parts: FormPart[]) => {
@@ -163,9 +166,6 @@ test('the upload belongs to its workspace: the stored WAV is its file (GET /v1/f
 });
 
 authBattery(h, () => [{ method: 'POST', url: UPLOAD }]);
-
-// Lowered limits, on the database file storage (the PostgreSQL default) whichever store runs.
-const small = await build({ AUDIO_MAX_BYTES: '30000', AUDIO_MAX_SECONDS: '2', FILE_STORAGE: 'database' });
 
 test('limits: more than AUDIO_MAX_BYTES → 413, unread when Content-Length says so, cut off while streaming otherwise; longer than AUDIO_MAX_SECONDS → 413; nothing stored', async () => {
   const ws = await small.workspace();

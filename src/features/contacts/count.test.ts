@@ -4,6 +4,11 @@ import { build, json } from '../../../test/helpers/build.js';
 
 // A tiny threshold, so 40 contacts are "many": totalCount becomes the planner's estimate.
 const h = await build({ SEARCH_EXACT_COUNT_UP_TO: '5' });
+// The same searches on a store that never estimates (SEARCH_EXACT_COUNT_UP_TO=0): its pages let
+// the planner build the matching set, where the harness above probes along the sort index.
+// Both are built before the first test: a top-level await between two tests lets the first end
+// the file's root test, whose after-hooks then close `h` under the second (CI, once).
+const exact = await build({ SEARCH_EXACT_COUNT_UP_TO: '0' });
 
 test('above SEARCH_EXACT_COUNT_UP_TO totalCount is estimated, flagged, and paging until a short page still reads every contact once', async () => {
   const ws = await h.workspace();
@@ -49,10 +54,6 @@ test('above SEARCH_EXACT_COUNT_UP_TO totalCount is estimated, flagged, and pagin
   const one = json(await ws.api('POST', '/v1/contacts/search', { maxResultCount: 1, filterGroups: [{ filters: [{ field: 'phoneNumber', operator: 'Equals', value: '+966500002003' }] }] }));
   assert.deepEqual([one.totalCount, one.totalCountExact, one.items.length], [1, true, 1]);
 });
-
-// The same searches on a store that never estimates (SEARCH_EXACT_COUNT_UP_TO=0): its pages let
-// the planner build the matching set, where the harness above probes along the sort index.
-const exact = await build({ SEARCH_EXACT_COUNT_UP_TO: '0' });
 
 test('the probing page and the set-building page return the same contacts, each matching the filters', async () => {
   const data = Array.from({ length: 24 }, (_, i) => ({ name: `P${i}`, tier: i % 3 === 0 ? null : i % 3 === 1 ? 'Gold' : 'Silver', score: i }));
