@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrateToLatest } from '../src/db/migrate.js';
@@ -21,6 +21,21 @@ function findTests(dir: string, out: string[] = []): string[] {
 }
 
 const files = process.argv.slice(2).length ? process.argv.slice(2) : [...findTests('src'), ...findTests('test')].sort();
+
+// A top-level await after a file's first test lets node:test finish the file's root test while it
+// waits, and run the root's after-hooks — closing every harness `build()` made so far under the
+// tests that follow (a CI failure, once). Harnesses are built before the first test.
+const lateAwaits = files.flatMap((file) => {
+  const text = readFileSync(file, 'utf8');
+  const first = text.search(/^(test|describe|suite)\(/m);
+  if (first < 0) return [];
+  const late = text.slice(first).search(/^((const|let|var) [^=\n]*= *)?await\b/m);
+  return late < 0 ? [] : [`${file}:${text.slice(0, first + late).split('\n').length}`];
+});
+if (lateAwaits.length) {
+  console.error(`A top-level await after the first test (build harnesses before it):\n  ${lateAwaits.join('\n  ')}`);
+  process.exit(1);
+}
 const env = { ...process.env };
 let cleanup = () => {};
 
