@@ -41,7 +41,7 @@ const { values: flags } = parseArgs({
 });
 if (flags.help) {
   process.stdout.write(`npm run bench:contacts -- [--store=postgres|pglite] [--pg=${DEFAULT_PG}] [--data-dir=${DEFAULT_DATA_DIR}]
-  [--duration=10] [--rounds=2] [--warmup=2] [--count-duration=5] [--connections=8] [--count-cap=1000] [--sql-count=exact|bounded|estimate] [--queries=a,b,c,d,e]
+  [--duration=10] [--rounds=2] [--warmup=2] [--count-duration=5] [--connections=8] [--count-cap=1000] [--sql-count=exact|bounded|estimate] [--queries=a,b,c,d,e ('' for none: --export alone)]
   --sql-count=app (default): every statement the app sends for a search (estimate; page, probing when ≥ --count-cap; exact count below it; the page's values and notes);
   --sql-count=exact: page + exact count; bounded: the SQL baseline counts as the bounded alternative does (for a server patched to count so);
   estimate: the planner's estimate of the count when it is ≥ --count-cap, else the exact count.
@@ -182,7 +182,7 @@ async function drive() {
     const cpuRows: string[] = [];
     const explains: string[] = [];
     const meter = cpuMeter(child.pid!);
-    for (const name of flags.queries!.split(',')) {
+    for (const name of flags.queries!.split(',').filter(Boolean)) {
       const s = bodies[name];
       if (!s) throw new Error(`no query ${name}`);
       const load0 = loadavg()[0]!;
