@@ -106,29 +106,29 @@ export async function serveCommands(
 
 /**
  * The floor under the app: bare Fastify (no hooks, no auth, no validation, no serialisation) on
- * this process's pool, whose one route runs `statements(query)` — the same statements the SQL loop
- * sends — and answers with the app's own answer text for that query, byte for byte. App against
- * bare tells what our code adds; bare against the SQL loop what HTTP itself costs on this machine.
- * `answer(query, text)` starts it once and registers the text: `{ port, path }`.
+ * this process's pool. `answer(key, text, statements)` starts it once and registers a route that
+ * runs `statements` — the same ones the SQL loop sends — and answers with `text`, the app's own
+ * answer, byte for byte: `{ port, path }`. App against bare tells what our code adds; bare against
+ * the SQL loop what HTTP itself costs on this machine.
  */
-export function bareServer(statements: (query: string) => Promise<unknown>) {
-  const texts = new Map<string, string>();
+export function bareServer() {
+  const routes = new Map<string, { text: string; statements: () => Promise<unknown> }>();
   let listening: Promise<number> | null = null;
   const start = async () => {
     const bare = Fastify();
-    bare.all('/bare/:query', async (req, reply) => {
-      const { query } = req.params as { query: string };
-      await statements(query);
-      return reply.type('application/json; charset=utf-8').send(texts.get(query));
+    bare.all('/bare/:key', async (req, reply) => {
+      const route = routes.get((req.params as { key: string }).key)!;
+      await route.statements();
+      return reply.type('application/json; charset=utf-8').send(route.text);
     });
     await bare.listen({ port: 0, host: '127.0.0.1' });
     return (bare.server.address() as { port: number }).port;
   };
   return {
-    async answer(query: string, text: string) {
-      texts.set(query, text);
+    async answer(key: string, text: string, statements: () => Promise<unknown>) {
+      routes.set(key, { text, statements });
       listening ??= start();
-      return { port: await listening, path: `/bare/${encodeURIComponent(query)}` };
+      return { port: await listening, path: `/bare/${encodeURIComponent(key)}` };
     },
   };
 }
@@ -273,7 +273,18 @@ export async function alternate(
 }
 
 /** CPU µs per request as a table cell: server / driver / PostgreSQL. */
-export const cpuCell = (c: CpuPerRequest | null) => (c ? `${Math.round(c.server)} / ${Math.round(c.driver)} / ${Math.round(c.postgres)}` : '');
+const cpuCell = (c: CpuPerRequest | null) => (c ? `${Math.round(c.server)} / ${Math.round(c.driver)} / ${Math.round(c.postgres)}` : '');
+/** One request's row of the CPU table. */
+export const cpuRow = (label: string, cpu: Record<'app' | 'bare' | 'sql', CpuPerRequest | null>) => `| ${label} | ${cpuCell(cpu.app)} | ${cpuCell(cpu.bare)} | ${cpuCell(cpu.sql)} |`;
+/** The CPU table's lines, after the latency tables. */
+export const cpuTable = (first: string, rows: string[]) => [
+  'CPU µs per request, server child / driver (autocannon) / every PostgreSQL process, from /proc over the alternating rounds:',
+  '',
+  `| ${first} | app | bare | SQL |`,
+  '|---|---:|---:|---:|',
+  ...rows,
+  '',
+];
 
 /** Milliseconds as the tables show them. */
 export const ms = (x: number) => (x < 10 ? x.toFixed(1) : Math.round(x).toString());

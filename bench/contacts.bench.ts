@@ -10,7 +10,7 @@ import { createPropertiesRepo } from '../src/features/contacts/properties.repo.j
 import { freeText, leaf, predicate, valueSet, type Node, type Target } from '../src/features/contacts/search.js';
 import { parseSorting } from '../src/http/paging.js';
 import { FilterOperator } from '../src/lib/enums.js';
-import { alternate, bareServer, cpuCell, cpuMeter, explainAnalyze, httpLatencies, loop, machineLine, ms as f, oneLine, openBenchApp, runOn, serveCommands, startServer, storeEnv, type Loop, type Statement } from './compare-lib.js';
+import { alternate, bareServer, cpuMeter, cpuRow, cpuTable, explainAnalyze, httpLatencies, loop, machineLine, ms as f, oneLine, openBenchApp, runOn, serveCommands, startServer, storeEnv, type Loop, type Statement } from './compare-lib.js';
 import { DEFAULT_DATA_DIR, DEFAULT_PG, searches, WORKSPACE_NAME } from './contacts-lib.js';
 import { log, storeFlags, storeOptions } from './lib.js';
 
@@ -139,10 +139,10 @@ async function serve() {
     return Number((await run(mode === 'bounded' ? st.bounded : st.count)).rows[0].n);
   }
   const [{ n: contacts }] = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM contacts WHERE workspace_id = ${ws.id} AND deletion_time IS NULL`.execute(store.db)).rows as [{ n: number }];
-  const bare = bareServer((query) => once(query, 'both'));
+  const bare = bareServer();
   await serveCommands(bench, { contacts, statements }, async (c) => {
     const query = c.query as string;
-    if (c.op === 'bare') return bare.answer(query, c.answer as string);
+    if (c.op === 'bare') return bare.answer(query, c.answer as string, () => once(query, 'both'));
     if (c.op === 'loop') return loop(() => once(query, c.mode as Mode), c.seconds as number, c.concurrency as number);
     if (c.op === 'check') {
       const { rows } = await run(statements[query]!.page);
@@ -200,7 +200,7 @@ async function drive() {
         (seconds) => httpLatencies(`http://127.0.0.1:${bare.port}`, connections, seconds, { method: 'POST', path: bare.path, headers, body: JSON.stringify(s.body) }),
         meter,
       );
-      cpuRows.push(`| ${s.label} | ${cpuCell(cpu.app)} | ${cpuCell(cpu.bare)} | ${cpuCell(cpu.sql)} |`);
+      cpuRows.push(cpuRow(s.label, cpu));
       const page = await ask<Loop>({ op: 'loop', query: name, mode: 'page', seconds: countDuration, concurrency: connections });
       const count = await ask<Loop>({ op: 'loop', query: name, mode: 'count', seconds: countDuration, concurrency: connections });
       const bounded = await ask<Loop>({ op: 'loop', query: name, mode: 'bounded', seconds: countDuration, concurrency: connections });
@@ -248,12 +248,7 @@ async function drive() {
         '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
         ...rows,
         '',
-        'CPU µs per request, server child / driver (autocannon) / every PostgreSQL process, from /proc over the alternating rounds:',
-        '',
-        '| query | app | bare | SQL |',
-        '|---|---:|---:|---:|',
-        ...cpuRows,
-        '',
+        ...cpuTable('query', cpuRows),
         ...(exportRows.length ? ['| export | status | size | time | server RSS |', '|---|---|---|---|---|', ...exportRows, ''] : []),
         ...explains,
       ].join('\n') + '\n',

@@ -8,7 +8,7 @@ import { EXACT_COUNT_UP_TO } from '../src/features/conversations/conversations.r
 import { CONVERSATION_SORT_FIELDS, TIMELINE_SORT_FIELDS, type ListConversationsQuery } from '../src/features/conversations/conversations.schemas.js';
 import { pageRequest } from '../src/http/paging.js';
 import { systemClock } from '../src/lib/clock.js';
-import { alternate, bareServer, cpuCell, cpuMeter, explainAnalyze, httpLatencies, loop, machineLine, ms, oneLine, openBenchApp, runOn, serveCommands, startServer, storeEnv, type Loop, type Statement } from './compare-lib.js';
+import { alternate, bareServer, cpuMeter, cpuRow, cpuTable, explainAnalyze, httpLatencies, loop, machineLine, ms, oneLine, openBenchApp, runOn, serveCommands, startServer, storeEnv, type Loop, type Statement } from './compare-lib.js';
 import { DEFAULT_DATA_DIR, DEFAULT_PG, WORKSPACE_NAME } from './conversations-lib.js';
 import { log, storeFlags, storeOptions } from './lib.js';
 
@@ -153,11 +153,10 @@ async function serve() {
 
   /** The statements of one request: a timeline page or a list filter. */
   const statementsOf = (kind: unknown, target: string) => (kind === 'timeline' ? timeline(target) : list(target));
-  // bare's routes are named `kind:target`.
-  const bare = bareServer((key) => statementsOf(key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)));
+  const bare = bareServer();
   await serveCommands(bench, { channel, conversations, long, events, filters: all, listStatements }, async (c) => {
     const target = String(c.target);
-    if (c.op === 'bare') return bare.answer(`${String(c.kind)}:${target}`, c.answer as string);
+    if (c.op === 'bare') return bare.answer(`${String(c.kind)}:${target}`, c.answer as string, () => statementsOf(c.kind, target));
     const once = () => statementsOf(c.kind, target);
     if (c.op === 'loop') return loop(once, c.seconds as number, c.concurrency as number);
     if (c.op === 'check') return once();
@@ -234,7 +233,7 @@ async function drive() {
       const total = `${m.appAnswer.totalCount.toLocaleString('en')}${m.same ? '' : ' ✗ differs'}`;
       if (m.result) {
         rows.push(`| ${f.label} | ${total} | ${cells(m.result, 30)} | ${m.load} |${m.result.app.bad ? ` ${m.result.app.bad} errors` : ''}`);
-        cpuRows.push(`| ${f.label} | ${cpuCell(m.result.cpu.app)} | ${cpuCell(m.result.cpu.bare)} | ${cpuCell(m.result.cpu.sql)} |`);
+        cpuRows.push(cpuRow(f.label, m.result.cpu));
         log(rows.at(-1)!);
       } else log(`  ${key}: ${total} (checked and explained, not loaded)`);
       const st = info.listStatements[key]!;
@@ -251,7 +250,7 @@ async function drive() {
       const path = `/v2/conversations/service-account/${info.long}/timeline?SkipCount=${skip}&MaxResultCount=10`;
       const m = await measure('timeline', skip, path, true);
       timelineRows.push(`| ${Number(skip).toLocaleString('en')} | ${m.appAnswer.items.length}${m.same ? '' : ' ✗ differs'} | ${cells(m.result!, 30)} | ${m.load} |`);
-      cpuRows.push(`| timeline SkipCount ${skip} | ${cpuCell(m.result!.cpu.app)} | ${cpuCell(m.result!.cpu.bare)} | ${cpuCell(m.result!.cpu.sql)} |`);
+      cpuRows.push(cpuRow(`timeline SkipCount ${skip}`, m.result!.cpu));
       log(timelineRows.at(-1)!);
       const st = m.plan.statements!;
       explains.push(`### Timeline, SkipCount ${skip}\nBefore it: ${st.slice(0, -1).map((s) => `\`${oneLine(s)}\``).join('; ')}. The page (parameters \`${JSON.stringify(st.at(-1)!.parameters)}\`):\n\`\`\`sql\n${oneLine(st.at(-1)!)}\n\`\`\`\n\`\`\`\n${m.plan.page}\n\`\`\`\n`);
@@ -272,12 +271,7 @@ async function drive() {
         `|---:|---:${rule}`,
         ...timelineRows,
         '',
-        'CPU µs per request, server child / driver (autocannon) / every PostgreSQL process, from /proc over the alternating rounds:',
-        '',
-        '| request | app | bare | SQL |',
-        '|---|---:|---:|---:|',
-        ...cpuRows,
-        '',
+        ...cpuTable('request', cpuRows),
         ...explains,
       ].join('\n') + '\n',
     );
