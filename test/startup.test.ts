@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,6 +119,23 @@ test('.env in the working directory is read when present; the real environment w
 
 test('the suite itself runs on Node 24 (test/run.ts starts it with the same node as npm)', () => {
   assert.ok(Number(process.versions.node.split('.')[0]) >= 24, process.version);
+});
+
+test('npm test refuses a file that awaits at top level after its first test (its harnesses would close early), naming the line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wasl-late-await-'));
+  try {
+    const file = join(dir, 'late.test.ts');
+    writeFileSync(file, "import { test } from 'node:test';\nconst a = await Promise.resolve(1);\ntest('one', () => {});\nconst b = await Promise.resolve(2);\ntest('two', () => {});\n");
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/run.ts', file], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stderr, new RegExp(`top-level await after the first test[^]*${file.replace(/[.]/g, '\\.')}:4\\b`));
+    writeFileSync(file, "import { test } from 'node:test';\nconst a = await Promise.resolve(1);\nconst b = await Promise.resolve(2);\ntest('one', () => {});\n");
+    const fine = spawnSync(process.execPath, ['--import', 'tsx', 'test/run.ts', file], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
+    assert.equal(fine.status, 0, fine.stderr + fine.stdout);
+    assert.doesNotMatch(fine.stderr, /top-level await after the first test/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('SIGTERM finishes the request in flight, refuses new ones, then exits 0', async () => {
